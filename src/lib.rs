@@ -1,15 +1,42 @@
 //! logward: a structured audit-logging runtime for Linux services.
 //!
-//! Every `tracing` event becomes one flat JSON record, routed by its log type
-//! to systemd-journald or to a rotating file.
+//! Every `tracing` event becomes one flat JSON record (see [`record`] for
+//! the format), routed by its log type to systemd-journald or to a rotating
+//! file. Service developers use the typed constructors in [`audit`], [`web`],
+//! [`analysis`], [`application`] and [`tanium`], or plain `tracing` macros;
+//! events from code that is not logward-aware become `application` records.
+//!
+//! ```no_run
+//! use logward::{Emit, audit};
+//!
+//! let _guard = logward::init()?;
+//! let span = tracing::info_span!("request", request_id = "0b1d6c1e-…", user_name = "alice");
+//! let _entered = span.enter();
+//! audit::LoginAttempt::new(true, "10.0.0.7").info();
+//! tracing::info!(items = 3, "cart updated");
+//! # Ok::<(), logward::Error>(())
+//! ```
 
 mod clock;
 mod error;
+mod event;
+mod layer;
 mod level;
 mod log_type;
+mod panic;
+pub mod record;
+mod runtime;
 pub mod sink;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind, Result};
-pub use level::Level;
-pub use log_type::LogType;
+pub use event::{Emit, analysis, application, audit, tanium, web};
+pub use layer::{LogwardLayer, TypeFilter};
+pub use level::{CRITICAL_FIELD, Level, ParseLevelError};
+pub use log_type::{LogType, ParseLogTypeError};
+pub use runtime::{Builder, DEFAULT_QUEUE_SIZE, Guard, Logward, init};
+
+#[doc(hidden)]
+pub mod __private {
+    pub use tracing;
+}

@@ -122,7 +122,10 @@ mod tests {
             assert_eq!(LogType::ALL[t.index()], t);
         }
         assert_eq!(LogType::from_target("hyper::proto"), LogType::Application);
-        assert_eq!(LogType::from_target("logward::auditx"), LogType::Application);
+        assert_eq!(
+            LogType::from_target("logward::auditx"),
+            LogType::Application
+        );
     }
 
     #[test]

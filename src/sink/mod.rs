@@ -3,7 +3,18 @@
 //! A [`Sink`] receives complete, rendered records on a writer thread; it never
 //! runs on the caller's thread.
 
+mod failover;
+mod route;
+mod stderr;
+mod writer;
+
 use std::io;
+
+pub use route::WhenFull;
+pub(crate) use route::{Route, Routes};
+pub use stderr::{StderrSink, WriteSink};
+pub use writer::Stats;
+pub(crate) use writer::Writer;
 
 use crate::{Level, LogType};
 
@@ -25,6 +36,14 @@ pub trait Sink: Send + 'static {
 
     /// Pushes buffered records to their destination.
     fn flush(&mut self) -> io::Result<()>;
+
+    /// Hands back the bytes of records that [`Sink::append`] accepted but
+    /// that could not be delivered (complete lines, oldest first), so that
+    /// they can be re-routed. A sink whose `append` returns an error has not
+    /// kept that record. Sinks that never buffer return nothing.
+    fn take_unwritten(&mut self) -> Vec<u8> {
+        Vec::new()
+    }
 
     /// A short human description, e.g. `file /var/log/app/audit.log`.
     fn describe(&self) -> String;

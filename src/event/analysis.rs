@@ -1,0 +1,36 @@
+//! Analysis records: `memory_mb`, `module`, `message`.
+
+use super::{Emit, emit_at};
+use crate::Level;
+
+/// One analysis step with the memory it used.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is logged until `log` or a level method is called"]
+pub struct Analysis<'a> {
+    memory_mb: u64,
+    module: &'a str,
+    message: &'a str,
+}
+
+impl<'a> Analysis<'a> {
+    /// `module` reporting `message` while using `memory_mb` MiB.
+    pub fn new(memory_mb: u64, module: &'a str, message: &'a str) -> Self {
+        Analysis {
+            memory_mb,
+            module,
+            message,
+        }
+    }
+}
+
+impl Emit for Analysis<'_> {
+    fn log(self, level: Level) {
+        emit_at!(
+            level,
+            "logward::analysis",
+            memory_mb = self.memory_mb,
+            module = self.module,
+            message = self.message,
+        );
+    }
+}

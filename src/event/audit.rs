@@ -1,0 +1,316 @@
+//! Audit records: login attempts, user activity, setting changes, API requests.
+//!
+//! Every audit record carries `action`, `access_granted`, `client_ip` and,
+//! when the request came through a proxy, `forwarded_for_client_ip`.
+
+use super::{Emit, emit_at};
+use crate::Level;
+
+/// A login attempt: `action="login_attempt"`.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is logged until `log` or a level method is called"]
+pub struct LoginAttempt<'a> {
+    access_granted: bool,
+    client_ip: &'a str,
+    forwarded_for_client_ip: Option<&'a str>,
+    message: Option<&'a str>,
+}
+
+impl<'a> LoginAttempt<'a> {
+    /// A login attempt from `client_ip` that was (or was not) granted.
+    pub fn new(access_granted: bool, client_ip: &'a str) -> Self {
+        LoginAttempt {
+            access_granted,
+            client_ip,
+            forwarded_for_client_ip: None,
+            message: None,
+        }
+    }
+
+    /// The original client address reported by a proxy.
+    pub fn forwarded_for(mut self, ip: &'a str) -> Self {
+        self.forwarded_for_client_ip = Some(ip);
+        self
+    }
+
+    /// A human-readable message.
+    pub fn message(mut self, message: &'a str) -> Self {
+        self.message = Some(message);
+        self
+    }
+}
+
+impl Emit for LoginAttempt<'_> {
+    fn log(self, level: Level) {
+        emit_at!(
+            level,
+            "logward::audit",
+            action = "login_attempt",
+            access_granted = self.access_granted,
+            client_ip = self.client_ip,
+            forwarded_for_client_ip = self.forwarded_for_client_ip,
+            message = self.message,
+        );
+    }
+}
+
+/// What a user did to an element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Activity {
+    /// Viewed or opened.
+    Access,
+    /// Created.
+    Create,
+    /// Changed.
+    Update,
+    /// Deleted.
+    Remove,
+    /// Exported to Jira.
+    ExportJira,
+}
+
+impl Activity {
+    /// The `action` value: `access`, `create`, `update`, `remove`, `export_jira`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Activity::Access => "access",
+            Activity::Create => "create",
+            Activity::Update => "update",
+            Activity::Remove => "remove",
+            Activity::ExportJira => "export_jira",
+        }
+    }
+}
+
+/// User activity on an element (`action` is the [`Activity`]).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is logged until `log` or a level method is called"]
+pub struct UserActivity<'a> {
+    action: Activity,
+    access_granted: bool,
+    element: &'a str,
+    client_ip: &'a str,
+    access_denied_reason: Option<&'a str>,
+    element_id: Option<&'a str>,
+    forwarded_for_client_ip: Option<&'a str>,
+    message: Option<&'a str>,
+}
+
+impl<'a> UserActivity<'a> {
+    /// `action` on an `element` (e.g. `"report"`) from `client_ip`.
+    pub fn new(
+        action: Activity,
+        access_granted: bool,
+        element: &'a str,
+        client_ip: &'a str,
+    ) -> Self {
+        UserActivity {
+            action,
+            access_granted,
+            element,
+            client_ip,
+            access_denied_reason: None,
+            element_id: None,
+            forwarded_for_client_ip: None,
+            message: None,
+        }
+    }
+
+    /// Why access was denied.
+    pub fn denied_because(mut self, reason: &'a str) -> Self {
+        self.access_denied_reason = Some(reason);
+        self
+    }
+
+    /// The id of the element acted on.
+    pub fn element_id(mut self, id: &'a str) -> Self {
+        self.element_id = Some(id);
+        self
+    }
+
+    /// The original client address reported by a proxy.
+    pub fn forwarded_for(mut self, ip: &'a str) -> Self {
+        self.forwarded_for_client_ip = Some(ip);
+        self
+    }
+
+    /// A human-readable message.
+    pub fn message(mut self, message: &'a str) -> Self {
+        self.message = Some(message);
+        self
+    }
+}
+
+impl Emit for UserActivity<'_> {
+    fn log(self, level: Level) {
+        emit_at!(
+            level,
+            "logward::audit",
+            action = self.action.as_str(),
+            access_granted = self.access_granted,
+            access_denied_reason = self.access_denied_reason,
+            element = self.element,
+            element_id = self.element_id,
+            client_ip = self.client_ip,
+            forwarded_for_client_ip = self.forwarded_for_client_ip,
+            message = self.message,
+        );
+    }
+}
+
+/// A setting changed (or an attempt to): `action="setting_change"`.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is logged until `log` or a level method is called"]
+pub struct SettingChange<'a> {
+    access_granted: bool,
+    setting: &'a str,
+    old_value: &'a str,
+    new_value: &'a str,
+    client_ip: &'a str,
+    access_denied_reason: Option<&'a str>,
+    element_id: Option<&'a str>,
+    forwarded_for_client_ip: Option<&'a str>,
+    message: Option<&'a str>,
+}
+
+impl<'a> SettingChange<'a> {
+    /// `setting` changed from `old_value` to `new_value` by a request from `client_ip`.
+    pub fn new(
+        access_granted: bool,
+        setting: &'a str,
+        old_value: &'a str,
+        new_value: &'a str,
+        client_ip: &'a str,
+    ) -> Self {
+        SettingChange {
+            access_granted,
+            setting,
+            old_value,
+            new_value,
+            client_ip,
+            access_denied_reason: None,
+            element_id: None,
+            forwarded_for_client_ip: None,
+            message: None,
+        }
+    }
+
+    /// Why the change was refused.
+    pub fn denied_because(mut self, reason: &'a str) -> Self {
+        self.access_denied_reason = Some(reason);
+        self
+    }
+
+    /// The id of the element whose setting changed.
+    pub fn element_id(mut self, id: &'a str) -> Self {
+        self.element_id = Some(id);
+        self
+    }
+
+    /// The original client address reported by a proxy.
+    pub fn forwarded_for(mut self, ip: &'a str) -> Self {
+        self.forwarded_for_client_ip = Some(ip);
+        self
+    }
+
+    /// A human-readable message.
+    pub fn message(mut self, message: &'a str) -> Self {
+        self.message = Some(message);
+        self
+    }
+}
+
+impl Emit for SettingChange<'_> {
+    fn log(self, level: Level) {
+        emit_at!(
+            level,
+            "logward::audit",
+            action = "setting_change",
+            access_granted = self.access_granted,
+            setting = self.setting,
+            old_value = self.old_value,
+            new_value = self.new_value,
+            access_denied_reason = self.access_denied_reason,
+            element_id = self.element_id,
+            client_ip = self.client_ip,
+            forwarded_for_client_ip = self.forwarded_for_client_ip,
+            message = self.message,
+        );
+    }
+}
+
+/// An API request checked for access: `action="api_request"`.
+///
+/// The API key is recorded only when it was invalid (access not granted):
+/// a valid key is a secret and never reaches the log.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is logged until `log` or a level method is called"]
+pub struct ApiRequest<'a> {
+    access_granted: bool,
+    client_ip: &'a str,
+    access_denied_reason: Option<&'a str>,
+    invalid_api_key: Option<&'a str>,
+    forwarded_for_client_ip: Option<&'a str>,
+    message: Option<&'a str>,
+}
+
+impl<'a> ApiRequest<'a> {
+    /// An API request from `client_ip` that was (or was not) granted.
+    pub fn new(access_granted: bool, client_ip: &'a str) -> Self {
+        ApiRequest {
+            access_granted,
+            client_ip,
+            access_denied_reason: None,
+            invalid_api_key: None,
+            forwarded_for_client_ip: None,
+            message: None,
+        }
+    }
+
+    /// Why the request was refused.
+    pub fn denied_because(mut self, reason: &'a str) -> Self {
+        self.access_denied_reason = Some(reason);
+        self
+    }
+
+    /// The key that was presented and found invalid. Ignored when access
+    /// was granted, so a valid key can never be logged.
+    pub fn invalid_api_key(mut self, key: &'a str) -> Self {
+        self.invalid_api_key = Some(key);
+        self
+    }
+
+    /// The original client address reported by a proxy.
+    pub fn forwarded_for(mut self, ip: &'a str) -> Self {
+        self.forwarded_for_client_ip = Some(ip);
+        self
+    }
+
+    /// A human-readable message.
+    pub fn message(mut self, message: &'a str) -> Self {
+        self.message = Some(message);
+        self
+    }
+}
+
+impl Emit for ApiRequest<'_> {
+    fn log(self, level: Level) {
+        let api_key = if self.access_granted {
+            None
+        } else {
+            self.invalid_api_key
+        };
+        emit_at!(
+            level,
+            "logward::audit",
+            action = "api_request",
+            access_granted = self.access_granted,
+            access_denied_reason = self.access_denied_reason,
+            api_key = api_key,
+            client_ip = self.client_ip,
+            forwarded_for_client_ip = self.forwarded_for_client_ip,
+            message = self.message,
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! Tanium records: operations, and requests to the Tanium API.
+
+use super::{Emit, emit_at};
+use crate::Level;
+
+/// A Tanium operation: `message`, optional `computer_group` and `endpoint_id`.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is logged until `log` or a level method is called"]
+pub struct Operation<'a> {
+    message: &'a str,
+    computer_group: Option<&'a str>,
+    endpoint_id: Option<&'a str>,
+}
+
+impl<'a> Operation<'a> {
+    /// An operation described by `message`.
+    pub fn new(message: &'a str) -> Self {
+        Operation {
+            message,
+            computer_group: None,
+            endpoint_id: None,
+        }
+    }
+
+    /// The computer group the operation concerns.
+    pub fn computer_group(mut self, group: &'a str) -> Self {
+        self.computer_group = Some(group);
+        self
+    }
+
+    /// The endpoint the operation concerns.
+    pub fn endpoint_id(mut self, id: &'a str) -> Self {
+        self.endpoint_id = Some(id);
+        self
+    }
+}
+
+impl Emit for Operation<'_> {
+    fn log(self, level: Level) {
+        emit_at!(
+            level,
+            "logward::tanium",
+            computer_group = self.computer_group,
+            endpoint_id = self.endpoint_id,
+            message = self.message,
+        );
+    }
+}
+
+/// A request to the Tanium API: the operation fields plus `target`, `path`,
+/// and optional `status_code` and `error`.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is logged until `log` or a level method is called"]
+pub struct ApiRequest<'a> {
+    target: &'a str,
+    path: &'a str,
+    message: &'a str,
+    status_code: Option<u16>,
+    error: Option<&'a str>,
+    computer_group: Option<&'a str>,
+    endpoint_id: Option<&'a str>,
+}
+
+impl<'a> ApiRequest<'a> {
+    /// A request to `target` (the Tanium server) for `path`.
+    pub fn new(target: &'a str, path: &'a str, message: &'a str) -> Self {
+        ApiRequest {
+            target,
+            path,
+            message,
+            status_code: None,
+            error: None,
+            computer_group: None,
+            endpoint_id: None,
+        }
+    }
+
+    /// The HTTP status the server answered with.
+    pub fn status_code(mut self, code: u16) -> Self {
+        self.status_code = Some(code);
+        self
+    }
+
+    /// What went wrong, when the request failed.
+    pub fn with_error(mut self, error: &'a str) -> Self {
+        self.error = Some(error);
+        self
+    }
+
+    /// The computer group the request concerns.
+    pub fn computer_group(mut self, group: &'a str) -> Self {
+        self.computer_group = Some(group);
+        self
+    }
+
+    /// The endpoint the request concerns.
+    pub fn endpoint_id(mut self, id: &'a str) -> Self {
+        self.endpoint_id = Some(id);
+        self
+    }
+}
+
+impl Emit for ApiRequest<'_> {
+    fn log(self, level: Level) {
+        emit_at!(
+            level,
+            "logward::tanium",
+            computer_group = self.computer_group,
+            endpoint_id = self.endpoint_id,
+            target = self.target,
+            path = self.path,
+            status_code = self.status_code,
+            error = self.error,
+            message = self.message,
+        );
+    }
+}

@@ -1,0 +1,256 @@
+//! Recorded fields: `,"key":value` segments kept in one buffer.
+//!
+//! Both span fields (stored in the span's extensions) and an event's fields
+//! (in a reused thread-local scratch) are held this way, so a record is
+//! assembled by copying bytes, and keys can be compared for precedence.
+
+use std::fmt;
+
+use tracing::field::{Field, Visit};
+
+use crate::level::CRITICAL_FIELD;
+use crate::record::{RENAMED_PREFIX, is_reserved, json};
+
+/// A list of rendered fields with their keys' positions.
+#[derive(Debug, Default)]
+pub(crate) struct Fields {
+    /// Concatenated `,"key":value` segments.
+    pub(crate) buf: Vec<u8>,
+    /// Per field: (segment start, key start, key end) in `buf`; the segment
+    /// ends where the next begins (or at `buf.len()`).
+    pub(crate) index: Vec<(u32, u32, u32)>,
+    /// A small bit set over key hashes, to skip most key comparisons.
+    pub(crate) bloom: u64,
+}
+
+/// A cheap hash of an escaped key for the bloom set.
+fn key_bit(key: &[u8]) -> u64 {
+    let first = key.first().copied().unwrap_or(0) as usize;
+    let last = key.last().copied().unwrap_or(0) as usize;
+    1u64 << ((key.len().wrapping_mul(7) ^ first.wrapping_mul(3) ^ last) & 63)
+}
+
+impl Fields {
+    pub(crate) fn clear(&mut self) {
+        self.buf.clear();
+        self.index.clear();
+        self.bloom = 0;
+    }
+
+    /// Number of fields held.
+    pub(crate) fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// The escaped key of field `i`.
+    pub(crate) fn key(&self, i: usize) -> &[u8] {
+        let (_, ks, ke) = self.index[i];
+        &self.buf[ks as usize..ke as usize]
+    }
+
+    /// The whole `,"key":value` segment of field `i`.
+    pub(crate) fn segment(&self, i: usize) -> &[u8] {
+        let start = self.index[i].0 as usize;
+        let end = self
+            .index
+            .get(i + 1)
+            .map_or(self.buf.len(), |next| next.0 as usize);
+        &self.buf[start..end]
+    }
+
+    /// Whether a field with this escaped key is held.
+    pub(crate) fn contains(&self, key: &[u8]) -> bool {
+        if self.bloom & key_bit(key) == 0 {
+            return false;
+        }
+        (0..self.len()).any(|i| self.key(i) == key)
+    }
+
+    /// Starts a field: writes `,"key":` and records its position.
+    fn start(&mut self, name: &str) {
+        let seg = self.buf.len() as u32;
+        self.buf.extend_from_slice(b",\"");
+        let ks = self.buf.len() as u32;
+        if is_reserved(name) {
+            self.buf.extend_from_slice(RENAMED_PREFIX.as_bytes());
+        }
+        json::push_escaped(&mut self.buf, name);
+        let ke = self.buf.len() as u32;
+        self.buf.extend_from_slice(b"\":");
+        self.bloom |= key_bit(&self.buf[ks as usize..ke as usize]);
+        self.index.push((seg, ks, ke));
+    }
+
+    /// Removes every field whose key equals `key` (a span re-recording a value).
+    pub(crate) fn remove(&mut self, key: &[u8]) {
+        while let Some(i) = (0..self.len()).find(|&i| self.key(i) == key) {
+            let start = self.index[i].0 as usize;
+            let seg_len = self.segment(i).len();
+            self.buf.drain(start..start + seg_len);
+            self.index.remove(i);
+            for entry in &mut self.index[i..] {
+                entry.0 -= seg_len as u32;
+                entry.1 -= seg_len as u32;
+                entry.2 -= seg_len as u32;
+            }
+        }
+    }
+}
+
+/// Where the special fields of an event go while its fields are visited.
+#[derive(Debug, Default)]
+pub(crate) struct Specials {
+    /// The `message` value, rendered as a JSON string; empty when absent.
+    pub(crate) message: Vec<u8>,
+    /// The error chains of the event's error fields, as plain text.
+    pub(crate) stacktrace: String,
+}
+
+impl Specials {
+    pub(crate) fn clear(&mut self) {
+        self.message.clear();
+        self.stacktrace.clear();
+    }
+}
+
+/// Visits `tracing` fields into [`Fields`]; `message` and errors go to
+/// [`Specials`] when given (events), or stay ordinary fields (spans).
+pub(crate) struct Visitor<'a> {
+    pub(crate) fields: &'a mut Fields,
+    pub(crate) specials: Option<&'a mut Specials>,
+}
+
+impl Visitor<'_> {
+    /// Starts the value of `field`, or returns `false` when it is the
+    /// critical marker (never rendered).
+    fn begin(&mut self, field: &Field) -> bool {
+        let name = field.name();
+        if name == CRITICAL_FIELD {
+            return false;
+        }
+        if name == "message" && self.specials.is_none() {
+            self.fields.start("fields.message");
+        } else {
+            self.fields.start(name);
+        }
+        true
+    }
+
+    fn message_slot(&mut self, field: &Field) -> Option<&mut Vec<u8>> {
+        if field.name() != "message" {
+            return None;
+        }
+        let specials = self.specials.as_deref_mut()?;
+        specials.message.clear();
+        Some(&mut specials.message)
+    }
+}
+
+impl Visit for Visitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if let Some(slot) = self.message_slot(field) {
+            json::push_str(slot, value);
+        } else if self.begin(field) {
+            json::push_str(&mut self.fields.buf, value);
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if self.begin(field) {
+            let text: &[u8] = if value { b"true" } else { b"false" };
+            self.fields.buf.extend_from_slice(text);
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        if self.begin(field) {
+            json::push_int(&mut self.fields.buf, value);
+        }
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if self.begin(field) {
+            json::push_int(&mut self.fields.buf, value);
+        }
+    }
+
+    fn record_i128(&mut self, field: &Field, value: i128) {
+        if self.begin(field) {
+            json::push_int(&mut self.fields.buf, value);
+        }
+    }
+
+    fn record_u128(&mut self, field: &Field, value: u128) {
+        if self.begin(field) {
+            json::push_int(&mut self.fields.buf, value);
+        }
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        if self.begin(field) {
+            json::push_f64(&mut self.fields.buf, value);
+        }
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        if let Some(specials) = self.specials.as_deref_mut() {
+            push_chain(&mut specials.stacktrace, value);
+        }
+        if let Some(slot) = self.message_slot(field) {
+            json::push_fmt(slot, format_args!("{value}"));
+        } else if self.begin(field) {
+            json::push_fmt(&mut self.fields.buf, format_args!("{value}"));
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if let Some(slot) = self.message_slot(field) {
+            json::push_fmt(slot, format_args!("{value:?}"));
+        } else if self.begin(field) {
+            json::push_fmt(&mut self.fields.buf, format_args!("{value:?}"));
+        }
+    }
+}
+
+/// Appends an error and its chain of sources, one cause per line, and the
+/// backtrace when the environment enables capturing one
+/// (`RUST_BACKTRACE` / `RUST_LIB_BACKTRACE`).
+fn push_chain(out: &mut String, error: &(dyn std::error::Error + 'static)) {
+    use std::fmt::Write;
+    if !out.is_empty() {
+        out.push_str("\n\n");
+    }
+    let _ = write!(out, "{error}");
+    let mut source = error.source();
+    if source.is_some() {
+        out.push_str("\n\nCaused by:");
+    }
+    let mut n = 0;
+    while let Some(cause) = source {
+        let _ = write!(out, "\n    {n}: {cause}");
+        n += 1;
+        source = cause.source();
+    }
+    let backtrace = std::backtrace::Backtrace::capture();
+    if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+        let _ = write!(out, "\n\nStack backtrace:\n{backtrace}");
+    }
+}
+
+impl Fields {
+    /// Offset of the key within segment `i` and the key's length.
+    pub(crate) fn key_offset(&self, i: usize) -> (u32, u32) {
+        let (seg, ks, ke) = self.index[i];
+        (ks - seg, ke - ks)
+    }
+
+    /// Appends a segment copied from another [`Fields`].
+    pub(crate) fn push_segment(&mut self, segment: &[u8], (offset, len): (u32, u32)) {
+        let seg = self.buf.len() as u32;
+        self.buf.extend_from_slice(segment);
+        let ks = seg + offset;
+        let ke = ks + len;
+        self.bloom |= key_bit(&self.buf[ks as usize..ke as usize]);
+        self.index.push((seg, ks, ke));
+    }
+}

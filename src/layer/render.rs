@@ -1,0 +1,151 @@
+//! Assembling one record from an event and its enclosing spans.
+//!
+//! Precedence for a key that appears more than once: the event's own field
+//! wins over the innermost span, which wins over outer spans. Context fields
+//! come first in the order `request_id`, `user_id`, `user_name`, then the
+//! other span fields from the innermost span outwards.
+
+use std::cell::RefCell;
+
+use tracing::{Event, Subscriber};
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
+
+use super::SpanFields;
+use super::fields::{Fields, Specials, Visitor};
+use crate::level::CRITICAL_FIELD;
+use crate::record::{self, RecordContext, json};
+use crate::sink::{Route, Routes};
+use crate::{Level, LogType};
+
+/// Context keys that lead the context fields, in this order.
+const CONTEXT_FIRST: [&str; 3] = ["request_id", "user_id", "user_name"];
+
+/// Buffers reused for every event on a thread.
+#[derive(Default)]
+struct Scratch {
+    event: Fields,
+    leading: Fields,
+    context: Fields,
+    specials: Specials,
+    out: Vec<u8>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+pub(super) fn on_event<S>(
+    ctx: &RecordContext,
+    routes: &Routes,
+    event: &Event<'_>,
+    cx: &Context<'_, S>,
+) where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let meta = event.metadata();
+    let log_type = LogType::from_target(meta.target());
+    let critical = meta.fields().field(CRITICAL_FIELD).is_some();
+    let level = Level::from_tracing(meta.level(), critical);
+    let route = routes.get(log_type);
+    if level < route.minimum {
+        return;
+    }
+    let render = |s: &mut Scratch| {
+        render(s, ctx, event, cx, level, log_type);
+        submit(route, &s.out, level, log_type);
+    };
+    // A field's `Debug` impl may itself log; that nested event gets its own
+    // buffers instead of panicking on the borrowed ones.
+    let reused = SCRATCH.try_with(|cell| match cell.try_borrow_mut() {
+        Ok(mut s) => {
+            render(&mut s);
+            true
+        }
+        Err(_) => false,
+    });
+    if reused != Ok(true) {
+        render(&mut Scratch::default());
+    }
+}
+
+fn submit(route: &Route, line: &[u8], level: Level, log_type: LogType) {
+    route.submit(line, level, log_type);
+}
+
+fn render<S>(
+    s: &mut Scratch,
+    ctx: &RecordContext,
+    event: &Event<'_>,
+    cx: &Context<'_, S>,
+    level: Level,
+    log_type: LogType,
+) where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    s.event.clear();
+    s.leading.clear();
+    s.context.clear();
+    s.specials.clear();
+    s.out.clear();
+    event.record(&mut Visitor {
+        fields: &mut s.event,
+        specials: Some(&mut s.specials),
+    });
+    collect_context(s, event, cx);
+
+    ctx.begin(&mut s.out, level, log_type);
+    push_leading(&mut s.out, &s.leading);
+    s.out.extend_from_slice(&s.context.buf);
+    s.out.extend_from_slice(&s.event.buf);
+    if !s.specials.message.is_empty() {
+        record::push_key(&mut s.out, "message");
+        s.out.extend_from_slice(&s.specials.message);
+    }
+    if !s.specials.stacktrace.is_empty() {
+        record::push_key(&mut s.out, "stacktrace");
+        json::push_str(&mut s.out, &s.specials.stacktrace);
+    }
+    record::finish(&mut s.out);
+}
+
+/// Copies the fields of the spans around `event` into `s.leading` (the
+/// [`CONTEXT_FIRST`] keys) and `s.context` (the others), skipping keys the
+/// event sets itself and keys an inner span already gave.
+fn collect_context<S>(s: &mut Scratch, event: &Event<'_>, cx: &Context<'_, S>)
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let Some(scope) = cx.event_scope(event) else {
+        return;
+    };
+    for span in scope {
+        let extensions = span.extensions();
+        let Some(SpanFields(fields)) = extensions.get::<SpanFields>() else {
+            continue;
+        };
+        for i in 0..fields.len() {
+            let key = fields.key(i);
+            if s.event.contains(key) {
+                continue;
+            }
+            let target = if CONTEXT_FIRST.iter().any(|k| k.as_bytes() == key) {
+                &mut s.leading
+            } else {
+                &mut s.context
+            };
+            if !target.contains(key) {
+                target.push_segment(fields.segment(i), fields.key_offset(i));
+            }
+        }
+    }
+}
+
+/// Appends the leading context fields in [`CONTEXT_FIRST`] order.
+fn push_leading(out: &mut Vec<u8>, leading: &Fields) {
+    for name in CONTEXT_FIRST {
+        if let Some(i) = (0..leading.len()).find(|&i| leading.key(i) == name.as_bytes()) {
+            out.extend_from_slice(leading.segment(i));
+        }
+    }
+}

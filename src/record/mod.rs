@@ -1,0 +1,155 @@
+//! What a record is and how it is rendered.
+//!
+//! A record is one flat JSON object on one line. Keys come in this order: the
+//! required fields, then context fields (from enclosing spans), then the
+//! event's own fields in the order given, then `message`, then `stacktrace`:
+//!
+//! ```text
+//! {"id":"5b7c0f0e-8f3a-4b8e-9c1d-2a6f4e1b9d30","created_at":"2026-11-22T04:30:00.123456Z","hostname":"web-1","level":"info","log_type":"audit","pid":4242,"request_id":"0b1d…","user_name":"alice","action":"login_attempt","access_granted":true,"client_ip":"10.0.0.7","message":"login"}
+//! ```
+//!
+//! Required fields always carry the runtime's values. A span or event field
+//! with a required name (or `stacktrace`) is kept under `fields.<name>`.
+
+mod id;
+pub(crate) mod json;
+mod timestamp;
+
+use std::sync::Arc;
+
+use crate::{Clock, Level, LogType};
+
+pub use id::new_uuid;
+pub use timestamp::{Date, push_rfc3339};
+
+/// Keys that only the runtime sets, in record order.
+pub const REQUIRED_FIELDS: [&str; 6] = ["id", "created_at", "hostname", "level", "log_type", "pid"];
+
+/// Prefix under which a field that collides with a runtime key is kept.
+pub const RENAMED_PREFIX: &str = "fields.";
+
+/// Whether `key` is set by the runtime and may not come from an event or span.
+pub(crate) fn is_reserved(key: &str) -> bool {
+    REQUIRED_FIELDS.contains(&key) || key == "stacktrace"
+}
+
+/// What every record shares: host, process and clock, read once at init.
+pub(crate) struct RecordContext {
+    hostname: Vec<u8>,
+    pid: u32,
+    clock: Arc<dyn Clock>,
+}
+
+impl RecordContext {
+    /// Captures the hostname and process id now.
+    pub(crate) fn new(clock: Arc<dyn Clock>) -> Self {
+        let name = rustix::system::uname();
+        let hostname = name.nodename().to_string_lossy().into_owned();
+        Self::with_host(clock, &hostname, std::process::id())
+    }
+
+    /// A context with the given host and pid (tests render fixed records).
+    pub(crate) fn with_host(clock: Arc<dyn Clock>, hostname: &str, pid: u32) -> Self {
+        let mut quoted = Vec::with_capacity(hostname.len() + 2);
+        json::push_str(&mut quoted, hostname);
+        RecordContext {
+            hostname: quoted,
+            pid,
+            clock,
+        }
+    }
+
+    /// Starts a record in `out`: `{` and the required fields, without a
+    /// trailing comma. Continue with [`push_key`] and finish with [`finish`].
+    pub(crate) fn begin(&self, out: &mut Vec<u8>, level: Level, log_type: LogType) {
+        out.extend_from_slice(b"{\"id\":\"");
+        id::push_uuid(out);
+        out.extend_from_slice(b"\",\"created_at\":\"");
+        push_rfc3339(out, self.clock.now_micros());
+        out.extend_from_slice(b"\",\"hostname\":");
+        out.extend_from_slice(&self.hostname);
+        out.extend_from_slice(b",\"level\":\"");
+        out.extend_from_slice(level.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"log_type\":\"");
+        out.extend_from_slice(log_type.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"pid\":");
+        json::push_int(out, self.pid);
+    }
+
+    /// Renders a whole record made by the runtime itself (not from a
+    /// `tracing` event): its fields in order, then the message.
+    pub(crate) fn render(
+        &self,
+        out: &mut Vec<u8>,
+        level: Level,
+        log_type: LogType,
+        fields: &[(&str, serde_json::Value)],
+        message: &str,
+    ) {
+        self.begin(out, level, log_type);
+        for (key, value) in fields {
+            push_key(out, key);
+            // Serialising a `Value` into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *out, value);
+        }
+        push_key(out, "message");
+        json::push_str(out, message);
+        finish(out);
+    }
+}
+
+/// Appends `,"key":` (the key escaped).
+pub(crate) fn push_key(out: &mut Vec<u8>, key: &str) {
+    out.extend_from_slice(b",\"");
+    json::push_escaped(out, key);
+    out.extend_from_slice(b"\":");
+}
+
+/// Closes the record: `}` and the newline.
+pub(crate) fn finish(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"}\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ManualClock;
+    use serde_json::{Value, json};
+
+    #[test]
+    fn runtime_record_has_required_fields_in_order() {
+        let clock = ManualClock::new(1_795_321_800_123_456);
+        let ctx = RecordContext::with_host(Arc::new(clock), "host\"1", 42);
+        let mut out = Vec::new();
+        ctx.render(
+            &mut out,
+            Level::Critical,
+            LogType::Audit,
+            &[("action", json!("logging_started")), ("n", json!(3))],
+            "started",
+        );
+        assert_eq!(out.last(), Some(&b'\n'));
+        let v: serde_json::Map<String, Value> = serde_json::from_slice(&out).expect("json");
+        let keys: Vec<&str> = v.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "created_at",
+                "hostname",
+                "level",
+                "log_type",
+                "pid",
+                "action",
+                "n",
+                "message"
+            ]
+        );
+        assert_eq!(v["created_at"], "2026-11-22T04:30:00.123456Z");
+        assert_eq!(v["hostname"], "host\"1");
+        assert_eq!(v["level"], "critical");
+        assert_eq!(v["log_type"], "audit");
+        assert_eq!(v["pid"], 42);
+        assert_eq!(v["n"], 3);
+    }
+}
