@@ -13,3 +13,4 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind, Result};
 pub use level::Level;
 pub use log_type::LogType;
+pub use sink::{JournaldSink, journald_available};

@@ -1,0 +1,13 @@
+//! Helpers shared by the integration tests.
+//!
+//! Each test file includes this module with `mod util;` and uses only the
+//! parts it needs, so parts unused by one test crate are not dead code.
+#![allow(dead_code)]
+
+pub mod journald;
+
+/// A fresh id (32 hex digits) that tags the records of one test, so that it
+/// reads back only its own records from a shared journal.
+pub fn unique_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
