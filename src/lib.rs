@@ -35,6 +35,7 @@ pub use layer::{LogwardLayer, TypeFilter};
 pub use level::{CRITICAL_FIELD, Level, ParseLevelError};
 pub use log_type::{LogType, ParseLogTypeError};
 pub use runtime::{Builder, DEFAULT_QUEUE_SIZE, Guard, Logward, init};
+pub use sink::{JournaldSink, journald_available};
 
 #[doc(hidden)]
 pub mod __private {

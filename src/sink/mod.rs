@@ -18,6 +18,10 @@ pub(crate) use writer::Writer;
 
 use crate::{Level, LogType};
 
+mod journald;
+
+pub use journald::{JOURNALD_SOCKET, JournaldSink, journald_available};
+
 /// One rendered record, as handed to a sink.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry<'a> {

@@ -2,11 +2,9 @@
 //! field names and JSON types, key order, levels, context, stacktraces,
 //! forged fields and escaping.
 
-mod util;
-
+use crate::util::capture::{FIXED_MICROS, capture, capture_at, keys};
 use logward::{Emit, Level, analysis, application, audit, tanium, web};
 use serde_json::{Value, json};
-use util::capture::{FIXED_MICROS, capture, capture_at, keys};
 
 const REQUIRED: [&str; 6] = ["id", "created_at", "hostname", "level", "log_type", "pid"];
 
@@ -463,10 +461,12 @@ fn hostile_values_stay_one_valid_json_line() {
     let huge = "x".repeat(1 << 20);
     let nasty =
         "quote \" backslash \\ newline \n cr \r tab \t nul \u{0} bell \u{7} żółć 日本 🦀 \u{2028}";
-    let text =
-        util::capture::capture_raw(logward::Logward::builder().with_level(Level::Debug), || {
+    let text = crate::util::capture::capture_raw(
+        logward::Logward::builder().with_level(Level::Debug),
+        || {
             tracing::info!(nasty, huge = huge.as_str(), "{}", nasty);
-        });
+        },
+    );
     let lines: Vec<&str> = text.lines().filter(|l| l.contains("\"nasty\"")).collect();
     assert_eq!(lines.len(), 1, "one line for one event");
     let r: serde_json::Map<String, Value> = serde_json::from_str(lines[0]).expect("valid JSON");
@@ -477,7 +477,7 @@ fn hostile_values_stay_one_valid_json_line() {
 
 #[test]
 fn ids_are_distinct_across_a_million_records() {
-    let text = util::capture::capture_raw(logward::Logward::builder(), || {
+    let text = crate::util::capture::capture_raw(logward::Logward::builder(), || {
         for _ in 0..1_000_000 {
             tracing::info!("x");
         }
@@ -494,9 +494,10 @@ fn ids_are_distinct_across_a_million_records() {
 
 #[test]
 fn runtime_writes_logging_started_and_stopped() {
-    let text =
-        util::capture::capture_raw(logward::Logward::builder(), || tracing::info!("between"));
-    let records = util::capture::parse_lines(&text);
+    let text = crate::util::capture::capture_raw(logward::Logward::builder(), || {
+        tracing::info!("between")
+    });
+    let records = crate::util::capture::parse_lines(&text);
     let actions: Vec<&str> = records
         .iter()
         .filter_map(|r| r.get("action")?.as_str())

@@ -1,0 +1,617 @@
+//! The journald sink: one record per datagram in journald's native protocol.
+//!
+//! Each record becomes one datagram on `/run/systemd/journal/socket` with
+//! these fields:
+//!
+//! - `MESSAGE`: the JSON record, exactly the line a file would get (without
+//!   its newline);
+//! - `PRIORITY`: from the level (debug 7, info 6, warning 4, error 3,
+//!   critical 2);
+//! - `SYSLOG_IDENTIFIER`: the identifier the sink was made with;
+//! - one field per key of the record, its name upper-cased, except `message`
+//!   (already in `MESSAGE`) and `created_at` (journald keeps its own time).
+//!   String values are sent as they are, other values as compact JSON text.
+//!
+//! So the record
+//!
+//! ```text
+//! {"id":"…","created_at":"…","level":"info","log_type":"audit","action":"login_attempt","access_granted":true,"user_name":"alice"}
+//! ```
+//!
+//! can be found with `journalctl LOG_TYPE=audit ACTION=login_attempt
+//! USER_NAME=alice`, and carries `ACCESS_GRANTED=true`. Record keys are
+//! sanitised (see the `fields` module): a record can never set a trusted
+//! `_`-prefixed field, nor `PRIORITY`, `MESSAGE`, `SYSLOG_IDENTIFIER` or the
+//! other user journal fields of `systemd.journal-fields(7)`; such keys arrive
+//! prefixed with `F_` (`priority` becomes `F_PRIORITY`, `_pid` becomes
+//! `F__PID`). A line that is not a JSON object is still sent, as `MESSAGE`
+//! with `PRIORITY` and `SYSLOG_IDENTIFIER` only.
+//!
+//! A record too large for one datagram (the kernel answers `EMSGSIZE` or
+//! `ENOBUFS`) is written to a sealed memfd whose descriptor is passed to
+//! journald in an empty datagram, as the native protocol provides.
+//!
+//! The socket is never connected: every record is addressed to the socket
+//! path anew, so records flow again as soon as a restarted journald is
+//! listening. While none is, [`Sink::append`] returns the error (`ENOENT`,
+//! `ECONNREFUSED`) and the writer thread re-routes the record.
+
+mod fields;
+
+use std::fs::File;
+use std::io::{self, IoSlice, Write};
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{MemfdFlags, SealFlags};
+use rustix::io::Errno;
+use rustix::net::{
+    AddressFamily, SendAncillaryBuffer, SendAncillaryMessage, SendFlags, SocketAddrUnix,
+    SocketFlags, SocketType,
+};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+
+use super::{Entry, Sink};
+
+/// Path of journald's native protocol socket.
+pub const JOURNALD_SOCKET: &str = "/run/systemd/journal/socket";
+
+/// Whether journald is listening on [`JOURNALD_SOCKET`]: the socket exists
+/// and a datagram can be addressed to it. Sends nothing.
+pub fn journald_available() -> bool {
+    let Ok(addr) = SocketAddrUnix::new(JOURNALD_SOCKET) else {
+        return false;
+    };
+    unix_datagram_socket()
+        .and_then(|socket| rustix::net::connect(&socket, &addr).map_err(io::Error::from))
+        .is_ok()
+}
+
+/// A [`Sink`] that sends records to systemd-journald.
+///
+/// ```no_run
+/// use logward::sink::{Entry, JournaldSink, Sink};
+/// use logward::{Level, LogType};
+///
+/// let mut sink = JournaldSink::connect("my-service")?;
+/// sink.append(&Entry {
+///     line: b"{\"level\":\"info\",\"log_type\":\"application\",\"message\":\"hello\"}\n",
+///     level: Level::Info,
+///     log_type: LogType::Application,
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct JournaldSink {
+    socket: OwnedFd,
+    addr: SocketAddrUnix,
+    path: PathBuf,
+    identifier: String,
+    /// The datagram being built; kept across records so its memory is reused.
+    datagram: Vec<u8>,
+    /// The field name being built; kept across records like `datagram`.
+    name: String,
+}
+
+impl JournaldSink {
+    /// A sink for journald's socket [`JOURNALD_SOCKET`], with `identifier` as
+    /// `SYSLOG_IDENTIFIER` (usually the program name).
+    ///
+    /// journald need not be running yet: this only creates the socket, and
+    /// each [`Sink::append`] addresses journald anew. Use
+    /// [`journald_available`] to ask whether it is running now.
+    pub fn connect(identifier: &str) -> io::Result<JournaldSink> {
+        JournaldSink::connect_to(JOURNALD_SOCKET, identifier)
+    }
+
+    /// A sink that sends to the native protocol socket at `socket_path`
+    /// instead of journald's usual one. Fails if the socket cannot be
+    /// created or the path is too long for a unix socket address.
+    pub fn connect_to(socket_path: impl AsRef<Path>, identifier: &str) -> io::Result<JournaldSink> {
+        let path = socket_path.as_ref().to_path_buf();
+        Ok(JournaldSink {
+            socket: unix_datagram_socket()?,
+            addr: SocketAddrUnix::new(path.as_path())?,
+            path,
+            identifier: identifier.to_owned(),
+            datagram: Vec::new(),
+            name: String::new(),
+        })
+    }
+
+    /// Fills `self.datagram` with the fields for `entry`.
+    fn encode(&mut self, entry: &Entry<'_>) {
+        let datagram = &mut self.datagram;
+        datagram.clear();
+        let line = entry.line.strip_suffix(b"\n").unwrap_or(entry.line);
+        put_field(datagram, "MESSAGE", line);
+        let priority = [b'0' + entry.level.journald_priority()];
+        put_field(datagram, "PRIORITY", &priority);
+        put_field(datagram, "SYSLOG_IDENTIFIER", self.identifier.as_bytes());
+
+        let fixed = datagram.len();
+        let mut parser = serde_json::Deserializer::from_slice(line);
+        let record = RecordFields {
+            datagram: &mut *datagram,
+            name: &mut self.name,
+        };
+        if record
+            .deserialize(&mut parser)
+            .and_then(|()| parser.end())
+            .is_err()
+        {
+            // Not one JSON object: the line alone is the record.
+            datagram.truncate(fixed);
+        }
+    }
+
+    /// Sends the datagram through a sealed memfd, for records too large for
+    /// one datagram.
+    fn send_as_memfd(&self) -> io::Result<()> {
+        let memfd = rustix::fs::memfd_create(
+            "logward-journald",
+            MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING,
+        )?;
+        let mut file = File::from(memfd);
+        file.write_all(&self.datagram)?;
+        rustix::fs::fcntl_add_seals(
+            &file,
+            SealFlags::SHRINK | SealFlags::GROW | SealFlags::WRITE | SealFlags::SEAL,
+        )?;
+        let fds = [file.as_fd()];
+        let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+        let mut control = SendAncillaryBuffer::new(&mut space);
+        if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
+            return Err(io::Error::other("no room to pass the memfd to journald"));
+        }
+        let empty: [IoSlice<'_>; 0] = [];
+        rustix::net::sendmsg_addr(
+            &self.socket,
+            &self.addr,
+            &empty,
+            &mut control,
+            SendFlags::empty(),
+        )?;
+        Ok(())
+    }
+}
+
+impl Sink for JournaldSink {
+    fn append(&mut self, entry: &Entry<'_>) -> io::Result<()> {
+        self.encode(entry);
+        match rustix::net::sendto(&self.socket, &self.datagram, SendFlags::empty(), &self.addr) {
+            Ok(_) => Ok(()),
+            Err(Errno::MSGSIZE | Errno::NOBUFS) => self.send_as_memfd(),
+            Err(errno) => Err(io::Error::from(errno)),
+        }
+    }
+
+    /// Nothing to do: each record is handed to journald when appended.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        if self.path == Path::new(JOURNALD_SOCKET) {
+            "journald".to_owned()
+        } else {
+            format!("journald {}", self.path.display())
+        }
+    }
+}
+
+/// An unbound, unconnected unix datagram socket.
+fn unix_datagram_socket() -> io::Result<OwnedFd> {
+    Ok(rustix::net::socket_with(
+        AddressFamily::UNIX,
+        SocketType::DGRAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )?)
+}
+
+/// Appends one field to a datagram: `NAME=value\n`, or, when the value has a
+/// newline, the binary form `NAME\n`, the value's length as 64-bit little
+/// endian, the value, `\n`.
+fn put_field(datagram: &mut Vec<u8>, name: &str, value: &[u8]) {
+    datagram.extend_from_slice(name.as_bytes());
+    if value.contains(&b'\n') {
+        datagram.push(b'\n');
+        datagram.extend_from_slice(&(value.len() as u64).to_le_bytes());
+    } else {
+        datagram.push(b'=');
+    }
+    datagram.extend_from_slice(value);
+    datagram.push(b'\n');
+}
+
+/// Appends a field whose value serde_json writes (numbers, nested values).
+/// Compact JSON has no raw newline, so the text form always fits.
+fn put_json_field(
+    datagram: &mut Vec<u8>,
+    name: &str,
+    value: &impl serde::Serialize,
+) -> serde_json::Result<()> {
+    datagram.extend_from_slice(name.as_bytes());
+    datagram.push(b'=');
+    serde_json::to_writer(&mut *datagram, value)?;
+    datagram.push(b'\n');
+    Ok(())
+}
+
+/// Keys whose values are not sent as fields of their own.
+const SKIPPED_KEYS: [&str; 2] = ["message", "created_at"];
+
+/// Parses a record and appends a field for each of its keys, writing
+/// straight into the datagram so that a record whose strings have no escapes
+/// costs no allocation.
+struct RecordFields<'a> {
+    datagram: &'a mut Vec<u8>,
+    name: &'a mut String,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordFields<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordFields<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(keep) = map.next_key_seed(FieldName(&mut *self.name))? {
+            if keep {
+                map.next_value_seed(FieldValue {
+                    datagram: &mut *self.datagram,
+                    name: self.name.as_str(),
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads a key into the journald field name; yields whether to send it.
+struct FieldName<'a>(&'a mut String);
+
+impl<'de> DeserializeSeed<'de> for FieldName<'_> {
+    type Value = bool;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for FieldName<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
+        Ok(!SKIPPED_KEYS.contains(&key) && fields::sanitize(key, self.0))
+    }
+}
+
+/// Reads one value and appends it as the field `name`.
+struct FieldValue<'a> {
+    datagram: &'a mut Vec<u8>,
+    name: &'a str,
+}
+
+impl FieldValue<'_> {
+    fn put_json<E: de::Error>(self, value: &impl serde::Serialize) -> Result<(), E> {
+        put_json_field(self.datagram, self.name, value).map_err(E::custom)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for FieldValue<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldValue<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<(), E> {
+        put_field(self.datagram, self.name, value.as_bytes());
+        Ok(())
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<(), E> {
+        self.put_json(&value)
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<(), E> {
+        self.put_json(&value)
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<(), E> {
+        self.put_json(&value)
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<(), E> {
+        self.put_json(&value)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.put_json(&())
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        let value: serde_json::Value =
+            serde::Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        self.put_json(&value)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let value: serde_json::Value =
+            serde::Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        self.put_json(&value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Seek};
+    use std::os::unix::net::UnixDatagram;
+
+    use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
+
+    use super::*;
+    use crate::{Level, LogType};
+
+    /// Splits a native protocol datagram into its fields.
+    fn decode(mut datagram: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let mut fields = Vec::new();
+        while !datagram.is_empty() {
+            let end = datagram.iter().position(|&b| b == b'\n').expect("newline");
+            let head = &datagram[..end];
+            if let Some(eq) = head.iter().position(|&b| b == b'=') {
+                let name = String::from_utf8(head[..eq].to_vec()).expect("name");
+                fields.push((name, head[eq + 1..].to_vec()));
+                datagram = &datagram[end + 1..];
+            } else {
+                let name = String::from_utf8(head.to_vec()).expect("name");
+                let rest = &datagram[end + 1..];
+                let len = u64::from_le_bytes(rest[..8].try_into().expect("length")) as usize;
+                fields.push((name, rest[8..8 + len].to_vec()));
+                assert_eq!(rest[8 + len], b'\n');
+                datagram = &rest[9 + len..];
+            }
+        }
+        fields
+    }
+
+    fn value<'a>(fields: &'a [(String, Vec<u8>)], name: &str) -> Option<&'a str> {
+        let mut found = fields.iter().filter(|(n, _)| n == name);
+        let (_, value) = found.next()?;
+        assert!(found.next().is_none(), "{name} sent twice");
+        Some(std::str::from_utf8(value).expect("utf-8"))
+    }
+
+    fn names(fields: &[(String, Vec<u8>)]) -> Vec<&str> {
+        fields.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    fn encoded(line: &str, level: Level) -> Vec<(String, Vec<u8>)> {
+        let mut sink = JournaldSink::connect_to("/nonexistent/socket", "svc").expect("sink");
+        sink.encode(&Entry {
+            line: line.as_bytes(),
+            level,
+            log_type: LogType::Audit,
+        });
+        decode(&sink.datagram)
+    }
+
+    #[test]
+    fn record_keys_become_upper_cased_fields() {
+        let line = concat!(
+            r#"{"id":"i-1","created_at":"2026-11-22T04:30:00.123456Z","level":"info","#,
+            r#""log_type":"audit","pid":42,"action":"login_attempt","access_granted":true,"#,
+            r#""memory_mb":1.5,"client_ip":null,"tags":["a", "b"],"nested":{"k": 1},"#,
+            r#""message":"hi \"there\""}"#,
+            "\n"
+        );
+        let fields = encoded(line, Level::Info);
+        assert_eq!(value(&fields, "MESSAGE"), Some(line.trim_end()));
+        assert_eq!(value(&fields, "PRIORITY"), Some("6"));
+        assert_eq!(value(&fields, "SYSLOG_IDENTIFIER"), Some("svc"));
+        assert_eq!(value(&fields, "ID"), Some("i-1"));
+        assert_eq!(value(&fields, "LOG_TYPE"), Some("audit"));
+        assert_eq!(value(&fields, "PID"), Some("42"));
+        assert_eq!(value(&fields, "ACTION"), Some("login_attempt"));
+        assert_eq!(value(&fields, "ACCESS_GRANTED"), Some("true"));
+        assert_eq!(value(&fields, "MEMORY_MB"), Some("1.5"));
+        assert_eq!(value(&fields, "CLIENT_IP"), Some("null"));
+        assert_eq!(value(&fields, "TAGS"), Some(r#"["a","b"]"#));
+        assert_eq!(value(&fields, "NESTED"), Some(r#"{"k":1}"#));
+        assert_eq!(
+            names(&fields),
+            [
+                "MESSAGE",
+                "PRIORITY",
+                "SYSLOG_IDENTIFIER",
+                "ID",
+                "LEVEL",
+                "LOG_TYPE",
+                "PID",
+                "ACTION",
+                "ACCESS_GRANTED",
+                "MEMORY_MB",
+                "CLIENT_IP",
+                "TAGS",
+                "NESTED"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_level_has_its_priority() {
+        for (level, priority) in [
+            (Level::Debug, "7"),
+            (Level::Info, "6"),
+            (Level::Warning, "4"),
+            (Level::Error, "3"),
+            (Level::Critical, "2"),
+        ] {
+            let fields = encoded("{}\n", level);
+            assert_eq!(value(&fields, "PRIORITY"), Some(priority));
+        }
+    }
+
+    #[test]
+    fn hostile_keys_cannot_set_trusted_or_reserved_fields() {
+        let line = r#"{"_PID":"1","priority":"0","MESSAGE":"x","a b":1,"1x":2,"é":3,"":4}"#;
+        let fields = encoded(line, Level::Warning);
+        assert_eq!(value(&fields, "PRIORITY"), Some("4"));
+        assert_eq!(value(&fields, "MESSAGE"), Some(line));
+        assert_eq!(value(&fields, "F__PID"), Some("1"));
+        assert_eq!(value(&fields, "F_PRIORITY"), Some("0"));
+        assert_eq!(value(&fields, "F_MESSAGE"), Some("x"));
+        assert_eq!(value(&fields, "A_B"), Some("1"));
+        assert_eq!(value(&fields, "F_1X"), Some("2"));
+        assert_eq!(fields.len(), 8, "{:?}", names(&fields));
+        assert!(fields.iter().all(|(n, _)| !n.starts_with('_')));
+    }
+
+    #[test]
+    fn values_with_newlines_use_the_binary_form() {
+        let line = r#"{"stacktrace":"first\nsecond\n","plain":"a\tb"}"#;
+        let mut sink = JournaldSink::connect_to("/nonexistent/socket", "svc").expect("sink");
+        sink.encode(&Entry {
+            line: line.as_bytes(),
+            level: Level::Error,
+            log_type: LogType::Application,
+        });
+        let mut expected = b"STACKTRACE\n".to_vec();
+        expected.extend_from_slice(&13u64.to_le_bytes());
+        expected.extend_from_slice(b"first\nsecond\n\n");
+        assert!(
+            sink.datagram
+                .windows(expected.len())
+                .any(|w| w == expected.as_slice())
+        );
+        let fields = decode(&sink.datagram);
+        assert_eq!(value(&fields, "STACKTRACE"), Some("first\nsecond\n"));
+        assert_eq!(value(&fields, "PLAIN"), Some("a\tb"));
+    }
+
+    #[test]
+    fn a_line_that_is_not_an_object_is_sent_alone() {
+        for line in [
+            "plain text\n",
+            "[1,2]\n",
+            r#"{"a":1"#,
+            r#"{"a":1} trailing"#,
+            "multi\nline\n",
+        ] {
+            let fields = encoded(line, Level::Error);
+            assert_eq!(
+                names(&fields),
+                ["MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER"],
+                "{line:?}"
+            );
+            assert_eq!(
+                value(&fields, "MESSAGE"),
+                line.strip_suffix('\n').or(Some(line))
+            );
+        }
+    }
+
+    #[test]
+    fn append_fails_while_nobody_listens_and_recovers_after() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("socket");
+        let mut sink = JournaldSink::connect_to(&path, "svc").expect("sink");
+        let entry = Entry {
+            line: b"{\"level\":\"info\"}\n",
+            level: Level::Info,
+            log_type: LogType::Web,
+        };
+        let err = sink.append(&entry).expect_err("no socket yet");
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+
+        let listener = UnixDatagram::bind(&path).expect("bind");
+        sink.append(&entry).expect("append once listening");
+        let mut buf = vec![0; 4096];
+        let n = listener.recv(&mut buf).expect("recv");
+        let fields = decode(&buf[..n]);
+        assert_eq!(value(&fields, "LEVEL"), Some("info"));
+
+        drop(listener);
+        let err = sink.append(&entry).expect_err("listener gone");
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+        assert!(sink.describe().starts_with("journald "));
+    }
+
+    #[test]
+    fn a_record_too_large_for_a_datagram_goes_through_a_sealed_memfd() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("socket");
+        let listener = UnixDatagram::bind(&path).expect("bind");
+        let mut sink = JournaldSink::connect_to(&path, "svc").expect("sink");
+        let big = "x".repeat(2 << 20);
+        let line = format!("{{\"big\":\"{big}\"}}\n");
+        sink.append(&Entry {
+            line: line.as_bytes(),
+            level: Level::Info,
+            log_type: LogType::Analysis,
+        })
+        .expect("append");
+
+        let mut data = [0u8; 16];
+        let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+        let mut control = RecvAncillaryBuffer::new(&mut space);
+        let received = rustix::net::recvmsg(
+            &listener,
+            &mut [io::IoSliceMut::new(&mut data)],
+            &mut control,
+            RecvFlags::empty(),
+        )
+        .expect("recvmsg");
+        assert_eq!(received.bytes, 0, "the datagram itself is empty");
+        let mut fds = Vec::new();
+        for message in control.drain() {
+            if let RecvAncillaryMessage::ScmRights(rights) = message {
+                fds.extend(rights);
+            }
+        }
+        assert_eq!(fds.len(), 1);
+        let memfd = fds.remove(0);
+        let seals = rustix::fs::fcntl_get_seals(&memfd).expect("seals");
+        assert!(
+            seals
+                .contains(SealFlags::SHRINK | SealFlags::GROW | SealFlags::WRITE | SealFlags::SEAL)
+        );
+        // The descriptor shares the sender's file offset, which is at the end.
+        let mut file = File::from(memfd);
+        file.seek(io::SeekFrom::Start(0)).expect("seek");
+        let mut contents = Vec::new();
+        file.read_to_end(&mut contents).expect("read memfd");
+        let fields = decode(&contents);
+        assert!(value(&fields, "BIG") == Some(big.as_str()), "BIG differs");
+        assert!(
+            value(&fields, "MESSAGE") == Some(line.trim_end()),
+            "MESSAGE differs"
+        );
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per capability under test.
+
+mod journald;
+mod records;
