@@ -3,7 +3,15 @@
 //! A [`Sink`] receives complete, rendered records on a writer thread; it never
 //! runs on the caller's thread.
 
+mod date;
+mod file;
+mod rotation;
+
 use std::io;
+
+pub use date::Date;
+pub use file::FileSink;
+pub use rotation::{LogFile, Rotation, rotated_files};
 
 use crate::{Level, LogType};
 
