@@ -18,6 +18,7 @@
 //! ```
 
 mod clock;
+mod date;
 mod error;
 mod event;
 mod layer;
@@ -29,6 +30,7 @@ mod runtime;
 pub mod sink;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use date::Date;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Emit, analysis, application, audit, tanium, web};
 pub use layer::{LogwardLayer, TypeFilter};

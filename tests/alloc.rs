@@ -79,5 +79,8 @@ fn steady_state_logging_allocates_nothing_on_the_caller_thread() {
     });
     let allocations = COUNT.with(Cell::get);
     drop(guard);
-    assert_eq!(allocations, 0, "allocations on the caller thread for 200 records");
+    assert_eq!(
+        allocations, 0,
+        "allocations on the caller thread for 200 records"
+    );
 }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use crate::{Clock, Level, LogType};
 
 pub use id::new_uuid;
-pub use timestamp::{Date, push_rfc3339};
+pub use timestamp::push_rfc3339;
 
 /// Keys that only the runtime sets, in record order.
 pub const REQUIRED_FIELDS: [&str; 6] = ["id", "created_at", "hostname", "level", "log_type", "pid"];

@@ -62,13 +62,9 @@ impl Failover {
                 self.reroute(entry);
                 return;
             }
-            // A sink that refuses `append` kept nothing of the record; one
-            // that accepted it but failed to flush hands it back through
-            // `take_unwritten`, so each record is re-routed exactly once.
             match self.primary.append(entry) {
                 Err(_) => {
-                    self.recover_unwritten();
-                    self.reroute(entry);
+                    self.recover_unwritten(Some(entry));
                     self.retry_later();
                 }
                 Ok(()) => {
@@ -76,7 +72,7 @@ impl Failover {
                     match self.primary.flush() {
                         Ok(()) => self.recovered(),
                         Err(_) => {
-                            self.recover_unwritten();
+                            self.recover_unwritten(None);
                             self.retry_later();
                         }
                     }
@@ -90,7 +86,7 @@ impl Failover {
             }
             Err(e) => {
                 self.fail(&e);
-                self.reroute(entry);
+                self.recover_unwritten(Some(entry));
             }
         }
     }
@@ -102,6 +98,7 @@ impl Failover {
             && let Err(e) = self.primary.flush()
         {
             self.fail(&e);
+            self.recover_unwritten(None);
         }
         let _ = self.fallback.flush();
     }
@@ -132,30 +129,35 @@ impl Failover {
                 true,
             );
         }
-        self.recover_unwritten();
     }
 
-    /// Moves what the primary had accepted but not written to the fallback.
-    fn recover_unwritten(&mut self) {
+    /// Moves what the primary could not write to the fallback. `failed` is
+    /// the record whose `append` just failed: a buffering sink hands it back
+    /// with the rest (it is then the last line); otherwise it is re-routed
+    /// here. Either way each record is re-routed exactly once.
+    fn recover_unwritten(&mut self, failed: Option<&Entry<'_>>) {
         let unwritten = self.primary.take_unwritten();
-        let written_back = unwritten
+        let failed_kept = failed.is_some_and(|e| unwritten.ends_with(e.line));
+        let lines = unwritten
             .split_inclusive(|&b| b == b'\n')
-            .filter(|line| !line.is_empty())
-            .count() as u64;
-        self.counters.written.fetch_sub(
-            written_back.min(self.counters.written.load(Ordering::Relaxed)),
-            Ordering::Relaxed,
-        );
-        for line in unwritten.split_inclusive(|&b| b == b'\n') {
-            if line.is_empty() {
-                continue;
-            }
+            .filter(|line| !line.is_empty());
+        let mut handed_back = 0u64;
+        for line in lines {
+            handed_back += 1;
             let (level, log_type) = level_and_type(line);
             self.reroute(&Entry {
                 line,
                 level,
                 log_type,
             });
+        }
+        // Records counted as written when `append` accepted them.
+        let was_counted = handed_back - u64::from(failed_kept);
+        self.counters
+            .written
+            .fetch_sub(was_counted, Ordering::Relaxed);
+        if let Some(entry) = failed.filter(|_| !failed_kept) {
+            self.reroute(entry);
         }
     }
 

@@ -4,12 +4,18 @@
 //! runs on the caller's thread.
 
 mod failover;
+mod file;
+mod journald;
+mod rotation;
 mod route;
 mod stderr;
 mod writer;
 
 use std::io;
 
+pub use file::FileSink;
+pub use journald::{JOURNALD_SOCKET, JournaldSink, journald_available};
+pub use rotation::{LogFile, Rotation, rotated_files};
 pub use route::WhenFull;
 pub(crate) use route::{Route, Routes};
 pub use stderr::{StderrSink, WriteSink};
@@ -17,10 +23,6 @@ pub use writer::Stats;
 pub(crate) use writer::Writer;
 
 use crate::{Level, LogType};
-
-mod journald;
-
-pub use journald::{JOURNALD_SOCKET, JournaldSink, journald_available};
 
 /// One rendered record, as handed to a sink.
 #[derive(Debug, Clone, Copy)]
@@ -41,10 +43,10 @@ pub trait Sink: Send + 'static {
     /// Pushes buffered records to their destination.
     fn flush(&mut self) -> io::Result<()>;
 
-    /// Hands back the bytes of records that [`Sink::append`] accepted but
-    /// that could not be delivered (complete lines, oldest first), so that
-    /// they can be re-routed. A sink whose `append` returns an error has not
-    /// kept that record. Sinks that never buffer return nothing.
+    /// Hands back the bytes of records that were given to [`Sink::append`]
+    /// but could not be delivered (complete lines, oldest first), so they can
+    /// be re-routed. A buffering sink includes the record of an `append` that
+    /// failed; a sink that does not buffer keeps nothing and returns nothing.
     fn take_unwritten(&mut self) -> Vec<u8> {
         Vec::new()
     }

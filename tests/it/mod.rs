@@ -1,4 +1,5 @@
 //! One module per capability under test.
 
+mod file_sink;
 mod journald;
 mod records;

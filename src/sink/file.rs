@@ -1,0 +1,651 @@
+//! The file sink: JSON lines appended to a file, rotated daily at UTC midnight.
+//!
+//! The live file is always exactly the configured path, so `tail -f` works;
+//! rotated files are named and pruned as described in the `rotation` module
+//! (`audit.log.2026-11-22`, then `.1`, `.2`, … on a name collision).
+//!
+//! logward has its own rolling writer rather than `tracing-appender`'s,
+//! because that one has defects that must not reach operators: its pruning
+//! matches file names by prefix and so deletes other sinks' files, its
+//! `max_log_files` count is off by one after a restart, and it keeps writing
+//! into a file that was deleted instead of reopening the path.
+//!
+//! Guarantees:
+//!
+//! - the directory (and any missing parent) is created with mode 0750 and the
+//!   live file with mode 0640, whatever the process umask;
+//! - a restart on the same UTC day appends to the live file; a live file last
+//!   written on another day is rotated when the sink opens;
+//! - with [`Rotation::max_files`], exactly that many files are kept (live
+//!   file included) after every rotation and at every open;
+//! - a live file deleted or renamed by someone else is noticed within about a
+//!   second (on [`Sink::flush`]) and the path is created again;
+//! - a failed write is returned as an error, and the records that did not
+//!   reach the file can be taken back with [`FileSink::take_unwritten`].
+
+use std::collections::VecDeque;
+use std::fs::{self, DirBuilder, File, OpenOptions, Permissions};
+use std::io::{self, Write};
+use std::mem;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::rotation::{self, Rotation, mtime_micros, with_path};
+use super::{Entry, Sink};
+use crate::Date;
+use crate::{Clock, Error, ErrorKind};
+
+/// Records are written out once this many bytes are buffered.
+const BUFFER_CAPACITY: usize = 64 * 1024;
+
+/// The live file's identity is compared with the path at most this often.
+const IDENTITY_CHECK_INTERVAL_MICROS: i64 = 1_000_000;
+
+const DIR_MODE: u32 = 0o750;
+const FILE_MODE: u32 = 0o640;
+
+/// A sink that appends JSON lines to a file and rotates it daily.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use logward::SystemClock;
+/// use logward::sink::{FileSink, Rotation, Sink};
+///
+/// # fn main() -> logward::Result<()> {
+/// let rotation = Rotation { daily: true, max_files: std::num::NonZeroU32::new(7) };
+/// let mut sink = FileSink::open(
+///     "/var/log/app/audit.log".as_ref(),
+///     rotation,
+///     false,
+///     Arc::new(SystemClock),
+/// )?;
+/// assert_eq!(sink.describe(), "file /var/log/app/audit.log");
+/// # Ok(())
+/// # }
+/// ```
+///
+/// Dropping the sink writes out what is still buffered but cannot report a
+/// failure; call [`Sink::flush`] first.
+pub struct FileSink {
+    path: PathBuf,
+    rotation: Rotation,
+    sync: bool,
+    clock: Arc<dyn Clock>,
+    /// The open live file; `None` after it could not be (re)opened.
+    live: Option<LiveFile>,
+    pending: Pending,
+    today: Today,
+    /// Clock time of the last comparison of the live file with the path.
+    last_identity_check: i64,
+    /// Set by a failed write: the next write first checks the path and
+    /// writes through instead of buffering, so the sink notices recovery.
+    failing: bool,
+    /// A rotation happened (or the sink opened) and old files may need
+    /// deleting.
+    prune_pending: bool,
+    /// Bytes were written since the last fsync.
+    unsynced: bool,
+}
+
+impl std::fmt::Debug for FileSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileSink")
+            .field("path", &self.path)
+            .field("rotation", &self.rotation)
+            .field("sync", &self.sync)
+            .field("buffered", &self.pending.bytes.len())
+            .field("failing", &self.failing)
+            .finish_non_exhaustive()
+    }
+}
+
+struct LiveFile {
+    file: File,
+    dev: u64,
+    ino: u64,
+    /// The UTC day of the records in the file; `None` while it is empty.
+    date: Option<Date>,
+}
+
+/// The current UTC day and its bounds, so that most appends need no date
+/// arithmetic.
+#[derive(Clone, Copy)]
+struct Today {
+    date: Date,
+    start: i64,
+    end: i64,
+}
+
+impl Today {
+    fn at(micros: i64) -> Today {
+        let date = Date::from_unix_micros(micros);
+        let start = date.start_unix_micros();
+        Today {
+            date,
+            start,
+            end: Date::from_days_since_epoch(date.days_since_epoch() + 1).start_unix_micros(),
+        }
+    }
+}
+
+impl FileSink {
+    /// Opens (creating if needed) the live file `path` and its directory.
+    ///
+    /// If the live file is not empty and was last modified on another UTC day
+    /// than `clock`'s today and `rotation.daily` is set, it is rotated first;
+    /// then, with `rotation.max_files`, old rotated files are pruned. With
+    /// `sync`, every [`Sink::flush`] also fsyncs the file.
+    pub fn open(
+        path: &Path,
+        rotation: Rotation,
+        sync: bool,
+        clock: Arc<dyn Clock>,
+    ) -> Result<FileSink, Error> {
+        let now = clock.now_micros();
+        let mut sink = FileSink {
+            path: path.to_path_buf(),
+            rotation,
+            sync,
+            clock,
+            live: None,
+            pending: Pending::default(),
+            today: Today::at(now),
+            last_identity_check: now,
+            failing: false,
+            prune_pending: true,
+            unsynced: false,
+        };
+        let today = sink.today.date;
+        sink.ensure_live(today).map_err(|e| {
+            Error::new(
+                ErrorKind::Sink,
+                format!("cannot open log file {}", path.display()),
+            )
+            .with_path(path)
+            .with_source(e)
+        })?;
+        Ok(sink)
+    }
+
+    /// The live file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn today(&mut self) -> Date {
+        let now = self.clock.now_micros();
+        if !(self.today.start..self.today.end).contains(&now) {
+            self.today = Today::at(now);
+        }
+        self.today.date
+    }
+
+    /// Writes every buffered record, rotating between days as needed.
+    fn write_out(&mut self, check_identity: bool) -> io::Result<()> {
+        let result = self.try_write_out(check_identity);
+        self.failing = result.is_err();
+        result
+    }
+
+    fn try_write_out(&mut self, check_identity: bool) -> io::Result<()> {
+        if self.failing || check_identity {
+            let now = self.clock.now_micros();
+            let elapsed = now.saturating_sub(self.last_identity_check);
+            if self.failing || !(0..IDENTITY_CHECK_INTERVAL_MICROS).contains(&elapsed) {
+                self.last_identity_check = now;
+                self.reopen_if_replaced()?;
+            }
+        }
+        while let Some(date) = self.pending.first_date() {
+            self.ensure_live(date)?;
+            let Some(live) = self.live.as_mut() else {
+                return Err(io::Error::other("live file missing after opening it"));
+            };
+            live.date = Some(date);
+            self.unsynced = true;
+            self.pending
+                .write_first_day(&mut live.file)
+                .map_err(|e| with_path(e, "cannot write", &self.path))?;
+        }
+        Ok(())
+    }
+
+    /// Makes sure a live file is open that records of `date` may go into,
+    /// rotating and pruning as the configuration asks.
+    fn ensure_live(&mut self, date: Date) -> io::Result<()> {
+        if self.live.is_none() {
+            self.open_live()?;
+        }
+        if self.rotation.daily {
+            let live_date = self.live.as_ref().and_then(|live| live.date);
+            if let Some(live_date) = live_date.filter(|&d| d != date) {
+                self.rotate(live_date)?;
+            }
+        }
+        if self.prune_pending {
+            if let Some(max_files) = self.rotation.max_files {
+                rotation::prune(&self.path, max_files)?;
+            }
+            self.prune_pending = false;
+        }
+        Ok(())
+    }
+
+    /// Renames the live file after `date` and starts a new one.
+    fn rotate(&mut self, date: Date) -> io::Result<()> {
+        let Some(live) = self.live.as_mut() else {
+            return Ok(());
+        };
+        let len = live
+            .file
+            .metadata()
+            .map_err(|e| with_path(e, "cannot read", &self.path))?
+            .len();
+        if len == 0 {
+            // Nothing to keep: the empty file simply becomes today's.
+            live.date = None;
+            return Ok(());
+        }
+        if self.sync && self.unsynced {
+            live.file
+                .sync_data()
+                .map_err(|e| with_path(e, "cannot sync", &self.path))?;
+            self.unsynced = false;
+        }
+        rotation::rotate_to_free_name(&self.path, date)?;
+        self.live = None;
+        self.pending.file_changed();
+        self.prune_pending = true;
+        self.open_live()
+    }
+
+    /// Reopens the path when the open file is no longer the one at the path
+    /// (deleted, or renamed and replaced by someone else).
+    fn reopen_if_replaced(&mut self) -> io::Result<()> {
+        let Some(live) = self.live.as_ref() else {
+            return Ok(());
+        };
+        match fs::metadata(&self.path) {
+            Ok(meta) if meta.dev() == live.dev && meta.ino() == live.ino => Ok(()),
+            Ok(_) => self.reopen(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => self.reopen(),
+            Err(e) => Err(with_path(e, "cannot read", &self.path)),
+        }
+    }
+
+    fn reopen(&mut self) -> io::Result<()> {
+        self.live = None;
+        self.pending.file_changed();
+        self.open_live()
+    }
+
+    fn open_live(&mut self) -> io::Result<()> {
+        let dir = parent_dir(&self.path);
+        create_dirs(dir)?;
+        let (file, created) = open_or_create(&self.path)?;
+        let meta = file
+            .metadata()
+            .map_err(|e| with_path(e, "cannot read", &self.path))?;
+        if created && self.sync {
+            sync_dir(dir)?;
+        }
+        let date = (meta.len() > 0).then(|| Date::from_unix_micros(mtime_micros(&meta)));
+        self.live = Some(LiveFile {
+            file,
+            dev: meta.dev(),
+            ino: meta.ino(),
+            date,
+        });
+        Ok(())
+    }
+}
+
+/// The [`Sink`] contract of the file sink:
+///
+/// - `append` buffers the record (up to 64 KiB) and writes the buffer out
+///   when it is full. It rotates first when the record's UTC day (by the
+///   clock, at `append`) differs from the live file's.
+/// - `flush` writes the buffer out and, when opened with `sync`, fsyncs the
+///   file. At most once a second (by the clock) it first checks that the path
+///   still names the open file, and reopens or re-creates it if not.
+/// - An error from either means some records did not reach the file; they
+///   stay buffered, whole, and [`FileSink::take_unwritten`] hands them back
+///   for re-routing. A record is never reported both written and unwritten.
+///   While failing, every `append` writes through (reopening the path if it
+///   changed), so the first success shows that the sink has recovered.
+/// - An fsync failure is returned, but the records it concerns were already
+///   handed to the kernel and are not among the unwritten ones.
+impl Sink for FileSink {
+    fn append(&mut self, entry: &Entry<'_>) -> io::Result<()> {
+        let date = self.today();
+        self.pending.push(entry.line, date);
+        if self.failing || self.pending.bytes.len() >= BUFFER_CAPACITY {
+            self.write_out(false)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.write_out(true)?;
+        if self.sync && self.unsynced {
+            if let Some(live) = self.live.as_ref() {
+                live.file
+                    .sync_data()
+                    .map_err(|e| with_path(e, "cannot sync", &self.path))?;
+            }
+            self.unsynced = false;
+        }
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        format!("file {}", self.path.display())
+    }
+
+    /// Hands back, and forgets, every record that has not reached the file,
+    /// oldest first, as complete JSON lines — including the record of an
+    /// `append` that failed, which the sink keeps.
+    ///
+    /// A record of which only a part was written is returned whole; the sink
+    /// then starts its next write in that file on a new line, leaving the
+    /// fragment as one unparseable line. Without this call the sink keeps the
+    /// records and retries them on the next append or flush.
+    fn take_unwritten(&mut self) -> Vec<u8> {
+        self.pending.take()
+    }
+}
+
+impl Drop for FileSink {
+    fn drop(&mut self) {
+        if !self.pending.bytes.is_empty() {
+            // Nowhere is left to report a failure; owners flush before dropping.
+            let _ = self.write_out(false);
+        }
+    }
+}
+
+/// Records not yet in the file: whole JSON lines, grouped by UTC day so that a
+/// rotation can fall between them.
+#[derive(Default)]
+struct Pending {
+    bytes: Vec<u8>,
+    /// `(end, date)`: records up to byte `end` (from the previous group's
+    /// end) belong to `date`. Consecutive groups have different dates.
+    days: VecDeque<(usize, Date)>,
+    /// How many bytes of the first record are already in the current file
+    /// (a write stopped inside it).
+    written: usize,
+    /// The current file ends in a fragment of a record handed back by
+    /// [`Pending::take`]: write a newline before the next record.
+    torn: bool,
+}
+
+impl Pending {
+    fn push(&mut self, line: &[u8], date: Date) {
+        if self.bytes.is_empty() {
+            self.bytes.reserve(BUFFER_CAPACITY);
+        }
+        self.bytes.extend_from_slice(line);
+        if !line.ends_with(b"\n") {
+            self.bytes.push(b'\n');
+        }
+        let end = self.bytes.len();
+        match self.days.back_mut() {
+            Some((last_end, last_date)) if *last_date == date => *last_end = end,
+            _ => self.days.push_back((end, date)),
+        }
+    }
+
+    fn first_date(&self) -> Option<Date> {
+        self.days.front().map(|&(_, date)| date)
+    }
+
+    /// Writes the records of the first day to `out`, then forgets them. On
+    /// error, forgets the records that were written whole and keeps the rest.
+    fn write_first_day(&mut self, out: &mut impl Write) -> io::Result<()> {
+        let Some(&(end, _)) = self.days.front() else {
+            return Ok(());
+        };
+        if self.torn {
+            out.write_all(b"\n")?;
+            self.torn = false;
+        }
+        while self.written < end {
+            match out.write(&self.bytes[self.written..end]) {
+                Ok(0) => {
+                    self.forget_written_records();
+                    return Err(io::ErrorKind::WriteZero.into());
+                }
+                Ok(n) => self.written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.forget_written_records();
+                    return Err(e);
+                }
+            }
+        }
+        self.forget(end);
+        self.days.pop_front();
+        Ok(())
+    }
+
+    /// Drops the records that are wholly in the file after a failed write.
+    fn forget_written_records(&mut self) {
+        let whole = self.bytes[..self.written]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        self.forget(whole);
+    }
+
+    /// Drops the first `n` bytes, which end on a record boundary.
+    fn forget(&mut self, n: usize) {
+        self.bytes.drain(..n);
+        self.written -= n;
+        for (end, _) in &mut self.days {
+            *end -= n;
+        }
+    }
+
+    /// The file was switched: a record partly written to the old one is
+    /// written whole to the new one.
+    fn file_changed(&mut self) {
+        self.written = 0;
+        self.torn = false;
+    }
+
+    fn take(&mut self) -> Vec<u8> {
+        if self.written > 0 {
+            self.torn = true;
+        }
+        self.written = 0;
+        self.days.clear();
+        mem::take(&mut self.bytes)
+    }
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// Creates `dir` and its missing parents with mode 0750, independent of the
+/// umask. Existing directories keep their mode.
+fn create_dirs(dir: &Path) -> io::Result<()> {
+    let mut missing = Vec::new();
+    let mut current = dir;
+    loop {
+        match fs::metadata(current) {
+            Ok(_) => break,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => missing.push(current),
+            Err(e) => return Err(with_path(e, "cannot read", current)),
+        }
+        match current.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => current = parent,
+            _ => break,
+        }
+    }
+    for dir in missing.into_iter().rev() {
+        match DirBuilder::new().mode(DIR_MODE).create(dir) {
+            Ok(()) => fs::set_permissions(dir, Permissions::from_mode(DIR_MODE))
+                .map_err(|e| with_path(e, "cannot set the mode of", dir))?,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(with_path(e, "cannot create directory", dir)),
+        }
+    }
+    Ok(())
+}
+
+/// Opens `path` for appending, creating it with mode 0640 (independent of
+/// the umask) if it does not exist. Returns whether it was created.
+fn open_or_create(path: &Path) -> io::Result<(File, bool)> {
+    // Another process may create or delete the file between our two
+    // attempts; a few rounds settle it.
+    for _ in 0..3 {
+        match OpenOptions::new()
+            .append(true)
+            .create_new(true)
+            .mode(FILE_MODE)
+            .open(path)
+        {
+            Ok(file) => {
+                file.set_permissions(Permissions::from_mode(FILE_MODE))
+                    .map_err(|e| with_path(e, "cannot set the mode of", path))?;
+                return Ok((file, true));
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(with_path(e, "cannot create", path)),
+        }
+        match OpenOptions::new().append(true).open(path) {
+            Ok(file) => return Ok((file, false)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(with_path(e, "cannot open", path)),
+        }
+    }
+    Err(io::Error::other(format!(
+        "cannot open {}: it exists but cannot be opened (a dangling symlink?)",
+        path.display()
+    )))
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| with_path(e, "cannot sync directory", dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> Date {
+        Date::parse(text).unwrap()
+    }
+
+    /// Accepts `room` bytes, then fails as a full disk would.
+    struct FillingWriter {
+        data: Vec<u8>,
+        room: usize,
+    }
+
+    impl Write for FillingWriter {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::Error::from_raw_os_error(28));
+            }
+            let n = buf.len().min(self.room);
+            self.data.extend_from_slice(&buf[..n]);
+            self.room -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn pending_groups_records_by_day() {
+        let mut pending = Pending::default();
+        pending.push(b"a\n", day("2026-01-01"));
+        pending.push(b"b\n", day("2026-01-01"));
+        pending.push(b"c\n", day("2026-01-02"));
+        let mut out = FillingWriter {
+            data: Vec::new(),
+            room: usize::MAX,
+        };
+        assert_eq!(pending.first_date(), Some(day("2026-01-01")));
+        pending.write_first_day(&mut out).unwrap();
+        assert_eq!(out.data, b"a\nb\n");
+        assert_eq!(pending.first_date(), Some(day("2026-01-02")));
+        pending.write_first_day(&mut out).unwrap();
+        assert_eq!(out.data, b"a\nb\nc\n");
+        assert_eq!(pending.first_date(), None);
+    }
+
+    #[test]
+    fn partial_write_keeps_the_torn_record_for_retry() {
+        let mut pending = Pending::default();
+        for line in ["one\n", "two\n", "three\n"] {
+            pending.push(line.as_bytes(), day("2026-01-01"));
+        }
+        let mut out = FillingWriter {
+            data: Vec::new(),
+            room: 6,
+        };
+        assert!(pending.write_first_day(&mut out).is_err());
+        assert_eq!(out.data, b"one\ntw");
+        // Retrying into the same file completes the record in place.
+        out.room = usize::MAX;
+        pending.write_first_day(&mut out).unwrap();
+        assert_eq!(out.data, b"one\ntwo\nthree\n");
+        assert!(pending.bytes.is_empty());
+    }
+
+    #[test]
+    fn partial_write_then_take_returns_whole_records_and_separates_the_fragment() {
+        let mut pending = Pending::default();
+        for line in ["one\n", "two\n", "three\n"] {
+            pending.push(line.as_bytes(), day("2026-01-01"));
+        }
+        let mut out = FillingWriter {
+            data: Vec::new(),
+            room: 6,
+        };
+        assert!(pending.write_first_day(&mut out).is_err());
+        assert_eq!(pending.take(), b"two\nthree\n");
+        out.room = usize::MAX;
+        pending.push(b"four\n", day("2026-01-01"));
+        pending.write_first_day(&mut out).unwrap();
+        assert_eq!(out.data, b"one\ntw\nfour\n");
+    }
+
+    #[test]
+    fn switching_files_rewrites_a_torn_record_whole() {
+        let mut pending = Pending::default();
+        pending.push(b"one\n", day("2026-01-01"));
+        pending.push(b"two\n", day("2026-01-01"));
+        let mut first = FillingWriter {
+            data: Vec::new(),
+            room: 6,
+        };
+        assert!(pending.write_first_day(&mut first).is_err());
+        pending.file_changed();
+        let mut second = FillingWriter {
+            data: Vec::new(),
+            room: usize::MAX,
+        };
+        pending.write_first_day(&mut second).unwrap();
+        assert_eq!(second.data, b"two\n");
+    }
+
+    #[test]
+    fn lines_without_newline_are_terminated() {
+        let mut pending = Pending::default();
+        pending.push(b"{}", day("2026-01-01"));
+        assert_eq!(pending.take(), b"{}\n");
+    }
+}
