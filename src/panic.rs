@@ -39,7 +39,7 @@ pub(crate) fn install(routes: Weak<Routes>, ctx: Arc<RecordContext>) {
                     ("location", json!(location)),
                     ("thread", json!(thread_name)),
                 ],
-                &format!("panic: {message}"),
+                Some(&format!("panic: {message}")),
             );
             let route = routes.get(LogType::Application);
             route.submit(&line, Level::Critical, LogType::Application);

@@ -214,6 +214,27 @@ impl Guard {
         total
     }
 
+    /// Writes one record whose fields are only known at run time (this is
+    /// how `logward emit` writes). Reserved keys are kept under
+    /// `fields.<name>`. Returns `false` when `level` is below the minimum of
+    /// `log_type`, and the record is not written.
+    pub fn emit<K: AsRef<str>>(
+        &self,
+        log_type: LogType,
+        level: Level,
+        fields: &[(K, serde_json::Value)],
+        message: Option<&str>,
+    ) -> bool {
+        let route = self.routes.get(log_type);
+        if level < route.minimum {
+            return false;
+        }
+        let mut line = Vec::with_capacity(256);
+        self.ctx.render(&mut line, level, log_type, fields, message);
+        route.submit(&line, level, log_type);
+        true
+    }
+
     fn lifecycle(&self, action: &str, message: &str) {
         let mut line = Vec::new();
         let sinks: Vec<String> = LogType::ALL
@@ -229,7 +250,7 @@ impl Guard {
                 ("config_fingerprint", json!(self.fingerprint)),
                 ("routing", json!(sinks.join(" "))),
             ],
-            message,
+            Some(message),
         );
         self.routes
             .get(LogType::Audit)

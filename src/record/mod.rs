@@ -76,24 +76,36 @@ impl RecordContext {
         json::push_int(out, self.pid);
     }
 
-    /// Renders a whole record made by the runtime itself (not from a
-    /// `tracing` event): its fields in order, then the message.
-    pub(crate) fn render(
+    /// Renders a whole record that does not come from a `tracing` event
+    /// (the runtime's own records, `logward emit`): its fields in order,
+    /// then the message. Reserved keys are kept under `fields.<name>`; a
+    /// key given twice keeps its last value.
+    pub(crate) fn render<K: AsRef<str>>(
         &self,
         out: &mut Vec<u8>,
         level: Level,
         log_type: LogType,
-        fields: &[(&str, serde_json::Value)],
-        message: &str,
+        fields: &[(K, serde_json::Value)],
+        message: Option<&str>,
     ) {
         self.begin(out, level, log_type);
-        for (key, value) in fields {
-            push_key(out, key);
+        for (i, (key, value)) in fields.iter().enumerate() {
+            let key = key.as_ref();
+            if fields[i + 1..].iter().any(|(later, _)| later.as_ref() == key) {
+                continue;
+            }
+            if is_reserved(key) || key == "message" {
+                push_key(out, &format!("{RENAMED_PREFIX}{key}"));
+            } else {
+                push_key(out, key);
+            }
             // Serialising a `Value` into a Vec cannot fail.
             let _ = serde_json::to_writer(&mut *out, value);
         }
-        push_key(out, "message");
-        json::push_str(out, message);
+        if let Some(message) = message {
+            push_key(out, "message");
+            json::push_str(out, message);
+        }
         finish(out);
     }
 }
@@ -125,8 +137,8 @@ mod tests {
             &mut out,
             Level::Critical,
             LogType::Audit,
-            &[("action", json!("logging_started")), ("n", json!(3))],
-            "started",
+            &[("action", json!("logging_started")), ("n", json!(3)), ("pid", json!(1))],
+            Some("started"),
         );
         assert_eq!(out.last(), Some(&b'\n'));
         let v: serde_json::Map<String, Value> = serde_json::from_slice(&out).expect("json");

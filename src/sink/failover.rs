@@ -204,7 +204,7 @@ impl Failover {
         let mut line = std::mem::take(&mut self.notice);
         line.clear();
         self.ctx
-            .render(&mut line, level, LogType::Application, fields, message);
+            .render(&mut line, level, LogType::Application, fields, Some(message));
         let entry = Entry {
             line: &line,
             level,

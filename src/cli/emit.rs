@@ -1,0 +1,162 @@
+//! `logward emit`: the shell's way into the runtime, like `logger`.
+//!
+//! ```text
+//! logward emit --log-type audit --level warning action=login_attempt access_granted:=false client_ip=10.0.0.7
+//! ```
+//!
+//! `key=value` sets a string field, `key:=json` a field with a JSON value
+//! (number, boolean, array, object). With `--stdin`, each input line is a
+//! JSON object whose members become the fields of one record.
+
+use std::io::BufRead;
+
+use anyhow::Context;
+use logward::{Guard, Level, LogType};
+use serde_json::Value;
+
+use super::UsageError;
+
+/// One record's fields and message, parsed from the command line.
+#[derive(Debug, PartialEq)]
+pub struct Pairs {
+    pub fields: Vec<(String, Value)>,
+    pub message: Option<String>,
+}
+
+/// Parses `key=value` and `key:=json` arguments. A `message` key sets the
+/// message; `--message` wins over it.
+pub fn parse_pairs(args: &[String], message: Option<String>) -> Result<Pairs, UsageError> {
+    let mut fields = Vec::with_capacity(args.len());
+    let mut from_pairs = None;
+    for arg in args {
+        let (key, value) = parse_pair(arg)?;
+        if key == "message" {
+            from_pairs = Some(match value {
+                Value::String(s) => s,
+                other => other.to_string(),
+            });
+        } else {
+            fields.push((key, value));
+        }
+    }
+    Ok(Pairs {
+        fields,
+        message: message.or(from_pairs),
+    })
+}
+
+fn parse_pair(arg: &str) -> Result<(String, Value), UsageError> {
+    let Some(eq) = arg.find('=') else {
+        return Err(UsageError(format!(
+            "field {arg:?} has no value: write key=value (a string) or key:=json (any JSON value)"
+        )));
+    };
+    let (key, json) = match arg[..eq].strip_suffix(':') {
+        Some(key) => (key, true),
+        None => (&arg[..eq], false),
+    };
+    if key.is_empty() {
+        return Err(UsageError(format!(
+            "field {arg:?} has an empty key: write key=value or key:=json"
+        )));
+    }
+    let raw = &arg[eq + 1..];
+    let value = if json {
+        serde_json::from_str(raw).map_err(|e| {
+            UsageError(format!(
+                "field {key:?}: {raw:?} is not valid JSON ({e}); use key=value for a plain string"
+            ))
+        })?
+    } else {
+        Value::String(raw.to_string())
+    };
+    Ok((key.to_string(), value))
+}
+
+/// Emits one record per JSON object line of `input`; returns how many were
+/// written, or a usage error naming the first bad line (records before it
+/// are already written).
+pub fn emit_lines(
+    guard: &Guard,
+    log_type: LogType,
+    level: Level,
+    input: impl BufRead,
+) -> anyhow::Result<u64> {
+    let mut n = 0;
+    for (i, line) in input.lines().enumerate() {
+        let line = line.context("cannot read standard input")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let object = match serde_json::from_str::<Value>(&line) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => {
+                return Err(UsageError(format!(
+                    "stdin line {}: expected a JSON object of fields, got another JSON value",
+                    i + 1
+                ))
+                .into());
+            }
+            Err(e) => {
+                return Err(UsageError(format!("stdin line {}: not valid JSON ({e})", i + 1)).into());
+            }
+        };
+        let mut message = None;
+        let mut fields = Vec::with_capacity(object.len());
+        for (key, value) in object {
+            if key == "message" {
+                message = Some(match value {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                });
+            } else {
+                fields.push((key, value));
+            }
+        }
+        if guard.emit(log_type, level, &fields, message.as_deref()) {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_strings_and_json_values() {
+        let pairs = parse_pairs(
+            &strings(&["a=1", "b:=1", "c:={\"x\":[true]}", "d=x=y", "message=hi"]),
+            None,
+        )
+        .expect("valid");
+        assert_eq!(
+            pairs.fields,
+            vec![
+                ("a".to_string(), json!("1")),
+                ("b".to_string(), json!(1)),
+                ("c".to_string(), json!({"x": [true]})),
+                ("d".to_string(), json!("x=y")),
+            ]
+        );
+        assert_eq!(pairs.message.as_deref(), Some("hi"));
+        let flag = parse_pairs(&strings(&["message=hi"]), Some("flag".into())).expect("valid");
+        assert_eq!(flag.message.as_deref(), Some("flag"));
+    }
+
+    #[test]
+    fn refuses_bad_pairs_with_what_is_allowed() {
+        let err = parse_pairs(&strings(&["novalue"]), None).unwrap_err();
+        assert!(err.0.contains("\"novalue\" has no value: write key=value"), "{}", err.0);
+        let err = parse_pairs(&strings(&["=x"]), None).unwrap_err();
+        assert!(err.0.contains("empty key"), "{}", err.0);
+        let err = parse_pairs(&strings(&["n:={oops"]), None).unwrap_err();
+        assert!(err.0.contains("field \"n\": \"{oops\" is not valid JSON"), "{}", err.0);
+    }
+}
