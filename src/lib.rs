@@ -18,6 +18,7 @@
 //! ```
 
 mod clock;
+mod config;
 mod date;
 mod error;
 mod event;
@@ -30,6 +31,10 @@ mod runtime;
 pub mod sink;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{
+    Config, ConfigError, ConfigErrorKind, ConfigErrors, DEFAULT_CONFIG_PATH, Destination, Origin,
+    Overflow, Route, SyncPolicy,
+};
 pub use date::Date;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Emit, analysis, application, audit, tanium, web};

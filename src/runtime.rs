@@ -12,8 +12,9 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::layer::{LogwardLayer, TypeFilter};
 use crate::record::RecordContext;
-use crate::sink::{Route, Routes, Sink, Stats, StderrSink, WhenFull, WriteSink, Writer};
-use crate::{Clock, Error, ErrorKind, Level, LogType, Result, SystemClock};
+use crate::sink::plan as wiring;
+use crate::sink::{Route, Routes, Sink, Stats, WhenFull, WriteSink, Writer};
+use crate::{Clock, Config, Error, ErrorKind, Level, LogType, Result, SystemClock};
 
 /// Default number of records a writer's queue holds.
 pub const DEFAULT_QUEUE_SIZE: usize = 65_536;
@@ -39,22 +40,36 @@ pub const DEFAULT_QUEUE_SIZE: usize = 65_536;
 #[must_use]
 pub struct Builder {
     clock: Arc<dyn Clock>,
-    sink: Option<Box<dyn Sink>>,
-    minimum: [Level; 5],
-    when_full: [WhenFull; 5],
-    queue_size: usize,
+    source: Source,
+    minimum: [Option<Level>; 5],
+    when_full: [Option<WhenFull>; 5],
+    queue_size: Option<usize>,
     panic_hook: bool,
+    lifecycle: bool,
+}
+
+/// Where the routing comes from.
+enum Source {
+    /// `LOGWARD_CONFIG`, else `/etc/logward/config`, else the built-in default.
+    Resolve,
+    /// This configuration file.
+    Path(std::path::PathBuf),
+    /// This configuration, already loaded.
+    Config(Box<Config>),
+    /// Every type to this one sink, at level info unless set.
+    Sink(Box<dyn Sink>),
 }
 
 impl Default for Builder {
     fn default() -> Self {
         Builder {
             clock: Arc::new(SystemClock),
-            sink: None,
-            minimum: [Level::Info; 5],
-            when_full: [WhenFull::Block; 5],
-            queue_size: DEFAULT_QUEUE_SIZE,
+            source: Source::Resolve,
+            minimum: [None; 5],
+            when_full: [None; 5],
+            queue_size: None,
             panic_hook: true,
+            lifecycle: true,
         }
     }
 }
@@ -65,21 +80,34 @@ impl Builder {
         self.with_sink(WriteSink::new(writer, "writer"))
     }
 
-    /// Sends every log type to `sink`.
+    /// Sends every log type to `sink`, ignoring any configuration file.
     pub fn with_sink(mut self, sink: impl Into<Box<dyn Sink>>) -> Self {
-        self.sink = Some(sink.into());
+        self.source = Source::Sink(sink.into());
         self
     }
 
-    /// Sets the minimum level of every log type.
+    /// Reads the configuration from this file instead of `LOGWARD_CONFIG`
+    /// or `/etc/logward/config` (environment overrides still apply).
+    pub fn with_config_path(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.source = Source::Path(path.into());
+        self
+    }
+
+    /// Routes records as this configuration says.
+    pub fn with_config(mut self, config: Config) -> Self {
+        self.source = Source::Config(Box::new(config));
+        self
+    }
+
+    /// Sets the minimum level of every log type, over the configuration's.
     pub fn with_level(mut self, level: Level) -> Self {
-        self.minimum = [level; 5];
+        self.minimum = [Some(level); 5];
         self
     }
 
-    /// Sets the minimum level of one log type.
+    /// Sets the minimum level of one log type, over the configuration's.
     pub fn with_type_level(mut self, log_type: LogType, level: Level) -> Self {
-        self.minimum[log_type.index()] = level;
+        self.minimum[log_type.index()] = Some(level);
         self
     }
 
@@ -87,7 +115,7 @@ impl Builder {
     /// instead of waiting. Audit records are never dropped: for audit this
     /// setting is refused by [`Builder::build`].
     pub fn with_overflow(mut self, log_type: LogType, when_full: WhenFull) -> Self {
-        self.when_full[log_type.index()] = when_full;
+        self.when_full[log_type.index()] = Some(when_full);
         self
     }
 
@@ -99,7 +127,7 @@ impl Builder {
 
     /// Sets how many records each writer's queue holds.
     pub fn with_queue_size(mut self, records: usize) -> Self {
-        self.queue_size = records;
+        self.queue_size = Some(records);
         self
     }
 
@@ -109,37 +137,83 @@ impl Builder {
         self
     }
 
-    /// Starts the writers and builds the layer.
+    /// Whether the audit records `logging_started` and `logging_stopped` are
+    /// written (default: yes). One-shot tools such as `logward emit` turn
+    /// them off so that each call writes only its own record.
+    pub fn with_lifecycle_records(mut self, enabled: bool) -> Self {
+        self.lifecycle = enabled;
+        self
+    }
+
+    /// Loads the configuration (unless a sink was given), opens the sinks,
+    /// starts the writers and builds the layer.
+    ///
+    /// # Errors
+    ///
+    /// An [`ErrorKind::Config`] error naming every problem when the
+    /// configuration is invalid or a log directory is not writable; an
+    /// [`ErrorKind::Sink`] error when a sink or writer cannot be started.
     pub fn build(self) -> Result<Logward> {
-        if self.when_full[LogType::Audit.index()] != WhenFull::Block {
+        if self.when_full[LogType::Audit.index()].is_some_and(|w| w != WhenFull::Block) {
             return Err(Error::new(
                 ErrorKind::Config,
                 "audit records are never dropped: overflow for audit must be `block`",
             ));
         }
         let ctx = Arc::new(RecordContext::new(Arc::clone(&self.clock)));
-        let sink = self.sink.unwrap_or_else(|| Box::new(StderrSink::new()));
-        let writer = Writer::spawn(
-            sink,
-            Box::new(StderrSink::new()),
-            self.queue_size,
-            Arc::clone(&ctx),
-        )
-        .map_err(|e| {
-            Error::new(ErrorKind::Sink, "cannot start the writer thread").with_source(e)
-        })?;
-        let routes = LogType::ALL.map(|t| Route {
-            minimum: self.minimum[t.index()],
-            writer: Arc::clone(&writer),
-            when_full: self.when_full[t.index()],
+        let (mut plan, fingerprint) = match self.source {
+            Source::Sink(sink) => (
+                wiring::single(sink),
+                "none (sink given by the program)".to_string(),
+            ),
+            Source::Resolve => {
+                let config = Config::load(None)?;
+                let fp = config.fingerprint();
+                (wiring::plan(&config, &self.clock)?, fp)
+            }
+            Source::Path(path) => {
+                let config = Config::load(Some(&path))?;
+                let fp = config.fingerprint();
+                (wiring::plan(&config, &self.clock)?, fp)
+            }
+            Source::Config(config) => {
+                let fp = config.fingerprint();
+                (wiring::plan(&config, &self.clock)?, fp)
+            }
+        };
+        let queue_size = self.queue_size.unwrap_or(plan.queue_size);
+        let mut writers: Vec<Arc<Writer>> = Vec::with_capacity(plan.sinks.len());
+        for (sink, fallback) in plan.sinks.drain(..) {
+            let writer =
+                Writer::spawn(sink, fallback, queue_size, Arc::clone(&ctx)).map_err(|e| {
+                    Error::new(ErrorKind::Sink, "cannot start a writer thread").with_source(e)
+                })?;
+            writers.push(writer);
+        }
+        let routes = LogType::ALL.map(|t| {
+            let planned = &plan.routes[t.index()];
+            Route {
+                minimum: self.minimum[t.index()].unwrap_or(planned.minimum),
+                writer: Arc::clone(&writers[planned.sink]),
+                when_full: self.when_full[t.index()].unwrap_or(planned.when_full),
+            }
         });
         let routes = Arc::new(Routes::new(routes));
         let guard = Guard {
             routes: Arc::clone(&routes),
             ctx: Arc::clone(&ctx),
-            fingerprint: "builder".to_string(),
+            fingerprint,
+            lifecycle: self.lifecycle,
         };
         guard.lifecycle("logging_started", "logging started");
+        for warning in &plan.warnings {
+            guard.emit(
+                LogType::Application,
+                Level::Warning,
+                &[("runtime_event", json!("startup_warning"))],
+                Some(warning),
+            );
+        }
         if self.panic_hook {
             crate::panic::install(Arc::downgrade(&routes), Arc::clone(&ctx));
         }
@@ -159,9 +233,15 @@ pub struct Logward {
 }
 
 impl Logward {
-    /// A builder with the defaults: level info, records to stderr.
+    /// A builder with the defaults: the configuration from `LOGWARD_CONFIG`
+    /// or `/etc/logward/config`, else level info and journald.
     pub fn builder() -> Builder {
         Builder::default()
+    }
+
+    /// The configuration fingerprint written in `logging_started`.
+    pub fn fingerprint(&self) -> &str {
+        &self.guard.fingerprint
     }
 
     /// The layer (filtered per log type, composable with other layers on a
@@ -195,6 +275,7 @@ pub struct Guard {
     routes: Arc<Routes>,
     ctx: Arc<RecordContext>,
     fingerprint: String,
+    lifecycle: bool,
 }
 
 impl Guard {
@@ -236,6 +317,9 @@ impl Guard {
     }
 
     fn lifecycle(&self, action: &str, message: &str) {
+        if !self.lifecycle {
+            return;
+        }
         let mut line = Vec::new();
         let sinks: Vec<String> = LogType::ALL
             .iter()

@@ -9,12 +9,53 @@
 //! JSON object whose members become the fields of one record.
 
 use std::io::BufRead;
+use std::process::ExitCode;
 
 use anyhow::Context;
-use logward::{Guard, Level, LogType};
+use logward::{Guard, Level, LogType, Logward};
 use serde_json::Value;
 
-use super::UsageError;
+use super::{EmitArgs, UsageError};
+
+/// Emits the record(s) and shuts the runtime down, so that everything is
+/// written before the process exits.
+pub fn run(args: EmitArgs) -> anyhow::Result<ExitCode> {
+    let pairs = if args.stdin {
+        None
+    } else {
+        Some(parse_pairs(&args.fields, args.message)?)
+    };
+    let mut builder = Logward::builder()
+        .with_panic_hook(false)
+        .with_lifecycle_records(false);
+    if let Some(path) = args.config.config {
+        builder = builder.with_config_path(path);
+    }
+    let logward = builder.build()?;
+    let (_layer, guard) = logward.into_parts::<tracing_subscriber::Registry>();
+    let result = match pairs {
+        Some(pairs) => {
+            if !guard.emit(
+                args.log_type,
+                args.level,
+                &pairs.fields,
+                pairs.message.as_deref(),
+            ) {
+                eprintln!(
+                    "logward: note: {} records below the configured level for {} are not written",
+                    args.level, args.log_type
+                );
+            }
+            Ok(())
+        }
+        None => {
+            let stdin = std::io::stdin();
+            emit_lines(&guard, args.log_type, args.level, stdin.lock()).map(|_| ())
+        }
+    };
+    drop(guard);
+    result.map(|()| ExitCode::SUCCESS)
+}
 
 /// One record's fields and message, parsed from the command line.
 #[derive(Debug, PartialEq)]
@@ -98,7 +139,9 @@ pub fn emit_lines(
                 .into());
             }
             Err(e) => {
-                return Err(UsageError(format!("stdin line {}: not valid JSON ({e})", i + 1)).into());
+                return Err(
+                    UsageError(format!("stdin line {}: not valid JSON ({e})", i + 1)).into(),
+                );
             }
         };
         let mut message = None;
@@ -153,10 +196,18 @@ mod tests {
     #[test]
     fn refuses_bad_pairs_with_what_is_allowed() {
         let err = parse_pairs(&strings(&["novalue"]), None).unwrap_err();
-        assert!(err.0.contains("\"novalue\" has no value: write key=value"), "{}", err.0);
+        assert!(
+            err.0.contains("\"novalue\" has no value: write key=value"),
+            "{}",
+            err.0
+        );
         let err = parse_pairs(&strings(&["=x"]), None).unwrap_err();
         assert!(err.0.contains("empty key"), "{}", err.0);
         let err = parse_pairs(&strings(&["n:={oops"]), None).unwrap_err();
-        assert!(err.0.contains("field \"n\": \"{oops\" is not valid JSON"), "{}", err.0);
+        assert!(
+            err.0.contains("field \"n\": \"{oops\" is not valid JSON"),
+            "{}",
+            err.0
+        );
     }
 }

@@ -91,7 +91,10 @@ impl RecordContext {
         self.begin(out, level, log_type);
         for (i, (key, value)) in fields.iter().enumerate() {
             let key = key.as_ref();
-            if fields[i + 1..].iter().any(|(later, _)| later.as_ref() == key) {
+            if fields[i + 1..]
+                .iter()
+                .any(|(later, _)| later.as_ref() == key)
+            {
                 continue;
             }
             if is_reserved(key) || key == "message" {
@@ -137,7 +140,11 @@ mod tests {
             &mut out,
             Level::Critical,
             LogType::Audit,
-            &[("action", json!("logging_started")), ("n", json!(3)), ("pid", json!(1))],
+            &[
+                ("action", json!("logging_started")),
+                ("n", json!(3)),
+                ("pid", json!(1)),
+            ],
             Some("started"),
         );
         assert_eq!(out.last(), Some(&b'\n'));
@@ -154,6 +161,7 @@ mod tests {
                 "pid",
                 "action",
                 "n",
+                "fields.pid",
                 "message"
             ]
         );
@@ -163,5 +171,6 @@ mod tests {
         assert_eq!(v["log_type"], "audit");
         assert_eq!(v["pid"], 42);
         assert_eq!(v["n"], 3);
+        assert_eq!(v["fields.pid"], 1);
     }
 }

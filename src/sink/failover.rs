@@ -203,8 +203,13 @@ impl Failover {
     ) {
         let mut line = std::mem::take(&mut self.notice);
         line.clear();
-        self.ctx
-            .render(&mut line, level, LogType::Application, fields, Some(message));
+        self.ctx.render(
+            &mut line,
+            level,
+            LogType::Application,
+            fields,
+            Some(message),
+        );
         let entry = Entry {
             line: &line,
             level,

@@ -6,6 +6,7 @@
 mod failover;
 mod file;
 mod journald;
+pub(crate) mod plan;
 mod rotation;
 mod route;
 mod stderr;

@@ -1,0 +1,120 @@
+//! The `logward` command line: flags, validation and dispatch.
+//!
+//! Exit codes: 0 success, 1 a runtime failure (a sink, a file, journald),
+//! 2 a usage or configuration error. Errors go to stderr, data to stdout.
+
+mod check;
+mod emit;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use logward::{Level, LogType};
+
+/// A usage error: the command line makes no sense (exit code 2).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  runtime failure (a sink, a file or journald could not be used)
+  2  usage or configuration error";
+
+/// Structured audit logging for Linux services.
+#[derive(Debug, Parser)]
+#[command(name = "logward", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write one record (or one per JSON line on stdin) through the configured routing.
+    #[command(after_help = "\
+Examples:
+  logward emit --log-type audit --level warning action=login_attempt access_granted:=false client_ip=10.0.0.7
+  echo '{\"job\":\"backup\",\"bytes\":123,\"message\":\"done\"}' | logward emit --log-type application --level info --stdin")]
+    Emit(EmitArgs),
+    /// Check the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Args)]
+struct ConfigArg {
+    /// Configuration file [default: $LOGWARD_CONFIG, else /etc/logward/config]
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct EmitArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Log type: audit, web, application, analysis or tanium
+    #[arg(long, value_name = "TYPE", value_parser = parse_log_type)]
+    log_type: LogType,
+    /// Level: debug, info, warning, error or critical
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    level: Level,
+    /// The record's message
+    #[arg(long, value_name = "TEXT", conflicts_with = "stdin")]
+    message: Option<String>,
+    /// Read one JSON object of fields per line from stdin; emit a record for each
+    #[arg(long, conflicts_with = "fields")]
+    stdin: bool,
+    /// Fields: key=value (a string) or key:=json (any JSON value)
+    #[arg(value_name = "FIELD")]
+    fields: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the effective routing per log type and the configuration's
+    /// fingerprint; exit 2 when the configuration is invalid.
+    #[command(after_help = "\
+Examples:
+  logward config check
+  logward config check --config /etc/logward/config")]
+    Check(ConfigArg),
+}
+
+fn parse_log_type(s: &str) -> Result<LogType, String> {
+    s.parse()
+        .map_err(|e: logward::ParseLogTypeError| e.to_string())
+}
+
+fn parse_level(s: &str) -> Result<Level, String> {
+    s.parse()
+        .map_err(|e: logward::ParseLevelError| e.to_string())
+}
+
+/// Runs the command; errors carry their exit code through [`exit_code`].
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Emit(args) => emit::run(args),
+        Command::Config(ConfigCommand::Check(args)) => check::run(args.config.as_deref()),
+    }
+}
+
+/// The exit code for an error: 2 for usage and configuration errors.
+pub fn exit_code(error: &anyhow::Error) -> u8 {
+    if error.downcast_ref::<UsageError>().is_some() {
+        return 2;
+    }
+    match error.downcast_ref::<logward::Error>() {
+        Some(e) if e.kind() == logward::ErrorKind::Config => 2,
+        _ => 1,
+    }
+}

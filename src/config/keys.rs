@@ -1,0 +1,151 @@
+//! The configuration keys logward knows, and how a key name splits into a
+//! base key and an optional log type suffix (`LOG_FILE_WEB` is `LOG_FILE`
+//! for `web`).
+
+use crate::log_type::LogType;
+
+/// A key without its log type suffix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Base {
+    /// `LOG_LEVEL`: minimum level.
+    Level,
+    /// `LOG_FILE`: file destination.
+    File,
+    /// `LOG_ROTATE_DAILY`: daily rotation.
+    RotateDaily,
+    /// `LOG_ROTATE_MAX`: files kept.
+    RotateMax,
+    /// `LOG_OVERFLOW`: block or drop on a full queue.
+    Overflow,
+    /// `LOG_SYNC`: fsync policy.
+    Sync,
+    /// `LOG_QUEUE_SIZE`: records per writer queue (no per-type form).
+    QueueSize,
+    /// `LOG_SYSLOG_IDENTIFIER`: journald identifier (no per-type form).
+    SyslogIdentifier,
+}
+
+impl Base {
+    /// Every base key, in the order the documentation lists them.
+    pub(crate) const ALL: [Base; 8] = [
+        Base::Level,
+        Base::File,
+        Base::RotateDaily,
+        Base::RotateMax,
+        Base::Overflow,
+        Base::Sync,
+        Base::QueueSize,
+        Base::SyslogIdentifier,
+    ];
+
+    /// The key's name without a suffix.
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Base::Level => "LOG_LEVEL",
+            Base::File => "LOG_FILE",
+            Base::RotateDaily => "LOG_ROTATE_DAILY",
+            Base::RotateMax => "LOG_ROTATE_MAX",
+            Base::Overflow => "LOG_OVERFLOW",
+            Base::Sync => "LOG_SYNC",
+            Base::QueueSize => "LOG_QUEUE_SIZE",
+            Base::SyslogIdentifier => "LOG_SYSLOG_IDENTIFIER",
+        }
+    }
+
+    /// Whether the key also exists as `<NAME>_<TYPE>`.
+    const fn per_type(self) -> bool {
+        !matches!(self, Base::QueueSize | Base::SyslogIdentifier)
+    }
+}
+
+/// A known key: a base and, for per-type keys, the log type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyId {
+    /// The key without suffix.
+    pub(crate) base: Base,
+    /// The log type of a suffixed key.
+    pub(crate) log_type: Option<LogType>,
+}
+
+impl KeyId {
+    /// The unsuffixed key `base`.
+    pub(crate) const fn plain(base: Base) -> KeyId {
+        KeyId {
+            base,
+            log_type: None,
+        }
+    }
+
+    /// The key `base` suffixed for `log_type`.
+    pub(crate) const fn typed(base: Base, log_type: LogType) -> KeyId {
+        KeyId {
+            base,
+            log_type: Some(log_type),
+        }
+    }
+
+    /// The key's full name, such as `LOG_FILE_WEB`.
+    pub(crate) fn name(self) -> String {
+        match self.log_type {
+            Some(t) => format!("{}_{}", self.base.name(), t.key_suffix()),
+            None => self.base.name().to_string(),
+        }
+    }
+
+    /// The known key called `name`, if any. Names are case-sensitive, as
+    /// environment variable names are.
+    pub(crate) fn parse(name: &str) -> Option<KeyId> {
+        Base::ALL.into_iter().find_map(|base| {
+            let rest = name.strip_prefix(base.name())?;
+            if rest.is_empty() {
+                return Some(KeyId::plain(base));
+            }
+            let suffix = rest.strip_prefix('_').filter(|_| base.per_type())?;
+            LogType::ALL
+                .into_iter()
+                .find(|t| t.key_suffix() == suffix)
+                .map(|t| KeyId::typed(base, t))
+        })
+    }
+
+    /// Every known key's name.
+    pub(crate) fn all_names() -> Vec<String> {
+        let mut names = Vec::new();
+        for base in Base::ALL {
+            names.push(base.name().to_string());
+            if base.per_type() {
+                names.extend(LogType::ALL.map(|t| KeyId::typed(base, t).name()));
+            }
+        }
+        names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_known_name_parses_back_to_its_key() {
+        let names = KeyId::all_names();
+        assert_eq!(names.len(), 6 * 6 + 2);
+        for name in &names {
+            let id = KeyId::parse(name);
+            assert_eq!(id.map(KeyId::name).as_deref(), Some(name.as_str()));
+        }
+    }
+
+    #[test]
+    fn near_misses_are_not_keys() {
+        for name in [
+            "LOG_LEVEL_",
+            "LOG_LEVELS",
+            "LOG_LEVEL_WEBX",
+            "log_level",
+            "LOG_QUEUE_SIZE_WEB",
+            "LOG_ROTATE_DAYLY",
+        ] {
+            assert_eq!(KeyId::parse(name), None, "{name}");
+        }
+    }
+}

@@ -1,0 +1,490 @@
+//! From merged key values to each log type's effective [`Route`]: value
+//! checks, the fallback rules, and the checks between keys.
+//!
+//! Fallbacks: a type's own key (`LOG_FILE_WEB`) wins over the unsuffixed key
+//! (`LOG_FILE`), which wins over the built-in default. Audit takes nothing
+//! from the unsuffixed keys: its level is `LOG_LEVEL_AUDIT` or `info`, it goes
+//! to journald unless `LOG_FILE_AUDIT` is set, and its rotation, overflow and
+//! sync come only from its own keys. Every value is checked once, where it is
+//! set, so a bad unsuffixed value is reported once, not once per type.
+
+use std::collections::BTreeMap;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+
+use super::error::{ConfigError, ConfigErrorKind, Diagnostics, Origin};
+use super::keys::{Base, KeyId};
+use super::provider::Setting;
+use super::route::{Destination, Overflow, Route, SyncPolicy};
+use super::suggest;
+use crate::level::Level;
+use crate::log_type::LogType;
+
+/// Records per writer queue when `LOG_QUEUE_SIZE` is not set.
+pub(crate) const DEFAULT_QUEUE_SIZE: usize = 65_536;
+
+/// The largest `LOG_QUEUE_SIZE`: queues are allocated up front.
+const MAX_QUEUE_SIZE: usize = 1 << 24;
+
+/// The outcome of resolution; meaningful only when no error was recorded.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved {
+    /// Each type's route, indexed by [`LogType::index`].
+    pub(crate) routes: [Route; 5],
+    /// For each type routed to a file, the key that named the file and its origin.
+    pub(crate) file_keys: [Option<(String, Origin)>; 5],
+    /// Records per writer queue.
+    pub(crate) queue_size: usize,
+    /// The journald `SYSLOG_IDENTIFIER`, when configured.
+    pub(crate) syslog_identifier: Option<String>,
+}
+
+/// Resolves `settings`; `file` is the configuration file in use, if any.
+/// Errors and warnings go to `diagnostics`.
+pub(crate) fn resolve(
+    settings: &BTreeMap<String, Setting>,
+    file: Option<&Path>,
+    diagnostics: &mut Diagnostics,
+) -> Resolved {
+    let keys = Keys { settings };
+    check_values(settings, diagnostics);
+    check_combinations(&keys, diagnostics);
+    if let Some(path) = file {
+        if !settings.contains_key(Base::Level.name()) {
+            diagnostics.errors.push(
+                ConfigError::new(
+                    ConfigErrorKind::Missing,
+                    format!(
+                        "required when a configuration file is used, and not set; allowed: {}",
+                        level_names()
+                    ),
+                )
+                .with_key(Base::Level.name())
+                .with_origin(Origin::file(path)),
+            );
+        }
+    }
+
+    let types = LogType::ALL.map(|t| TypeKeys::resolve(&keys, t));
+    check_shared_files(&types, diagnostics);
+
+    Resolved {
+        routes: types.clone().map(|t| t.route),
+        file_keys: types.map(|t| {
+            t.file
+                .setting
+                .filter(|_| matches!(t.route.destination, Destination::File { .. }))
+                .map(|s| (t.file.key, s.origin.clone()))
+        }),
+        queue_size: keys
+            .plain(Base::QueueSize)
+            .and_then(|s| parse_queue_size(&s.value).ok())
+            .unwrap_or(DEFAULT_QUEUE_SIZE),
+        syslog_identifier: keys
+            .plain(Base::SyslogIdentifier)
+            .and_then(|s| parse_identifier(&s.value).ok()),
+    }
+}
+
+/// Lookups in the merged settings.
+struct Keys<'a> {
+    settings: &'a BTreeMap<String, Setting>,
+}
+
+impl<'a> Keys<'a> {
+    fn get(&self, id: KeyId) -> Option<&'a Setting> {
+        self.settings.get(&id.name())
+    }
+
+    fn plain(&self, base: Base) -> Option<&'a Setting> {
+        self.get(KeyId::plain(base))
+    }
+
+    /// The key that decides `base` for `log_type`: its own key when set,
+    /// else (except for audit) the unsuffixed key when set, else nothing.
+    fn pick(&self, base: Base, log_type: LogType) -> Pick<'a> {
+        let own = KeyId::typed(base, log_type);
+        if let Some(setting) = self.get(own) {
+            return Pick::set(own, setting);
+        }
+        if log_type != LogType::Audit {
+            if let Some(setting) = self.plain(base) {
+                return Pick::set(KeyId::plain(base), setting);
+            }
+        }
+        // Unset: name the key an operator would set to change every type
+        // at once, which for audit is its own.
+        let key = if log_type == LogType::Audit {
+            own.name()
+        } else {
+            base.name().to_string()
+        };
+        Pick { key, setting: None }
+    }
+
+    /// The key that decides `base` in the scope of `id`: for a suffixed key
+    /// as [`Keys::pick`] does, for an unsuffixed key that key itself.
+    fn pick_for(&self, base: Base, id: KeyId) -> Pick<'a> {
+        match id.log_type {
+            Some(t) => self.pick(base, t),
+            None => Pick {
+                key: base.name().to_string(),
+                setting: self.plain(base),
+            },
+        }
+    }
+}
+
+/// The key that decides one setting of one type, and its value if set.
+#[derive(Debug, Clone)]
+struct Pick<'a> {
+    key: String,
+    setting: Option<&'a Setting>,
+}
+
+impl<'a> Pick<'a> {
+    fn set(id: KeyId, setting: &'a Setting) -> Self {
+        Pick {
+            key: id.name(),
+            setting: Some(setting),
+        }
+    }
+
+    /// The parsed value; `None` when unset or invalid (invalid values are
+    /// reported by [`check_values`]).
+    fn parsed<T>(&self, parse: fn(&str) -> Result<T, String>) -> Option<T> {
+        self.setting.and_then(|s| parse(&s.value).ok())
+    }
+
+    /// `KEY="value" (origin)`, or `KEY is not set (default …)`.
+    fn describe(&self, default: &str) -> String {
+        match self.setting {
+            Some(s) => format!("{}={:?} ({})", self.key, s.value, s.origin),
+            None => format!("{} is not set (default {default})", self.key),
+        }
+    }
+}
+
+/// One type's route and the keys that decided it.
+#[derive(Debug, Clone)]
+struct TypeKeys<'a> {
+    route: Route,
+    file: Pick<'a>,
+    rotate_daily: Pick<'a>,
+    rotate_max: Pick<'a>,
+    sync: Pick<'a>,
+}
+
+impl<'a> TypeKeys<'a> {
+    fn resolve(keys: &Keys<'a>, log_type: LogType) -> Self {
+        let builtin = Route::builtin();
+        let file = keys.pick(Base::File, log_type);
+        let rotate_daily = keys.pick(Base::RotateDaily, log_type);
+        let rotate_max = keys.pick(Base::RotateMax, log_type);
+        let sync = keys.pick(Base::Sync, log_type);
+        let daily = rotate_daily.parsed(parse_bool).unwrap_or(false);
+        let destination = match file.parsed(parse_path) {
+            Some(path) => Destination::File {
+                path,
+                rotate_daily: daily,
+                rotate_max: rotate_max.parsed(parse_count).filter(|_| daily),
+            },
+            None => Destination::Journald,
+        };
+        let route = Route {
+            level: keys
+                .pick(Base::Level, log_type)
+                .parsed(parse_level)
+                .unwrap_or(builtin.level),
+            destination,
+            overflow: keys
+                .pick(Base::Overflow, log_type)
+                .parsed(parse_overflow)
+                .unwrap_or(builtin.overflow),
+            sync: sync.parsed(parse_sync).unwrap_or(builtin.sync),
+        };
+        TypeKeys {
+            route,
+            file,
+            rotate_daily,
+            rotate_max,
+            sync,
+        }
+    }
+}
+
+/// Checks every set value against what its key allows, and warns about
+/// unknown keys.
+fn check_values(settings: &BTreeMap<String, Setting>, diagnostics: &mut Diagnostics) {
+    let known = KeyId::all_names();
+    for (key, setting) in settings {
+        let Some(id) = KeyId::parse(key) else {
+            let hint = suggest::nearest(key, &known)
+                .map(|k| format!("; did you mean {k}?"))
+                .unwrap_or_default();
+            diagnostics.warn(
+                &setting.origin,
+                format!("{}: {key}: unknown key, ignored{hint}", setting.origin),
+            );
+            continue;
+        };
+        let checked = match id.base {
+            Base::Level => parse_level(&setting.value).map(drop),
+            Base::File => parse_path(&setting.value).map(drop),
+            Base::RotateDaily => parse_bool(&setting.value).map(drop),
+            Base::RotateMax => parse_count(&setting.value).map(drop),
+            Base::Overflow => match parse_overflow(&setting.value) {
+                Ok(Overflow::Drop) if id.log_type == Some(LogType::Audit) => {
+                    Err("audit records are never dropped; allowed: block".to_string())
+                }
+                other => other.map(drop),
+            },
+            Base::Sync => parse_sync(&setting.value).map(drop),
+            Base::QueueSize => parse_queue_size(&setting.value).map(drop),
+            Base::SyslogIdentifier => parse_identifier(&setting.value).map(drop),
+        };
+        if let Err(message) = checked {
+            diagnostics.errors.push(invalid(
+                ConfigErrorKind::InvalidValue,
+                key,
+                setting,
+                message,
+            ));
+        }
+    }
+}
+
+/// Checks the keys that need another key: daily rotation needs a file, a
+/// number of kept files needs daily rotation.
+fn check_combinations(keys: &Keys<'_>, diagnostics: &mut Diagnostics) {
+    for (key, setting) in keys.settings {
+        let Some(id) = KeyId::parse(key) else {
+            continue;
+        };
+        match id.base {
+            Base::RotateDaily
+                if parse_bool(&setting.value) == Ok(true)
+                    && keys.pick_for(Base::File, id).setting.is_none() =>
+            {
+                let file_key = KeyId {
+                    base: Base::File,
+                    log_type: id.log_type,
+                };
+                diagnostics.errors.push(invalid(
+                    ConfigErrorKind::Conflict,
+                    key,
+                    setting,
+                    format!(
+                        "daily rotation needs a file, and {}, so these records go to \
+                         journald; allowed: set {}, or remove {key}",
+                        not_set(Base::File, id),
+                        file_key.name()
+                    ),
+                ));
+            }
+            Base::RotateMax if parse_count(&setting.value).is_ok() => {
+                let daily = keys.pick_for(Base::RotateDaily, id);
+                let daily_key = KeyId {
+                    base: Base::RotateDaily,
+                    log_type: id.log_type,
+                };
+                let state = match daily.setting {
+                    None => Some(not_set(Base::RotateDaily, id)),
+                    Some(s) if parse_bool(&s.value) == Ok(false) => {
+                        Some(format!("{}={:?} ({})", daily.key, s.value, s.origin))
+                    }
+                    // True, or invalid and reported on its own.
+                    Some(_) => None,
+                };
+                if let Some(state) = state {
+                    diagnostics.errors.push(invalid(
+                        ConfigErrorKind::Conflict,
+                        key,
+                        setting,
+                        format!(
+                            "a number of kept files needs daily rotation, and {state}; \
+                             allowed: set {}=true, or remove {key}",
+                            daily_key.name()
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Which keys are unset when `base` is unset in `id`'s scope.
+fn not_set(base: Base, id: KeyId) -> String {
+    match id.log_type {
+        None => format!("{} is not set", base.name()),
+        Some(LogType::Audit) => format!(
+            "{} is not set (audit does not use {})",
+            KeyId::typed(base, LogType::Audit).name(),
+            base.name()
+        ),
+        Some(t) => format!(
+            "neither {} nor {} is set",
+            KeyId::typed(base, t).name(),
+            base.name()
+        ),
+    }
+}
+
+/// Types that share a file share its writer, so they must agree on rotation
+/// and sync.
+fn check_shared_files(types: &[TypeKeys<'_>], diagnostics: &mut Diagnostics) {
+    let mut first_by_path: BTreeMap<&PathBuf, &TypeKeys<'_>> = BTreeMap::new();
+    for this in types {
+        let Destination::File {
+            path,
+            rotate_daily,
+            rotate_max,
+        } = &this.route.destination
+        else {
+            continue;
+        };
+        let Some(first) = first_by_path.get(path) else {
+            first_by_path.insert(path, this);
+            continue;
+        };
+        let Destination::File {
+            rotate_daily: first_daily,
+            rotate_max: first_max,
+            ..
+        } = &first.route.destination
+        else {
+            continue;
+        };
+        let difference = if rotate_daily != first_daily {
+            Some((
+                "rotation",
+                this.rotate_daily.describe("false"),
+                first.rotate_daily.describe("false"),
+            ))
+        } else if rotate_max != first_max {
+            Some((
+                "rotation",
+                this.rotate_max.describe("all files kept"),
+                first.rotate_max.describe("all files kept"),
+            ))
+        } else if this.route.sync != first.route.sync {
+            Some((
+                "sync",
+                this.sync.describe("never"),
+                first.sync.describe("never"),
+            ))
+        } else {
+            None
+        };
+        let (Some((what, here, there)), Some(setting)) = (difference, this.file.setting) else {
+            continue;
+        };
+        let error = invalid(
+            ConfigErrorKind::Conflict,
+            &this.file.key,
+            setting,
+            format!(
+                "the same file as {}, with different {what} (here {here}, there {there}); \
+                 allowed: the same {} settings for every key naming one file",
+                first.file.describe("journald"),
+                if what == "sync" {
+                    "LOG_SYNC"
+                } else {
+                    "LOG_ROTATE_DAILY and LOG_ROTATE_MAX"
+                },
+            ),
+        );
+        // Several types falling back to the same keys give the same message once.
+        if !diagnostics.errors.contains(&error) {
+            diagnostics.errors.push(error);
+        }
+    }
+}
+
+fn invalid(kind: ConfigErrorKind, key: &str, setting: &Setting, message: String) -> ConfigError {
+    ConfigError::new(kind, message)
+        .with_key(key)
+        .with_value(setting.value.clone())
+        .with_origin(setting.origin.clone())
+}
+
+fn level_names() -> String {
+    Level::ALL.map(Level::as_str).join(", ")
+}
+
+fn parse_level(value: &str) -> Result<Level, String> {
+    value
+        .parse()
+        .map_err(|_| format!("unknown level; allowed: {}", level_names()))
+}
+
+fn parse_bool(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" => Ok(true),
+        "false" | "no" | "0" => Ok(false),
+        _ => Err("not a boolean; allowed: true or false (also yes/no, 1/0)".to_string()),
+    }
+}
+
+fn parse_path(value: &str) -> Result<PathBuf, String> {
+    const ALLOWED: &str = "allowed: an absolute file path such as /var/log/logward/app.log, \
+                           or no key at all to log to journald";
+    if value.is_empty() {
+        return Err(format!("empty; {ALLOWED}"));
+    }
+    let path = PathBuf::from(value);
+    if !path.is_absolute() {
+        return Err(format!("a relative path; {ALLOWED}"));
+    }
+    if value.ends_with('/') {
+        return Err(format!("names a directory, not a file; {ALLOWED}"));
+    }
+    Ok(path)
+}
+
+fn parse_count(value: &str) -> Result<NonZeroU32, String> {
+    value.trim().parse().map_err(|_| {
+        format!(
+            "not a positive whole number; allowed: 1 to {}, the number of files kept including \
+             the live file",
+            u32::MAX
+        )
+    })
+}
+
+fn parse_overflow(value: &str) -> Result<Overflow, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "block" => Ok(Overflow::Block),
+        "drop" => Ok(Overflow::Drop),
+        _ => Err("not an overflow policy; allowed: block or drop".to_string()),
+    }
+}
+
+fn parse_sync(value: &str) -> Result<SyncPolicy, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "never" => Ok(SyncPolicy::Never),
+        "always" => Ok(SyncPolicy::Always),
+        _ => Err("not a sync policy; allowed: never or always".to_string()),
+    }
+}
+
+fn parse_queue_size(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(size) if (1..=MAX_QUEUE_SIZE).contains(&size) => Ok(size),
+        _ => Err(format!(
+            "not a queue size; allowed: a whole number of records from 1 to {MAX_QUEUE_SIZE}"
+        )),
+    }
+}
+
+fn parse_identifier(value: &str) -> Result<String, String> {
+    if value.is_empty() || value.chars().any(char::is_control) {
+        return Err(
+            "empty or containing control characters; allowed: a name such as my-service, \
+             or no key at all for the program name"
+                .to_string(),
+        );
+    }
+    Ok(value.to_string())
+}

@@ -1,0 +1,73 @@
+//! The effective routing as a fixed-width table, for `logward config check`:
+//!
+//! ```text
+//! TYPE         LEVEL    SINK                        ROTATION  KEPT  OVERFLOW  SYNC
+//! audit        info     /var/log/shop/audit.log     daily     30    block     always
+//! web          warning  /var/log/shop/app.log       daily     all   drop      never
+//! application  info     /var/log/shop/app.log       daily     all   block     never
+//! analysis     info     /var/log/shop/analysis.log  none      -     block     never
+//! tanium       info     journald                    -         -     block     never
+//! ```
+//!
+//! `KEPT` is the number of files kept, the live file included: `all` for
+//! daily rotation without `LOG_ROTATE_MAX`, `-` when there is no rotation.
+
+use super::Config;
+use super::route::Destination;
+
+const HEADER: [&str; 7] = [
+    "TYPE", "LEVEL", "SINK", "ROTATION", "KEPT", "OVERFLOW", "SYNC",
+];
+
+impl Config {
+    /// The effective route of every log type as a table, one line per type
+    /// under a header line, each line ending in a newline.
+    pub fn render_table(&self) -> String {
+        let mut rows = vec![HEADER.map(String::from)];
+        for (log_type, route) in self.routes() {
+            let (sink, rotation, kept) = match &route.destination {
+                Destination::Journald => ("journald".to_string(), "-", "-".to_string()),
+                Destination::File {
+                    path,
+                    rotate_daily: false,
+                    ..
+                } => (path.display().to_string(), "none", "-".to_string()),
+                Destination::File {
+                    path,
+                    rotate_daily: true,
+                    rotate_max,
+                } => (
+                    path.display().to_string(),
+                    "daily",
+                    rotate_max.map_or("all".to_string(), |n| n.to_string()),
+                ),
+            };
+            rows.push([
+                log_type.to_string(),
+                route.level.to_string(),
+                sink,
+                rotation.to_string(),
+                kept,
+                route.overflow.to_string(),
+                route.sync.to_string(),
+            ]);
+        }
+
+        let mut widths = [0; 7];
+        for row in &rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let mut table = String::new();
+        for row in &rows {
+            let mut line = String::new();
+            for (cell, width) in row.iter().zip(widths) {
+                line.push_str(&format!("{cell:<width$}  "));
+            }
+            table.push_str(line.trim_end());
+            table.push('\n');
+        }
+        table
+    }
+}

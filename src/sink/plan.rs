@@ -1,0 +1,147 @@
+//! From a configuration to the sinks to open: one writer per distinct
+//! destination, so types routed to the same file (or to journald) share it,
+//! each with its fallback.
+//!
+//! Fallbacks: a file falls back to journald (stderr when there is no
+//! journald), journald to stderr. Without a journald socket at start, the
+//! journald types go to stderr and one warning record says so.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::{FileSink, JournaldSink, Rotation, Sink, StderrSink, WhenFull, journald_available};
+use crate::config::{Destination, Overflow, SyncPolicy};
+use crate::{Clock, Config, Level, LogType, Result};
+
+/// A sink to run behind one writer thread, and its fallback.
+pub(crate) type SinkPair = (Box<dyn Sink>, Box<dyn Sink>);
+
+/// One log type's route, pointing into [`Plan::sinks`].
+pub(crate) struct PlannedRoute {
+    pub(crate) minimum: Level,
+    pub(crate) sink: usize,
+    pub(crate) when_full: WhenFull,
+}
+
+/// What to start.
+pub(crate) struct Plan {
+    pub(crate) sinks: Vec<SinkPair>,
+    pub(crate) routes: [PlannedRoute; 5],
+    pub(crate) queue_size: usize,
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Every type to one sink (a program-supplied writer), level info, blocking.
+pub(crate) fn single(sink: Box<dyn Sink>) -> Plan {
+    Plan {
+        sinks: vec![(sink, Box::new(StderrSink::new()))],
+        routes: LogType::ALL.map(|_| PlannedRoute {
+            minimum: Level::Info,
+            sink: 0,
+            when_full: WhenFull::Block,
+        }),
+        queue_size: crate::DEFAULT_QUEUE_SIZE,
+        warnings: Vec::new(),
+    }
+}
+
+/// The program name journald records are tagged with by default.
+fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .map(PathBuf::from)
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "logward".to_string())
+}
+
+#[derive(PartialEq)]
+enum Key {
+    Journald,
+    File(PathBuf),
+}
+
+/// Opens the sinks `config` routes to.
+///
+/// # Errors
+///
+/// A configuration error naming the key and path of a log directory or file
+/// that cannot be written; a sink error when a file cannot be opened.
+pub(crate) fn plan(config: &Config, clock: &Arc<dyn Clock>) -> Result<Plan> {
+    config.check_writable()?;
+    let identifier = config
+        .syslog_identifier()
+        .map_or_else(program_name, str::to_string);
+    let journald = journald_available();
+    let mut warnings: Vec<String> = config.warnings().to_vec();
+    let mut keys: Vec<Key> = Vec::new();
+    let mut sinks: Vec<SinkPair> = Vec::new();
+    let mut indices = [0usize; 5];
+    for log_type in LogType::ALL {
+        let route = config.route(log_type);
+        let key = match &route.destination {
+            Destination::File { path, .. } => Key::File(path.clone()),
+            _ => Key::Journald,
+        };
+        if let Some(i) = keys.iter().position(|k| *k == key) {
+            indices[log_type.index()] = i;
+            continue;
+        }
+        let pair: SinkPair = match &route.destination {
+            Destination::File {
+                path,
+                rotate_daily,
+                rotate_max,
+            } => {
+                let rotation = Rotation {
+                    daily: *rotate_daily,
+                    max_files: *rotate_max,
+                };
+                let sync = route.sync == SyncPolicy::Always;
+                let file = FileSink::open(path, rotation, sync, Arc::clone(clock))?;
+                (Box::new(file), journald_or_stderr(journald, &identifier))
+            }
+            _ if journald => (
+                journald_or_stderr(true, &identifier),
+                Box::new(StderrSink::new()),
+            ),
+            _ => {
+                warnings.push(format!(
+                    "no journald socket at {}: records for journald go to stderr",
+                    super::JOURNALD_SOCKET
+                ));
+                (Box::new(StderrSink::new()), Box::new(StderrSink::new()))
+            }
+        };
+        indices[log_type.index()] = sinks.len();
+        keys.push(key);
+        sinks.push(pair);
+    }
+    let routes = LogType::ALL.map(|t| {
+        let route = config.route(t);
+        PlannedRoute {
+            minimum: route.level,
+            sink: indices[t.index()],
+            when_full: match route.overflow {
+                Overflow::Drop => WhenFull::Drop,
+                _ => WhenFull::Block,
+            },
+        }
+    });
+    Ok(Plan {
+        sinks,
+        routes,
+        queue_size: config.queue_size(),
+        warnings,
+    })
+}
+
+fn journald_or_stderr(journald: bool, identifier: &str) -> Box<dyn Sink> {
+    if journald {
+        match JournaldSink::connect(identifier) {
+            Ok(sink) => return Box::new(sink),
+            Err(_) => return Box::new(StderrSink::new()),
+        }
+    }
+    Box::new(StderrSink::new())
+}
