@@ -1,0 +1,323 @@
+//! The `logward` binary: `config check` and `emit`, run as a user would,
+//! with their exit codes and messages.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::util::journald::{ensure_running, read_back};
+use crate::util::unique_id;
+
+fn logward(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logward"))
+        .args(args)
+        .env_remove("LOGWARD_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("logward runs");
+    if let Some(mut pipe) = child.stdin.take() {
+        pipe.write_all(stdin.unwrap_or("").as_bytes())
+            .expect("stdin written");
+    }
+    child.wait_with_output().expect("logward finishes")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn write_config(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("config written");
+    path.to_string_lossy().into_owned()
+}
+
+fn file_records(path: &Path) -> Vec<serde_json::Map<String, Value>> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("each line is a JSON object"))
+        .collect()
+}
+
+#[test]
+fn config_check_prints_routing_and_a_fingerprint_that_ignores_comments_and_order() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log = tmp.path().join("logs/app.log");
+    let a = write_config(
+        tmp.path(),
+        "a.conf",
+        &format!(
+            "LOG_LEVEL=info\nLOG_FILE={}\nLOG_ROTATE_DAILY=true\nLOG_ROTATE_MAX=5\n",
+            log.display()
+        ),
+    );
+    let b = write_config(
+        tmp.path(),
+        "b.conf",
+        &format!(
+            "# same settings, other order\nLOG_ROTATE_MAX=5\n\nLOG_ROTATE_DAILY=yes\nLOG_FILE=\"{}\"\nLOG_LEVEL=info\nLOG_LEVEL_AUDIT=info\n",
+            log.display()
+        ),
+    );
+    let out_a = logward(&["config", "check", "--config", &a], None);
+    let out_b = logward(&["config", "check", "--config", &b], None);
+    assert_eq!(out_a.status.code(), Some(0), "{}", stderr(&out_a));
+    assert_eq!(out_b.status.code(), Some(0), "{}", stderr(&out_b));
+    let text = stdout(&out_a);
+    assert!(
+        text.contains("audit") && text.contains("journald"),
+        "{text}"
+    );
+    assert!(text.contains(&log.display().to_string()), "{text}");
+    let fingerprint = |t: &str| {
+        t.lines()
+            .find_map(|l| l.strip_prefix("fingerprint:"))
+            .map(|f| f.trim().to_string())
+            .expect("a fingerprint line")
+    };
+    assert_eq!(fingerprint(&text), fingerprint(&stdout(&out_b)));
+    assert!(
+        log.parent().is_some_and(Path::is_dir),
+        "check creates the log directory"
+    );
+}
+
+#[test]
+fn config_check_refuses_a_bad_file_with_exit_2_naming_each_problem() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bad = write_config(
+        tmp.path(),
+        "bad.conf",
+        "LOG_LEVEL=verbose\nLOG_ROTATE_DAYLY=true\nLOG_ROTATE_MAX=3\nLOG_OVERFLOW_AUDIT=drop\n",
+    );
+    let out = logward(&["config", "check", "--config", &bad], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("{bad}:1: LOG_LEVEL=\"verbose\": unknown level; allowed: debug, info, warning, error, critical")), "{err}");
+    assert!(
+        err.contains(&format!("{bad}:3: LOG_ROTATE_MAX=\"3\"")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{bad}:4: LOG_OVERFLOW_AUDIT")),
+        "{err}"
+    );
+    assert!(
+        err.contains("LOG_ROTATE_DAYLY: unknown key, ignored; did you mean LOG_ROTATE_DAILY?"),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty());
+
+    let missing = tmp.path().join("nope.conf");
+    let out = logward(
+        &["config", "check", "--config", &missing.to_string_lossy()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("nope.conf"), "{}", stderr(&out));
+}
+
+#[test]
+fn emit_writes_one_record_through_the_configured_routing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log = tmp.path().join("app.log");
+    let conf = write_config(
+        tmp.path(),
+        "c.conf",
+        &format!("LOG_LEVEL=info\nLOG_FILE={}\n", log.display()),
+    );
+    let out = logward(
+        &[
+            "emit",
+            "--config",
+            &conf,
+            "--log-type",
+            "WEB",
+            "--level",
+            "warning",
+            "method=GET",
+            "path=/x",
+            "status_code:=503",
+            "tags:=[\"a\",1]",
+            "level=forged",
+            "--message",
+            "slow upstream",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let records = file_records(&log);
+    assert_eq!(
+        records.len(),
+        1,
+        "only the emitted record, no lifecycle records: {records:?}"
+    );
+    let r = &records[0];
+    assert_eq!(r["log_type"], "web");
+    assert_eq!(r["level"], "warning");
+    assert_eq!(r["status_code"], json!(503));
+    assert_eq!(r["tags"], json!(["a", 1]));
+    assert_eq!(r["fields.level"], "forged");
+    assert_eq!(r["message"], "slow upstream");
+}
+
+#[test]
+fn emit_stdin_writes_one_record_per_line_and_stops_at_a_bad_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log = tmp.path().join("app.log");
+    let conf = write_config(
+        tmp.path(),
+        "c.conf",
+        &format!("LOG_LEVEL=info\nLOG_FILE={}\n", log.display()),
+    );
+    let input = "{\"job\":\"backup\",\"bytes\":123,\"message\":\"done\"}\n\n{\"job\":\"sync\"}\n";
+    let out = logward(
+        &[
+            "emit",
+            "--config",
+            &conf,
+            "--log-type",
+            "application",
+            "--level",
+            "info",
+            "--stdin",
+        ],
+        Some(input),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let records = file_records(&log);
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0]["bytes"], json!(123));
+    assert_eq!(records[0]["message"], "done");
+    assert_eq!(records[1]["job"], "sync");
+
+    let out = logward(
+        &[
+            "emit",
+            "--config",
+            &conf,
+            "--log-type",
+            "application",
+            "--level",
+            "info",
+            "--stdin",
+        ],
+        Some("{\"n\":1}\nnot json\n{\"n\":3}\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("stdin line 2: not valid JSON"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        file_records(&log).len(),
+        3,
+        "the record before the bad line is kept"
+    );
+}
+
+#[test]
+fn emit_refuses_nonsense_with_exit_2_and_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log = tmp.path().join("app.log");
+    let conf = write_config(
+        tmp.path(),
+        "c.conf",
+        &format!("LOG_LEVEL=info\nLOG_FILE={}\n", log.display()),
+    );
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["--log-type", "syslog", "--level", "info"],
+            "unknown log type \"syslog\": allowed are audit, web",
+        ),
+        (
+            &["--log-type", "web", "--level", "loud"],
+            "unknown level \"loud\": allowed are debug, info",
+        ),
+        (
+            &["--log-type", "web", "--level", "info", "novalue"],
+            "has no value: write key=value",
+        ),
+        (
+            &["--log-type", "web", "--level", "info", "n:={x"],
+            "is not valid JSON",
+        ),
+        (
+            &["--log-type", "web", "--level", "info", "--stdin", "a=b"],
+            "cannot be used with",
+        ),
+        (
+            &[
+                "--log-type",
+                "web",
+                "--level",
+                "info",
+                "--stdin",
+                "--message",
+                "m",
+            ],
+            "cannot be used with",
+        ),
+    ];
+    for (args, expected) in cases {
+        let mut all = vec!["emit", "--config", conf.as_str()];
+        all.extend_from_slice(args);
+        let out = logward(&all, Some(""));
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(file_records(&log).is_empty());
+}
+
+#[test]
+fn emit_to_journald_sets_priority_and_fields() {
+    ensure_running();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let conf = write_config(
+        tmp.path(),
+        "j.conf",
+        "LOG_LEVEL=debug\nLOG_SYSLOG_IDENTIFIER=logward-cli-test\n",
+    );
+    let run = unique_id();
+    let out = logward(
+        &[
+            "emit",
+            "--config",
+            &conf,
+            "--log-type",
+            "audit",
+            "--level",
+            "critical",
+            "action=login_attempt",
+            "access_granted:=false",
+            "client_ip=10.9.9.9",
+            &format!("test_run={run}"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let entries = read_back(&[("TEST_RUN", run.as_str())], 1);
+    assert_eq!(entries.len(), 1);
+    let e = &entries[0];
+    assert_eq!(e["PRIORITY"], "2");
+    assert_eq!(e["LOG_TYPE"], "audit");
+    assert_eq!(e["ACTION"], "login_attempt");
+    assert_eq!(e["SYSLOG_IDENTIFIER"], "logward-cli-test");
+    let message: serde_json::Map<String, Value> =
+        serde_json::from_str(e["MESSAGE"].as_str().expect("MESSAGE text"))
+            .expect("MESSAGE is the record");
+    assert_eq!(message["access_granted"], json!(false));
+}
