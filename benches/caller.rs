@@ -1,0 +1,94 @@
+//! Caller-thread cost of one record, logward against its peers, measured
+//! in the same run: the time an `info!`-level audit login attempt with 8
+//! fields inside a request span takes on the thread that logs it.
+//!
+//! ```text
+//! cargo bench --bench caller
+//! ```
+//!
+//! - `logward`: the layer, rendering and handing the line to its writer
+//!   thread (which writes to `io::sink()`).
+//! - `fmt_json_non_blocking`: `tracing-subscriber`'s `fmt().json()` through
+//!   `tracing-appender`'s `non_blocking` (lossy off), also to `io::sink()`.
+//! - `disabled`: an event below its type's level under logward.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use logward::{Level, Logward};
+use tracing_subscriber::layer::SubscriberExt;
+
+fn event(i: u64) {
+    tracing::info!(
+        target: "logward::audit",
+        action = "login_attempt",
+        access_granted = i % 2 == 0,
+        client_ip = "10.0.0.7",
+        forwarded_for_client_ip = "203.0.113.9",
+        user_agent = "curl/8.5.0",
+        method = "password",
+        attempt = i,
+        tenant = "acme",
+        "login attempt"
+    );
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("caller_thread_per_record");
+
+    let logward = Logward::builder()
+        .with_writer(std::io::sink())
+        .with_level(Level::Info)
+        .with_panic_hook(false)
+        .with_lifecycle_records(false)
+        .build()
+        .expect("logward builds");
+    let (layer, guard) = logward.into_parts();
+    let subscriber = tracing_subscriber::registry().with(layer);
+    tracing::subscriber::with_default(subscriber, || {
+        let span = tracing::info_span!(
+            "request",
+            request_id = "0b1d6c1e-5f0a-4e2b-9a57-3c1f0e4d2a10",
+            user_name = "alice"
+        );
+        let _entered = span.enter();
+        let mut i = 0;
+        group.bench_function("logward", |b| {
+            b.iter(|| {
+                i += 1;
+                event(i);
+            })
+        });
+        group.bench_function("disabled", |b| {
+            b.iter(|| tracing::debug!(target: "logward::audit", attempt = 1, "below the level"))
+        });
+    });
+    drop(guard);
+
+    let (writer, appender_guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::sink());
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_writer(writer)
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let span = tracing::info_span!(
+            "request",
+            request_id = "0b1d6c1e-5f0a-4e2b-9a57-3c1f0e4d2a10",
+            user_name = "alice"
+        );
+        let _entered = span.enter();
+        let mut i = 0;
+        group.bench_function("fmt_json_non_blocking", |b| {
+            b.iter(|| {
+                i += 1;
+                event(i);
+            })
+        });
+    });
+    drop(appender_guard);
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
