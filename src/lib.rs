@@ -17,6 +17,7 @@
 //! # Ok::<(), logward::Error>(())
 //! ```
 
+mod bundle;
 mod clock;
 mod date;
 mod error;
@@ -29,6 +30,10 @@ pub mod record;
 mod runtime;
 pub mod sink;
 
+pub use bundle::{
+    ArchiveMember, BundleOutput, BundleRequest, BundleSummary, BundleUsageError, Bundler,
+    RawBundleArgs, Source, SourceReport, WrittenTo,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use date::Date;
 pub use error::{Error, ErrorKind, Result};
