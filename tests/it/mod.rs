@@ -1,5 +1,6 @@
 //! One module per capability under test.
 
+mod bundle;
 mod file_sink;
 mod journald;
 mod records;
