@@ -128,48 +128,51 @@ impl Archive {
         temp: NamedTempFile,
         input: &ManifestInput<'_>,
     ) -> io::Result<(NamedTempFile, Vec<ArchiveMember>)> {
-        let mut listed = Vec::new();
-        if let Some((text, _)) = input.config {
-            listed.push(ArchiveMember {
+        let config = input.config.map(|(text, _)| {
+            let member = ArchiveMember {
                 name: "config.txt".to_string(),
                 records: 0,
                 bytes: text.len() as u64,
                 sha256: hex(&Sha256::digest(text.as_bytes())),
-            });
-        }
-        let mut files = Vec::with_capacity(self.members.len());
+            };
+            (member, text)
+        });
+        let mut typed = Vec::with_capacity(self.members.len());
         for member in self.members {
-            listed.push(ArchiveMember {
+            let listed = ArchiveMember {
                 name: format!("{}.jsonl", member.log_type),
                 records: member.records,
                 bytes: member.bytes,
                 sha256: hex(&member.hash.finalize()),
-            });
+            };
             let mut file = member.out.into_inner().map_err(|e| e.into_error())?;
             file.rewind()?;
-            files.push(file);
+            typed.push((listed, file));
         }
-        let manifest = manifest(input, &listed);
-        let mut manifest_text = serde_json::to_vec_pretty(&manifest).map_err(io::Error::other)?;
+        let listed: Vec<ArchiveMember> = config
+            .iter()
+            .map(|(member, _)| member.clone())
+            .chain(typed.iter().map(|(member, _)| member.clone()))
+            .collect();
+        let mut manifest_text =
+            serde_json::to_vec_pretty(&manifest(input, &listed)).map_err(io::Error::other)?;
         manifest_text.push(b'\n');
 
         let mtime = u64::try_from(input.generated_at.div_euclid(1_000_000)).unwrap_or(0);
         let gz = GzEncoder::new(BufWriter::new(temp), Compression::default());
         let mut tar = tar::Builder::new(gz);
+        let size = manifest_text.len() as u64;
         append(
             &mut tar,
             "manifest.json",
-            manifest_text.len() as u64,
+            size,
             mtime,
             manifest_text.as_slice(),
         )?;
-        let mut members = listed.iter();
-        if let Some((text, _)) = input.config {
-            if let Some(config) = members.next() {
-                append(&mut tar, &config.name, config.bytes, mtime, text.as_bytes())?;
-            }
+        if let Some((member, text)) = &config {
+            append(&mut tar, &member.name, member.bytes, mtime, text.as_bytes())?;
         }
-        for (member, file) in members.zip(files) {
+        for (member, file) in typed {
             append(&mut tar, &member.name, member.bytes, mtime, file)?;
         }
         let gz = tar.into_inner()?;

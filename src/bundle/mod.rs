@@ -64,7 +64,7 @@ use output::{Flow, Output};
 use progress::Progress;
 use source::{Record, SourceStream};
 
-use crate::{Clock, Level, LogType, Result, SystemClock};
+use crate::{Clock, Error, ErrorKind, Level, LogType, Result, SystemClock};
 
 /// Makes bundles from a fixed set of sources.
 #[derive(Debug, Clone)]
@@ -131,6 +131,18 @@ impl Bundler {
             self.progress
                 .unwrap_or_else(|| std::io::stderr().is_terminal() && !records_on_terminal),
         );
+        if let BundleOutput::File { path, .. } = request.output() {
+            if let Some(source) = self.sources.iter().find(|s| s.could_hold(path)) {
+                return Err(Error::new(
+                    ErrorKind::Bundle,
+                    format!(
+                        "will not write the bundle to {}: it is a log file of {source}",
+                        path.display()
+                    ),
+                )
+                .with_path(path));
+            }
+        }
         // The output first: an unwritable destination fails before any
         // source is opened.
         let mut output = Output::open(request, stdout)?;

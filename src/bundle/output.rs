@@ -200,7 +200,7 @@ fn persist(temp: NamedTempFile, path: &Path, force: bool) -> Result<()> {
     };
     persisted.map(drop).map_err(|e| {
         let doing = if e.error.kind() == io::ErrorKind::AlreadyExists {
-            "will not replace a file that appeared meanwhile (use --force):"
+            "will not replace, without --force, the file that appeared meanwhile at"
         } else {
             "cannot move the finished bundle to"
         };

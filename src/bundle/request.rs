@@ -17,7 +17,7 @@
 //! listed names are de-duplicated.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::{Date, Level, LogType};
 
@@ -339,7 +339,7 @@ fn output(raw: &RawBundleArgs) -> Result<BundleOutput, BundleUsageError> {
         }
         _ => {}
     }
-    if path.file_name().is_none() || path.ends_with(Path::new("..")) {
+    if path.file_name().is_none() {
         return Err(BundleUsageError::new(
             "--out-file",
             shown,

@@ -10,7 +10,8 @@
 //! wrong is kept in its [`SourceReport`] and the other sources are bundled.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use serde::{Serialize, Serializer};
 
@@ -72,6 +73,36 @@ impl Source {
             Source::Journal { log_types, .. } | Source::Files { log_types, .. } => log_types,
         }
     }
+}
+
+impl Source {
+    /// Whether `path` is, or could be, one of this source's files: its live
+    /// file or a name of the rotated pattern beside it. Writing a bundle
+    /// there would replace the logs being bundled.
+    pub(crate) fn could_hold(&self, path: &Path) -> bool {
+        let Source::Files { path: live, .. } = self else {
+            return false;
+        };
+        let (Some(name), Some(live_name)) = (path.file_name(), live.file_name()) else {
+            return false;
+        };
+        let same_dir = match (canonical_dir(path), canonical_dir(live)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        };
+        let mut rotated_prefix = live_name.as_bytes().to_vec();
+        rotated_prefix.push(b'.');
+        same_dir && (name == live_name || name.as_bytes().starts_with(&rotated_prefix))
+    }
+}
+
+/// The canonical form of the directory `path` is in.
+fn canonical_dir(path: &Path) -> Option<PathBuf> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    dir.canonicalize().ok()
 }
 
 impl fmt::Display for Source {

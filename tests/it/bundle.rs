@@ -681,3 +681,20 @@ fn journal_records_are_bundled_with_file_records() {
         }
     }
 }
+
+#[test]
+fn the_bundle_never_replaces_a_log_file_it_reads() {
+    let sinks = two_sinks();
+    for target in [sinks.a.clone(), sinks.dir.path().join("a.log.2025-03-10")] {
+        let before = fs::read(&target).expect("log file");
+        let err = Bundler::new(sinks.sources())
+            .run(&request(RawBundleArgs {
+                out_file: Some(target.clone()),
+                force: true,
+                ..Default::default()
+            }))
+            .expect_err("refused");
+        assert!(err.to_string().contains("is a log file of file"), "{err}");
+        assert_eq!(fs::read(&target).expect("log file"), before);
+    }
+}
