@@ -17,6 +17,7 @@
 //! # Ok::<(), logward::Error>(())
 //! ```
 
+mod bundle;
 mod clock;
 mod config;
 mod date;
@@ -30,6 +31,10 @@ pub mod record;
 mod runtime;
 pub mod sink;
 
+pub use bundle::{
+    ArchiveMember, BundleOutput, BundleRequest, BundleSummary, BundleUsageError, Bundler,
+    RawBundleArgs, Source, SourceReport, WrittenTo,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     Config, ConfigError, ConfigErrorKind, ConfigErrors, DEFAULT_CONFIG_PATH, Destination, Origin,

@@ -1,5 +1,6 @@
 //! One module per capability under test.
 
+mod bundle;
 mod cli;
 mod file_sink;
 mod journald;

@@ -1,0 +1,257 @@
+//! The compressed bundle: a `.tar.gz` with one JSON-lines member per log
+//! type, the manifest, and the effective configuration.
+//!
+//! ```text
+//! manifest.json      what is in the bundle and how it was made (below)
+//! config.txt         the effective configuration, if the caller gave it
+//! audit.jsonl        the selected audit records, in created_at order
+//! web.jsonl          … one member per selected log type, present even when
+//!                    empty, so "no records" is told apart from "not asked"
+//! ```
+//!
+//! Records are streamed into one anonymous temporary file per type (beside
+//! the output, so on the same file system), hashing as they go; the tar is
+//! built from those files at the end. Memory stays bounded whatever the
+//! number of records.
+//!
+//! The manifest, one JSON object:
+//!
+//! ```text
+//! {"hostname":"web-1","generated_at":"2026-11-22T04:30:00.123456Z","logward_version":"0.1.0",
+//!  "filters":{"date_from":"2026-11-20","date_to":null,"log_type":"audit","log_level":null,
+//!             "from":"2026-11-20T00:00:00.000000Z","to":null,"log_types":["audit"],"levels":["debug",…]},
+//!  "config_fingerprint":"…","records":12,"per_type":{"audit":12},"per_level":{"debug":0,"info":10,…},
+//!  "lines_skipped":1,"sources":[{"source":"file /var/log/app/audit.log","log_types":["audit"],
+//!  "files":[…],"records":12,"filtered":3,"skipped":1,"errors":[]}],
+//!  "members":[{"name":"config.txt","records":0,"bytes":230,"sha256":"…"},{"name":"audit.jsonl",…}]}
+//! ```
+//!
+//! `filters` holds the options as given (`date_from` … `log_level`) and as
+//! understood (`from`, and `to`, the first instant no longer included).
+
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, Write};
+use std::path::Path;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use tempfile::NamedTempFile;
+
+use super::source::{Record, SourceReport};
+use super::{Counts, request::BundleRequest};
+use crate::LogType;
+use crate::record::push_rfc3339;
+
+/// Mode of the archive's members.
+const MEMBER_MODE: u32 = 0o640;
+
+/// One member of the archive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ArchiveMember {
+    /// The member's name, e.g. `audit.jsonl`.
+    pub name: String,
+    /// Records in it (0 for `config.txt`).
+    pub records: u64,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// SHA-256 of its content, lowercase hex.
+    pub sha256: String,
+}
+
+/// Everything the manifest says besides the members.
+pub(crate) struct ManifestInput<'a> {
+    pub(crate) request: &'a BundleRequest,
+    pub(crate) hostname: &'a str,
+    pub(crate) generated_at: i64,
+    pub(crate) config: Option<&'a (String, String)>,
+    pub(crate) counts: &'a Counts,
+    pub(crate) sources: &'a [SourceReport],
+}
+
+/// A member being written: its temporary file and running hash.
+struct Member {
+    log_type: LogType,
+    out: BufWriter<File>,
+    hash: Sha256,
+    records: u64,
+    bytes: u64,
+}
+
+/// An archive being filled, record by record.
+pub(crate) struct Archive {
+    members: Vec<Member>,
+}
+
+impl Archive {
+    /// One temporary member file in `dir` for each of `types`.
+    pub(crate) fn new(dir: &Path, types: &[LogType]) -> io::Result<Archive> {
+        let members = types
+            .iter()
+            .map(|&log_type| {
+                Ok(Member {
+                    log_type,
+                    out: BufWriter::with_capacity(64 * 1024, tempfile::tempfile_in(dir)?),
+                    hash: Sha256::new(),
+                    records: 0,
+                    bytes: 0,
+                })
+            })
+            .collect::<io::Result<_>>()?;
+        Ok(Archive { members })
+    }
+
+    /// Appends `record` to its type's member.
+    pub(crate) fn write(&mut self, record: &Record) -> io::Result<()> {
+        let Some(member) = self
+            .members
+            .iter_mut()
+            .find(|m| m.log_type == record.head.log_type)
+        else {
+            return Ok(());
+        };
+        for part in [record.line.as_slice(), b"\n"] {
+            member.out.write_all(part)?;
+            member.hash.update(part);
+            member.bytes += part.len() as u64;
+        }
+        member.records += 1;
+        Ok(())
+    }
+
+    /// Writes the `.tar.gz` into `temp`: manifest, configuration, members.
+    pub(crate) fn finish(
+        self,
+        temp: NamedTempFile,
+        input: &ManifestInput<'_>,
+    ) -> io::Result<(NamedTempFile, Vec<ArchiveMember>)> {
+        let config = input.config.map(|(text, _)| {
+            let member = ArchiveMember {
+                name: "config.txt".to_string(),
+                records: 0,
+                bytes: text.len() as u64,
+                sha256: hex(&Sha256::digest(text.as_bytes())),
+            };
+            (member, text)
+        });
+        let mut typed = Vec::with_capacity(self.members.len());
+        for member in self.members {
+            let listed = ArchiveMember {
+                name: format!("{}.jsonl", member.log_type),
+                records: member.records,
+                bytes: member.bytes,
+                sha256: hex(&member.hash.finalize()),
+            };
+            let mut file = member.out.into_inner().map_err(|e| e.into_error())?;
+            file.rewind()?;
+            typed.push((listed, file));
+        }
+        let listed: Vec<ArchiveMember> = config
+            .iter()
+            .map(|(member, _)| member.clone())
+            .chain(typed.iter().map(|(member, _)| member.clone()))
+            .collect();
+        let mut manifest_text =
+            serde_json::to_vec_pretty(&manifest(input, &listed)).map_err(io::Error::other)?;
+        manifest_text.push(b'\n');
+
+        let mtime = u64::try_from(input.generated_at.div_euclid(1_000_000)).unwrap_or(0);
+        let gz = GzEncoder::new(BufWriter::new(temp), Compression::default());
+        let mut tar = tar::Builder::new(gz);
+        let size = manifest_text.len() as u64;
+        append(
+            &mut tar,
+            "manifest.json",
+            size,
+            mtime,
+            manifest_text.as_slice(),
+        )?;
+        if let Some((member, text)) = &config {
+            append(&mut tar, &member.name, member.bytes, mtime, text.as_bytes())?;
+        }
+        for (member, file) in typed {
+            append(&mut tar, &member.name, member.bytes, mtime, file)?;
+        }
+        let gz = tar.into_inner()?;
+        let temp = gz.finish()?.into_inner().map_err(|e| e.into_error())?;
+        Ok((temp, listed))
+    }
+}
+
+fn append(
+    tar: &mut tar::Builder<impl Write>,
+    name: &str,
+    size: u64,
+    mtime: u64,
+    data: impl io::Read,
+) -> io::Result<()> {
+    let mut header = tar::Header::new_gnu();
+    header.set_size(size);
+    header.set_mode(MEMBER_MODE);
+    header.set_mtime(mtime);
+    header.set_entry_type(tar::EntryType::Regular);
+    // A member file that changed size since it was written would corrupt
+    // the archive; `take` bounds it and the size check below catches it.
+    let mut limited = data.take(size);
+    tar.append_data(&mut header, name, &mut limited)?;
+    if limited.limit() != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("archive member {name} is shorter than written"),
+        ));
+    }
+    Ok(())
+}
+
+fn manifest(input: &ManifestInput<'_>, members: &[ArchiveMember]) -> Value {
+    let request = input.request;
+    let raw = request.raw();
+    let per_type: Map<String, Value> = input
+        .counts
+        .per_type
+        .iter()
+        .map(|(t, n)| (t.to_string(), json!(n)))
+        .collect();
+    let per_level: Map<String, Value> = input
+        .counts
+        .per_level
+        .iter()
+        .map(|(l, n)| (l.to_string(), json!(n)))
+        .collect();
+    json!({
+        "hostname": input.hostname,
+        "generated_at": timestamp(input.generated_at),
+        "logward_version": env!("CARGO_PKG_VERSION"),
+        "filters": {
+            "date_from": raw.date_from,
+            "date_to": raw.date_to,
+            "log_type": raw.log_type,
+            "log_level": raw.log_level,
+            "from": request.from().map(timestamp),
+            "to": request.to().map(timestamp),
+            "log_types": request.types().iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+            "levels": request.levels().iter().map(|l| l.as_str()).collect::<Vec<_>>(),
+        },
+        "config_fingerprint": input.config.map(|(_, fingerprint)| fingerprint),
+        "records": input.counts.records,
+        "per_type": per_type,
+        "per_level": per_level,
+        "lines_skipped": input.counts.skipped,
+        "sources": input.sources,
+        "members": members,
+    })
+}
+
+/// `micros` as the record format's RFC 3339 text.
+fn timestamp(micros: i64) -> String {
+    let mut out = Vec::with_capacity(27);
+    push_rfc3339(&mut out, micros);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,175 @@
+//! Reading records from a file sink: the live file and its rotated siblings.
+//!
+//! The files are listed with [`rotated_files`], oldest first. A rotated file
+//! holds records of its date only, and the live file records from the day
+//! after the newest rotated file up to the day it was last written, so a
+//! file whose days lie outside the requested range is skipped unopened.
+//!
+//! What cannot be read is noted in the source's report and skipped: a path
+//! with neither live file nor rotated siblings, a live path that is not a
+//! regular file (a directory, a FIFO), a file that cannot be opened, and a
+//! read that fails half-way (the file's remaining lines are lost, the next
+//! file is read).
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, BufReader};
+use std::path::{Path, PathBuf};
+
+use super::lines::{LineReader, MAX_LINE, Status};
+use super::request::BundleRequest;
+use super::source::{LineSource, SourceReport};
+use crate::Date;
+use crate::sink::{LogFile, rotated_files};
+
+/// The lines of a sink's files, file after file.
+pub(crate) struct FileLines {
+    pending: VecDeque<PathBuf>,
+    current: Option<(PathBuf, LineReader<BufReader<File>>)>,
+}
+
+impl FileLines {
+    /// Lists the files of the sink writing `path` that may hold records for
+    /// `request`; problems go into `report`.
+    pub(crate) fn open(path: &Path, request: &BundleRequest, report: &mut SourceReport) -> Self {
+        let files = match rotated_files(path) {
+            Ok(files) => files,
+            Err(e) => {
+                report.errors.push(e.to_string());
+                Vec::new()
+            }
+        };
+        match std::fs::metadata(path) {
+            Ok(meta) if !meta.is_file() => report.errors.push(format!(
+                "cannot read {}: not a regular file",
+                path.display()
+            )),
+            Err(e) if e.kind() == io::ErrorKind::NotFound && files.is_empty() => {
+                report.errors.push(format!(
+                    "cannot read {}: no such file, nor rotated files beside it",
+                    path.display()
+                ));
+            }
+            _ => {}
+        }
+        FileLines {
+            pending: wanted(&files, request).collect(),
+            current: None,
+        }
+    }
+}
+
+/// The files whose days can hold records that `request` selects.
+fn wanted<'a>(
+    files: &'a [LogFile],
+    request: &'a BundleRequest,
+) -> impl Iterator<Item = PathBuf> + 'a {
+    let mut previous: Option<Date> = None;
+    files.iter().filter_map(move |file| {
+        let first = if file.live {
+            previous.map(|d| Date::from_days_since_epoch(d.days_since_epoch() + 1))
+        } else {
+            Some(file.date)
+        };
+        previous = Some(file.date);
+        // A live file last written before the newest rotated day still
+        // holds nothing older than the day after it: clamp the range.
+        let last = first.map_or(file.date, |first| file.date.max(first));
+        request
+            .overlaps_days(first, last)
+            .then(|| file.path.clone())
+    })
+}
+
+impl LineSource for FileLines {
+    fn advance(&mut self, report: &mut SourceReport) -> Status {
+        loop {
+            let Some((path, reader)) = &mut self.current else {
+                let Some(path) = self.pending.pop_front() else {
+                    return Status::End;
+                };
+                match File::open(&path) {
+                    Ok(file) => {
+                        report.files.push(path.clone());
+                        let reader =
+                            LineReader::new(BufReader::with_capacity(64 * 1024, file), MAX_LINE);
+                        self.current = Some((path, reader));
+                    }
+                    Err(e) => report
+                        .errors
+                        .push(format!("cannot open {}: {e}", path.display())),
+                }
+                continue;
+            };
+            match reader.advance() {
+                Ok(Status::End) => self.current = None,
+                Ok(status) => return status,
+                Err(e) => {
+                    report
+                        .errors
+                        .push(format!("cannot read {}: {e}", path.display()));
+                    self.current = None;
+                }
+            }
+        }
+    }
+
+    fn line(&self) -> &[u8] {
+        match &self.current {
+            Some((_, reader)) => reader.line(),
+            None => &[],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RawBundleArgs;
+
+    fn file(name: &str, date: &str, live: bool) -> LogFile {
+        LogFile {
+            path: PathBuf::from(name),
+            date: Date::parse(date).unwrap(),
+            live,
+        }
+    }
+
+    fn chosen(files: &[LogFile], from: Option<&str>, to: Option<&str>) -> Vec<String> {
+        let request = BundleRequest::from_raw(RawBundleArgs {
+            date_from: from.map(String::from),
+            date_to: to.map(String::from),
+            ..Default::default()
+        })
+        .unwrap();
+        wanted(files, &request)
+            .map(|p| p.display().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn files_outside_the_range_are_skipped_unopened() {
+        let files = [
+            file("a.log.2026-11-18", "2026-11-18", false),
+            file("a.log.2026-11-19", "2026-11-19", false),
+            file("a.log.2026-11-19.1", "2026-11-19", false),
+            file("a.log.2026-11-21", "2026-11-21", false),
+            file("a.log", "2026-11-24", true),
+        ];
+        assert_eq!(chosen(&files, None, None).len(), 5);
+        assert_eq!(
+            chosen(&files, Some("2026-11-19"), Some("2026-11-19")),
+            ["a.log.2026-11-19", "a.log.2026-11-19.1"]
+        );
+        assert_eq!(
+            chosen(&files, Some("2026-11-20 12:00:00"), Some("2026-11-22")),
+            ["a.log.2026-11-21", "a.log"]
+        );
+        // The live file holds days 2026-11-22 ..= 2026-11-24 only.
+        assert_eq!(chosen(&files, None, Some("2026-11-21")).len(), 4);
+        assert_eq!(
+            chosen(&files, Some("2026-11-25"), None),
+            Vec::<String>::new()
+        );
+    }
+}

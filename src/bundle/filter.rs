@@ -1,0 +1,203 @@
+//! Reading just enough of a line to decide whether it is a wanted record.
+//!
+//! A line is parsed into [`Head`], its `created_at`, `level` and `log_type`
+//! (borrowed where the JSON has no escapes); the rest is skipped unread. The
+//! record itself is passed on as its original bytes, never re-serialised.
+//!
+//! A line is *malformed* when it is not one complete JSON object, or when it
+//! is one but not a record: a field is missing, `created_at` is not an RFC
+//! 3339 UTC time such as `2026-11-22T04:30:00.123456Z`, or the level or log
+//! type is unknown.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use super::request::BundleRequest;
+use crate::{Date, Level, LogType};
+
+/// The fields of a record that the filter needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Head {
+    /// `created_at` in microseconds since the epoch.
+    pub(crate) created_at: i64,
+    pub(crate) level: Level,
+    pub(crate) log_type: LogType,
+}
+
+/// What a line is, with respect to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// A record the request selects.
+    Keep(Head),
+    /// A record the request does not select.
+    Drop,
+    /// Not a record.
+    Malformed,
+}
+
+#[derive(Deserialize)]
+struct RawHead<'a> {
+    #[serde(borrow)]
+    created_at: Cow<'a, str>,
+    #[serde(borrow)]
+    level: Cow<'a, str>,
+    #[serde(borrow)]
+    log_type: Cow<'a, str>,
+}
+
+/// Parses the head of `line` (without its newline); `None` if it is not a record.
+pub(crate) fn parse_head(line: &[u8]) -> Option<Head> {
+    let raw: RawHead<'_> = serde_json::from_slice(line).ok()?;
+    Some(Head {
+        created_at: parse_created_at(&raw.created_at)?,
+        level: raw.level.parse().ok()?,
+        log_type: raw.log_type.parse().ok()?,
+    })
+}
+
+/// Decides what `line` is for `request`, also requiring its log type to be
+/// one of `types` (the types the line's source is read for).
+pub(crate) fn judge(line: &[u8], request: &BundleRequest, types: &[LogType]) -> Verdict {
+    match parse_head(line) {
+        None => Verdict::Malformed,
+        Some(head)
+            if types.contains(&head.log_type)
+                && request.selects(head.created_at, head.log_type, head.level) =>
+        {
+            Verdict::Keep(head)
+        }
+        Some(_) => Verdict::Drop,
+    }
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS[.f…]Z` (1 to 9 fraction digits, cut to
+/// microseconds) into microseconds since the epoch.
+pub(crate) fn parse_created_at(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() < 20 || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b.last() != Some(&b'Z') {
+        return None;
+    }
+    let date = Date::parse(text.get(..10)?)?;
+    let two = |i: usize| -> Option<i64> {
+        let (h, l) = (b[i], b[i + 1]);
+        (h.is_ascii_digit() && l.is_ascii_digit()).then(|| i64::from((h - b'0') * 10 + (l - b'0')))
+    };
+    let (hours, minutes, seconds) = (two(11)?, two(14)?, two(17)?);
+    if hours > 23 || minutes > 59 || seconds > 59 {
+        return None;
+    }
+    let micros = match &b[19..b.len() - 1] {
+        [] => 0,
+        [b'.', digits @ ..]
+            if (1..=9).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit) =>
+        {
+            digits
+                .iter()
+                .chain(std::iter::repeat(&b'0'))
+                .take(6)
+                .fold(0, |acc, d| acc * 10 + i64::from(d - b'0'))
+        }
+        _ => return None,
+    };
+    Some(date.start_unix_micros() + (hours * 3600 + minutes * 60 + seconds) * 1_000_000 + micros)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::push_rfc3339;
+    use crate::{BundleRequest, RawBundleArgs};
+
+    const LINE: &str = r#"{"id":"x","created_at":"2026-11-22T04:30:00.123456Z","hostname":"h","level":"warning","log_type":"web","pid":1,"message":"a \"quoted\" text"}"#;
+
+    #[test]
+    fn created_at_round_trips_the_record_format() {
+        for micros in [0, 1_795_321_800_123_456, 1_795_391_999_999_999, -1] {
+            let mut text = Vec::new();
+            push_rfc3339(&mut text, micros);
+            let text = String::from_utf8(text).unwrap();
+            assert_eq!(parse_created_at(&text), Some(micros), "{text}");
+        }
+    }
+
+    #[test]
+    fn created_at_accepts_other_precisions_and_refuses_the_rest() {
+        let base = 1_795_321_800_000_000;
+        assert_eq!(parse_created_at("2026-11-22T04:30:00Z"), Some(base));
+        assert_eq!(
+            parse_created_at("2026-11-22T04:30:00.5Z"),
+            Some(base + 500_000)
+        );
+        assert_eq!(
+            parse_created_at("2026-11-22T04:30:00.123456789Z"),
+            Some(base + 123_456)
+        );
+        for bad in [
+            "2026-11-22T04:30:00.123456",
+            "2026-11-22 04:30:00.123456Z",
+            "2026-11-22T04:30:00.Z",
+            "2026-11-22T04:30:00.1234567890Z",
+            "2026-11-22T24:30:00Z",
+            "2026-11-22T04:30:00+01:00",
+            "2026-11-31T04:30:00Z",
+            "2026-11-22T04:30:00.12a456Z",
+            "",
+        ] {
+            assert_eq!(parse_created_at(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn head_reads_the_three_fields() {
+        assert_eq!(
+            parse_head(LINE.as_bytes()),
+            Some(Head {
+                created_at: 1_795_321_800_123_456,
+                level: Level::Warning,
+                log_type: LogType::Web,
+            })
+        );
+    }
+
+    #[test]
+    fn lines_that_are_not_records_are_malformed() {
+        let truncated = &LINE[..LINE.len() - 10];
+        for bad in [
+            truncated,
+            "",
+            "not json",
+            "[1,2]",
+            r#"{"created_at":"2026-11-22T04:30:00.123456Z","level":"info"}"#,
+            r#"{"created_at":"yesterday","level":"info","log_type":"web"}"#,
+            r#"{"created_at":"2026-11-22T04:30:00.123456Z","level":"loud","log_type":"web"}"#,
+            r#"{"created_at":"2026-11-22T04:30:00.123456Z","level":"info","log_type":"syslog"}"#,
+            r#"{"created_at":"2026-11-22T04:30:00.123456Z","level":5,"log_type":"web"}"#,
+            r#"{"created_at":"2026-11-22T04:30:00.123456Z","level":"info","log_type":"web"} x"#,
+        ] {
+            assert_eq!(parse_head(bad.as_bytes()), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn judge_applies_the_request_and_the_source_types() {
+        let request = BundleRequest::from_raw(RawBundleArgs {
+            log_level: Some("warning".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let line = LINE.as_bytes();
+        assert!(matches!(
+            judge(line, &request, &[LogType::Web]),
+            Verdict::Keep(_)
+        ));
+        assert_eq!(judge(line, &request, &[LogType::Audit]), Verdict::Drop);
+        let errors_only = BundleRequest::from_raw(RawBundleArgs {
+            log_level: Some("error".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(judge(line, &errors_only, &LogType::ALL), Verdict::Drop);
+        assert_eq!(judge(b"{", &request, &LogType::ALL), Verdict::Malformed);
+    }
+}

@@ -1,0 +1,282 @@
+//! `logward bundle`: collect records from every source, filter them, merge
+//! them in time order and write them out.
+//!
+//! The steps, each in its own module:
+//!
+//! 1. `request`: the raw options become a [`BundleRequest`] (bounds, types,
+//!    levels, output) or a [`BundleUsageError`], before any work;
+//! 2. `source`, `journal`, `files`, `lines`: each [`Source`] is read as a
+//!    stream of lines (`journalctl` output, or a file sink's files oldest
+//!    first), lines longer than 16 MiB skipped;
+//! 3. `filter`: each line is parsed just enough to know its `created_at`,
+//!    level and log type; lines that are not records are counted and
+//!    skipped, never fatal;
+//! 4. `merge`: a k-way merge yields the records of all sources in
+//!    `created_at` order, holding one record per source;
+//! 5. `output`, `archive`: JSON lines on stdout or in a file, or a `.tar.gz`
+//!    with a member per log type and a manifest, written through a
+//!    temporary file and renamed into place;
+//! 6. `progress`: a progress line on a terminal's stderr for long bundles.
+//!
+//! Records are passed through as their original bytes. Memory stays
+//! bounded: one pending record per source, plus I/O buffers.
+//!
+//! ```no_run
+//! use logward::{Bundler, BundleRequest, LogType, RawBundleArgs, Source};
+//!
+//! let request = BundleRequest::from_raw(RawBundleArgs {
+//!     date_from: Some("2026-11-20".into()),
+//!     log_type: Some("audit".into()),
+//!     ..RawBundleArgs::default()
+//! })?;
+//! let summary = Bundler::new(vec![
+//!     Source::journal(LogType::ALL),
+//!     Source::files("/var/log/app/audit.log", [LogType::Audit]),
+//! ])
+//! .run(&request)?;
+//! eprintln!("{} records", summary.records);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod archive;
+mod files;
+mod filter;
+mod journal;
+mod lines;
+mod merge;
+mod output;
+mod progress;
+mod request;
+mod source;
+
+use std::io::{IsTerminal, Write};
+
+use serde::{Serialize, Serializer};
+
+pub use archive::ArchiveMember;
+pub use output::WrittenTo;
+pub use request::{BundleOutput, BundleRequest, BundleUsageError, RawBundleArgs};
+pub use source::{Source, SourceReport};
+
+use archive::ManifestInput;
+use merge::{Merge, Timed};
+use output::{Flow, Output};
+use progress::Progress;
+use source::{Record, SourceStream};
+
+use crate::{Clock, Error, ErrorKind, Level, LogType, Result, SystemClock};
+
+/// Makes bundles from a fixed set of sources.
+#[derive(Debug, Clone)]
+pub struct Bundler {
+    sources: Vec<Source>,
+    config: Option<(String, String)>,
+    progress: Option<bool>,
+}
+
+impl Bundler {
+    /// A bundler reading `sources`, in this order (it decides the order of
+    /// records with equal `created_at`).
+    pub fn new(sources: Vec<Source>) -> Self {
+        Bundler {
+            sources,
+            config: None,
+            progress: None,
+        }
+    }
+
+    /// The effective configuration, rendered as text, and its fingerprint:
+    /// a compressed bundle carries the text as `config.txt` and the
+    /// fingerprint in its manifest.
+    #[must_use]
+    pub fn with_config(mut self, text: impl Into<String>, fingerprint: impl Into<String>) -> Self {
+        self.config = Some((text.into(), fingerprint.into()));
+        self
+    }
+
+    /// Whether to show progress on stderr. By default it is shown when
+    /// stderr is a terminal and the records do not go to a terminal.
+    #[must_use]
+    pub fn with_progress(mut self, enabled: bool) -> Self {
+        self.progress = Some(enabled);
+        self
+    }
+
+    /// Makes the bundle `request` asks for, writing to the process's stdout
+    /// for [`BundleOutput::Stdout`].
+    ///
+    /// Sources that cannot be read are reported in the summary, not as
+    /// errors; an error means the output could not be written.
+    pub fn run(&self, request: &BundleRequest) -> Result<BundleSummary> {
+        let stdout = std::io::stdout();
+        let to_terminal = stdout.is_terminal();
+        self.run_with(request, &mut stdout.lock(), to_terminal)
+    }
+
+    /// As [`Bundler::run`], with `stdout` in place of the process's stdout.
+    pub fn run_to(&self, request: &BundleRequest, stdout: &mut dyn Write) -> Result<BundleSummary> {
+        self.run_with(request, stdout, false)
+    }
+
+    fn run_with(
+        &self,
+        request: &BundleRequest,
+        stdout: &mut dyn Write,
+        stdout_is_terminal: bool,
+    ) -> Result<BundleSummary> {
+        let generated_at = SystemClock.now_micros();
+        let records_on_terminal =
+            stdout_is_terminal && matches!(request.output(), BundleOutput::Stdout);
+        let mut progress = Progress::new(
+            self.progress
+                .unwrap_or_else(|| std::io::stderr().is_terminal() && !records_on_terminal),
+        );
+        if let BundleOutput::File { path, .. } = request.output() {
+            if let Some(source) = self.sources.iter().find(|s| s.could_hold(path)) {
+                return Err(Error::new(
+                    ErrorKind::Bundle,
+                    format!(
+                        "will not write the bundle to {}: it is a log file of {source}",
+                        path.display()
+                    ),
+                )
+                .with_path(path));
+            }
+        }
+        // The output first: an unwritable destination fails before any
+        // source is opened.
+        let mut output = Output::open(request, stdout)?;
+        let streams = self
+            .sources
+            .iter()
+            .map(|source| SourceStream::open(source, request))
+            .collect();
+        let mut merge = Merge::new(streams);
+        let mut counts = Counts::new(request);
+        for record in &mut merge {
+            if output.write(&record)? == Flow::Closed {
+                break;
+            }
+            counts.add(&record);
+            progress.update(counts.records, counts.bytes);
+        }
+        progress.finish();
+        let sources: Vec<SourceReport> = merge
+            .into_streams()
+            .into_iter()
+            .map(SourceStream::into_report)
+            .collect();
+        counts.skipped = sources.iter().map(|s| s.skipped).sum();
+        let hostname = rustix::system::uname()
+            .nodename()
+            .to_string_lossy()
+            .into_owned();
+        let written = output.finish(&ManifestInput {
+            request,
+            hostname: &hostname,
+            generated_at,
+            config: self.config.as_ref(),
+            counts: &counts,
+            sources: &sources,
+        })?;
+        Ok(BundleSummary {
+            records: counts.records,
+            bytes: counts.bytes,
+            per_type: counts.per_type,
+            per_level: counts.per_level,
+            skipped: counts.skipped,
+            sources,
+            written,
+        })
+    }
+}
+
+/// What a bundle holds and where it went; what the CLI prints and the
+/// `logs_exported` audit record reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct BundleSummary {
+    /// Records written.
+    pub records: u64,
+    /// Bytes of those records as JSON lines (before compression).
+    pub bytes: u64,
+    /// Records per selected log type, in [`LogType::ALL`] order.
+    #[serde(serialize_with = "named_counts")]
+    pub per_type: Vec<(LogType, u64)>,
+    /// Records per selected level, lowest first.
+    #[serde(serialize_with = "named_counts")]
+    pub per_level: Vec<(Level, u64)>,
+    /// Lines skipped because they were not records, over all sources.
+    pub skipped: u64,
+    /// Each source read, with its counts and errors.
+    pub sources: Vec<SourceReport>,
+    /// Where the records went.
+    pub written: WrittenTo,
+}
+
+impl BundleSummary {
+    /// Whether stdout was closed by its reader before the end (`| head`):
+    /// the bundle stopped early, which the CLI treats as success.
+    pub fn closed_early(&self) -> bool {
+        matches!(self.written, WrittenTo::Stdout { closed_early: true })
+    }
+
+    /// Whether some source could not be read, wholly or in part.
+    pub fn has_source_errors(&self) -> bool {
+        self.sources.iter().any(|s| !s.errors.is_empty())
+    }
+}
+
+fn named_counts<S, K>(counts: &[(K, u64)], serializer: S) -> std::result::Result<S::Ok, S::Error>
+where
+    S: Serializer,
+    K: std::fmt::Display,
+{
+    serializer.collect_map(counts.iter().map(|(k, n)| (k.to_string(), n)))
+}
+
+/// Running totals of the records written.
+pub(crate) struct Counts {
+    pub(crate) records: u64,
+    pub(crate) bytes: u64,
+    pub(crate) skipped: u64,
+    pub(crate) per_type: Vec<(LogType, u64)>,
+    pub(crate) per_level: Vec<(Level, u64)>,
+}
+
+impl Counts {
+    fn new(request: &BundleRequest) -> Self {
+        Counts {
+            records: 0,
+            bytes: 0,
+            skipped: 0,
+            per_type: request.types().iter().map(|&t| (t, 0)).collect(),
+            per_level: request.levels().iter().map(|&l| (l, 0)).collect(),
+        }
+    }
+
+    fn add(&mut self, record: &Record) {
+        self.records += 1;
+        self.bytes += record.line.len() as u64 + 1;
+        if let Some((_, n)) = self
+            .per_type
+            .iter_mut()
+            .find(|(t, _)| *t == record.head.log_type)
+        {
+            *n += 1;
+        }
+        if let Some((_, n)) = self
+            .per_level
+            .iter_mut()
+            .find(|(l, _)| *l == record.head.level)
+        {
+            *n += 1;
+        }
+    }
+}
+
+impl Timed for Record {
+    fn time(&self) -> i64 {
+        self.head.created_at
+    }
+}

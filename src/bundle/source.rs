@@ -1,0 +1,251 @@
+//! Where records are read from, and a source as a stream of wanted records.
+//!
+//! The caller names the sources (the configuration knows where each log
+//! type goes): the journal, or a file sink's live file with its rotated
+//! siblings. Each source becomes a [`SourceStream`]: the lines of the source
+//! (see the `journal` and `files` modules), judged by the request, yielding
+//! the selected records in the source's own order and counting the rest.
+//!
+//! A source that cannot be read, wholly or in part, is not fatal: what went
+//! wrong is kept in its [`SourceReport`] and the other sources are bundled.
+
+use std::fmt;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use serde::{Serialize, Serializer};
+
+use super::files::FileLines;
+use super::filter::{Head, Verdict, judge};
+use super::journal::JournalLines;
+use super::lines::Status;
+use super::request::BundleRequest;
+use crate::LogType;
+
+/// A place to read records from.
+///
+/// A source yields only records whose log type is both selected by the
+/// request and listed in its `log_types`: list the types that the
+/// configuration routes there. Several types may share one file; list it
+/// once with all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Source {
+    /// The systemd journal, read with `journalctl`.
+    Journal {
+        /// The types to read (`LOG_TYPE=` matches).
+        log_types: Vec<LogType>,
+        /// Further `FIELD=value` matches that every entry must also satisfy
+        /// (e.g. `_HOSTNAME=web-1`); the same field given twice matches
+        /// either value, as in `journalctl`.
+        extra_matches: Vec<String>,
+    },
+    /// A file sink: its live file and rotated siblings (see
+    /// [`rotated_files`](crate::sink::rotated_files)).
+    Files {
+        /// The live file's path, as configured.
+        path: PathBuf,
+        /// The types written to it.
+        log_types: Vec<LogType>,
+    },
+}
+
+impl Source {
+    /// The journal, for `log_types`, without further matches.
+    pub fn journal(log_types: impl Into<Vec<LogType>>) -> Source {
+        Source::Journal {
+            log_types: log_types.into(),
+            extra_matches: Vec::new(),
+        }
+    }
+
+    /// The file sink writing `path`, for `log_types`.
+    pub fn files(path: impl Into<PathBuf>, log_types: impl Into<Vec<LogType>>) -> Source {
+        Source::Files {
+            path: path.into(),
+            log_types: log_types.into(),
+        }
+    }
+
+    /// The types this source is read for.
+    pub fn log_types(&self) -> &[LogType] {
+        match self {
+            Source::Journal { log_types, .. } | Source::Files { log_types, .. } => log_types,
+        }
+    }
+}
+
+impl Source {
+    /// Whether `path` is, or could be, one of this source's files: its live
+    /// file or a name of the rotated pattern beside it. Writing a bundle
+    /// there would replace the logs being bundled.
+    pub(crate) fn could_hold(&self, path: &Path) -> bool {
+        let Source::Files { path: live, .. } = self else {
+            return false;
+        };
+        let (Some(name), Some(live_name)) = (path.file_name(), live.file_name()) else {
+            return false;
+        };
+        let same_dir = match (canonical_dir(path), canonical_dir(live)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        };
+        let mut rotated_prefix = live_name.as_bytes().to_vec();
+        rotated_prefix.push(b'.');
+        same_dir && (name == live_name || name.as_bytes().starts_with(&rotated_prefix))
+    }
+}
+
+/// The canonical form of the directory `path` is in.
+fn canonical_dir(path: &Path) -> Option<PathBuf> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    dir.canonicalize().ok()
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Journal { extra_matches, .. } if extra_matches.is_empty() => {
+                f.write_str("journal")
+            }
+            Source::Journal { extra_matches, .. } => {
+                write!(f, "journal ({})", extra_matches.join(" "))
+            }
+            Source::Files { path, .. } => write!(f, "file {}", path.display()),
+        }
+    }
+}
+
+/// What reading one source gave.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct SourceReport {
+    /// The source, e.g. `journal` or `file /var/log/app/audit.log`.
+    pub source: String,
+    /// The types it was read for (selected and routed there).
+    #[serde(serialize_with = "type_names")]
+    pub log_types: Vec<LogType>,
+    /// The files opened, oldest first (empty for the journal).
+    pub files: Vec<PathBuf>,
+    /// Records selected and bundled.
+    pub records: u64,
+    /// Records read but not selected (other dates, types or levels).
+    pub filtered: u64,
+    /// Lines that are not records: malformed, truncated, too long, or valid
+    /// JSON without the record's fields.
+    pub skipped: u64,
+    /// What could not be read, one message each; the rest was still bundled.
+    pub errors: Vec<String>,
+}
+
+fn type_names<S: Serializer>(types: &[LogType], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(types.iter().map(|t| t.as_str()))
+}
+
+/// A selected record: its head and its original line, without the newline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Record {
+    pub(crate) head: Head,
+    pub(crate) line: Vec<u8>,
+}
+
+/// The lines of a source; read errors go into the report.
+pub(crate) trait LineSource {
+    /// Moves to the next line. Errors are added to `report` and reading goes
+    /// on where it can (the next file), else ends.
+    fn advance(&mut self, report: &mut SourceReport) -> Status;
+
+    /// The current line after [`LineSource::advance`] returned [`Status::Line`].
+    fn line(&self) -> &[u8];
+}
+
+/// A source being read: its selected records, in the source's order.
+pub(crate) struct SourceStream<'r> {
+    lines: Box<dyn LineSource>,
+    request: &'r BundleRequest,
+    report: SourceReport,
+}
+
+impl<'r> SourceStream<'r> {
+    /// Starts reading `source` for `request`. A source with no selected
+    /// type is not opened at all.
+    pub(crate) fn open(source: &Source, request: &'r BundleRequest) -> SourceStream<'r> {
+        let log_types: Vec<LogType> = request
+            .types()
+            .iter()
+            .copied()
+            .filter(|t| source.log_types().contains(t))
+            .collect();
+        let mut report = SourceReport {
+            source: source.to_string(),
+            ..SourceReport::default()
+        };
+        let lines: Box<dyn LineSource> = if log_types.is_empty() {
+            Box::new(NoLines)
+        } else {
+            match source {
+                Source::Journal { extra_matches, .. } => Box::new(JournalLines::spawn(
+                    request,
+                    &log_types,
+                    extra_matches,
+                    &mut report,
+                )),
+                Source::Files { path, .. } => Box::new(FileLines::open(path, request, &mut report)),
+            }
+        };
+        report.log_types = log_types;
+        SourceStream {
+            lines,
+            request,
+            report,
+        }
+    }
+
+    /// The report, once reading is over.
+    pub(crate) fn into_report(self) -> SourceReport {
+        self.report
+    }
+}
+
+impl Iterator for SourceStream<'_> {
+    type Item = Record;
+
+    fn next(&mut self) -> Option<Record> {
+        loop {
+            match self.lines.advance(&mut self.report) {
+                Status::End => return None,
+                Status::TooLong => self.report.skipped += 1,
+                Status::Line => {
+                    let line = self.lines.line();
+                    match judge(line, self.request, &self.report.log_types) {
+                        Verdict::Keep(head) => {
+                            self.report.records += 1;
+                            return Some(Record {
+                                head,
+                                line: line.to_vec(),
+                            });
+                        }
+                        Verdict::Drop => self.report.filtered += 1,
+                        Verdict::Malformed => self.report.skipped += 1,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A source with nothing to read.
+struct NoLines;
+
+impl LineSource for NoLines {
+    fn advance(&mut self, _report: &mut SourceReport) -> Status {
+        Status::End
+    }
+
+    fn line(&self) -> &[u8] {
+        &[]
+    }
+}
