@@ -33,7 +33,7 @@ pub mod sink;
 
 pub use bundle::{
     ArchiveMember, BundleOutput, BundleRequest, BundleSummary, BundleUsageError, Bundler,
-    RawBundleArgs, Source, SourceReport, WrittenTo,
+    RawBundleArgs, Source, SourceReport, WrittenTo, bundle_sources, export_record,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{

@@ -39,6 +39,7 @@
 //! ```
 
 mod archive;
+mod export;
 mod files;
 mod filter;
 mod journal;
@@ -47,6 +48,7 @@ mod merge;
 mod output;
 mod progress;
 mod request;
+mod routing;
 mod source;
 
 use std::io::{IsTerminal, Write};
@@ -54,8 +56,10 @@ use std::io::{IsTerminal, Write};
 use serde::{Serialize, Serializer};
 
 pub use archive::ArchiveMember;
+pub use export::export_record;
 pub use output::WrittenTo;
 pub use request::{BundleOutput, BundleRequest, BundleUsageError, RawBundleArgs};
+pub use routing::bundle_sources;
 pub use source::{Source, SourceReport};
 
 use archive::ManifestInput;

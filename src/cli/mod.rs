@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 a runtime failure (a sink, a file, journald),
 //! 2 a usage or configuration error. Errors go to stderr, data to stdout.
 
+mod bundle;
 mod check;
 mod emit;
 
@@ -40,6 +41,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Collect logs by date, type and level into stdout, a file or a .tar.gz bundle.
+    #[command(after_help = "\
+Examples:
+  logward bundle --date-from 2026-11-20 --log-type audit | less
+  logward bundle --date-from \"2026-11-20 08:00:00\" --date-to 2026-11-21 --log-level error,critical --out-file errors.jsonl
+  logward bundle --log-type audit,web --out-file /tmp/support.tar.gz --compress")]
+    Bundle(BundleArgs),
     /// Write one record (or one per JSON line on stdin) through the configured routing.
     #[command(after_help = "\
 Examples:
@@ -56,6 +64,33 @@ struct ConfigArg {
     /// Configuration file [default: $LOGWARD_CONFIG, else /etc/logward/config]
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct BundleArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// First moment included: YYYY-MM-DD or "YYYY-MM-DD HH:MM:SS", UTC [default: no limit]
+    #[arg(long, value_name = "DATE")]
+    date_from: Option<String>,
+    /// Last moment included: YYYY-MM-DD (that whole day) or "YYYY-MM-DD HH:MM:SS", UTC [default: no limit]
+    #[arg(long, value_name = "DATE")]
+    date_to: Option<String>,
+    /// Comma list of audit, web, application, analysis, tanium (any case) [default: all]
+    #[arg(long, value_name = "TYPES")]
+    log_type: Option<String>,
+    /// Comma list of exactly the levels to keep: debug, info, warning, error, critical [default: all]
+    #[arg(long, value_name = "LEVELS")]
+    log_level: Option<String>,
+    /// Write to this file instead of stdout
+    #[arg(long, value_name = "PATH")]
+    out_file: Option<PathBuf>,
+    /// Write a .tar.gz with one file per log type and a manifest (needs --out-file)
+    #[arg(long)]
+    compress: bool,
+    /// Replace an existing --out-file
+    #[arg(long, requires = "out_file")]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +138,7 @@ fn parse_level(s: &str) -> Result<Level, String> {
 /// Runs the command; errors carry their exit code through [`exit_code`].
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Bundle(args) => bundle::run(args),
         Command::Emit(args) => emit::run(args),
         Command::Config(ConfigCommand::Check(args)) => check::run(args.config.as_deref()),
     }

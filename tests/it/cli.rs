@@ -321,3 +321,159 @@ fn emit_to_journald_sets_priority_and_fields() {
             .expect("MESSAGE is the record");
     assert_eq!(message["access_granted"], json!(false));
 }
+
+#[test]
+fn bundle_refuses_nonsense_flag_combinations_with_exit_2() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log = tmp.path().join("app.log");
+    let conf = write_config(
+        tmp.path(),
+        "c.conf",
+        &format!(
+            "LOG_LEVEL=info\nLOG_FILE={}\nLOG_FILE_AUDIT={}\n",
+            log.display(),
+            log.display()
+        ),
+    );
+    let existing = tmp.path().join("exists.jsonl");
+    std::fs::write(&existing, "keep me\n").expect("written");
+    let existing = existing.to_string_lossy().into_owned();
+    let cases: [(&[&str], &str); 7] = [
+        (&["--compress"], "--compress"),
+        (&["--force"], "--out-file"),
+        (
+            &["--date-from", "2026-11-23", "--date-to", "2026-11-22"],
+            "after --date-to",
+        ),
+        (&["--date-from", "22/11/2026"], "YYYY-MM-DD"),
+        (&["--log-type", "audit,syslog"], "allowed are audit, web"),
+        (
+            &["--log-level", "loud"],
+            "debug, info, warning, error, critical",
+        ),
+        (&["--out-file", existing.as_str()], "--force"),
+    ];
+    for (args, expected) in cases {
+        let mut all = vec!["bundle", "--config", conf.as_str()];
+        all.extend_from_slice(args);
+        let out = logward(&all, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(stdout(&out).is_empty(), "{args:?}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&existing).ok().as_deref(),
+        Some("keep me\n")
+    );
+}
+
+#[test]
+fn bundle_to_stdout_and_to_an_archive_records_the_export() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log = tmp.path().join("app.log");
+    let conf = write_config(
+        tmp.path(),
+        "c.conf",
+        &format!(
+            "LOG_LEVEL=info\nLOG_FILE={}\nLOG_FILE_AUDIT={}\n",
+            log.display(),
+            log.display()
+        ),
+    );
+    let run = unique_id();
+    for i in 0..3 {
+        let out = logward(
+            &[
+                "emit",
+                "--config",
+                &conf,
+                "--log-type",
+                "web",
+                "--level",
+                "info",
+                &format!("n:={i}"),
+                &format!("test_run={run}"),
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let out = logward(&["bundle", "--config", &conf, "--log-type", "web"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The journal is read too (records re-routed from a failing file land
+    // there), so other tests' web records may be in the output.
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("JSON line"))
+        .filter(|r| r["test_run"] == run.as_str())
+        .collect();
+    assert_eq!(
+        lines.iter().map(|r| r["n"].clone()).collect::<Vec<_>>(),
+        [json!(0), json!(1), json!(2)]
+    );
+
+    let archive = tmp.path().join("support.tar.gz");
+    let archive_arg = archive.to_string_lossy().into_owned();
+    let out = logward(
+        &[
+            "bundle",
+            "--config",
+            &conf,
+            "--out-file",
+            &archive_arg,
+            "--compress",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let listing = Command::new("tar")
+        .arg("-tzf")
+        .arg(&archive)
+        .output()
+        .expect("tar runs");
+    let members = String::from_utf8_lossy(&listing.stdout).into_owned();
+    assert!(members.lines().any(|m| m == "manifest.json"), "{members}");
+    assert!(members.lines().any(|m| m == "web.jsonl"), "{members}");
+
+    let exports: Vec<_> = file_records(&log)
+        .into_iter()
+        .filter(|r| r.get("action") == Some(&json!("logs_exported")))
+        .collect();
+    assert_eq!(exports.len(), 2, "one audit record per bundle");
+    assert_eq!(exports[0]["log_type"], "audit");
+    assert_eq!(exports[0]["output"], "stdout");
+    assert!(exports[0]["records"].as_u64().is_some_and(|n| n >= 3));
+    assert_eq!(exports[1]["output"], archive_arg.as_str());
+    assert_eq!(exports[1]["compressed"], json!(true));
+}
+
+#[test]
+fn bundle_into_a_closed_pipe_ends_quietly() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log = tmp.path().join("app.log");
+    let line = "{\"id\":\"6f1c0b8e-2d1a-4c3e-9b5f-0a1b2c3d4e5f\",\"created_at\":\"2026-11-22T04:30:00.000001Z\",\"hostname\":\"h\",\"level\":\"info\",\"log_type\":\"web\",\"pid\":1,\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n";
+    std::fs::write(&log, line.repeat(20_000)).expect("log written");
+    let conf = write_config(
+        tmp.path(),
+        "c.conf",
+        &format!("LOG_LEVEL=info\nLOG_FILE={}\n", log.display()),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logward"))
+        .args(["bundle", "--config", &conf, "--log-type", "web"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut first = [0u8; 100];
+    if let Some(out) = child.stdout.as_mut() {
+        std::io::Read::read_exact(out, &mut first).expect("some output");
+    }
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("finishes");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("Broken pipe"), "{}", stderr(&out));
+}
