@@ -3,3 +3,4 @@
 mod file_sink;
 mod journald;
 mod records;
+mod routing;
