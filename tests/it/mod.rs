@@ -4,3 +4,4 @@ mod file_sink;
 mod journald;
 mod records;
 mod routing;
+mod overflow;
