@@ -5,3 +5,4 @@ mod journald;
 mod records;
 mod routing;
 mod overflow;
+mod failover;
