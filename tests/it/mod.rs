@@ -1,8 +1,9 @@
 //! One module per capability under test.
 
+mod failover;
 mod file_sink;
+mod init_errors;
 mod journald;
+mod overflow;
 mod records;
 mod routing;
-mod overflow;
-mod failover;

@@ -71,7 +71,7 @@ fn text<'a>(record: &'a Record, key: &str) -> &'a str {
     record.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-fn runtime_event<'a>(record: &'a Record) -> Option<&'a str> {
+fn runtime_event(record: &Record) -> Option<&str> {
     record.get("runtime_event").and_then(Value::as_str)
 }
 
@@ -150,7 +150,9 @@ fn blocking_types_lose_nothing_through_a_queue_of_one() {
     let (stats, records) = run_slow(false, || {
         for i in 0..EACH {
             let n = i.to_string();
-            audit::LoginAttempt::new(true, "10.0.0.7").message(&n).info();
+            audit::LoginAttempt::new(true, "10.0.0.7")
+                .message(&n)
+                .info();
             web::Request::new("GET", "/", 200).message(&n).info();
             tracing::warn!("{n}");
         }

@@ -198,7 +198,9 @@ fn types_sharing_a_path_share_one_writer() {
     run_with(&config, &ManualClock::new(FIXED_MICROS), |guard| {
         for i in 0..ROUNDS {
             let n = i.to_string();
-            audit::LoginAttempt::new(true, "10.0.0.7").message(&n).info();
+            audit::LoginAttempt::new(true, "10.0.0.7")
+                .message(&n)
+                .info();
             web::Request::new("GET", "/", 200).message(&n).info();
             tracing::info!("{n}");
             analysis::Analysis::new(1, "m", &n).info();
@@ -366,10 +368,7 @@ fn journald_routing_is_queryable_by_field() {
         2,
     );
     assert_eq!(logins.len(), 2);
-    let granted: Vec<Option<String>> = logins
-        .iter()
-        .map(|e| field(e, "ACCESS_GRANTED"))
-        .collect();
+    let granted: Vec<Option<String>> = logins.iter().map(|e| field(e, "ACCESS_GRANTED")).collect();
     assert_eq!(
         granted,
         [Some("false".to_string()), Some("true".to_string())]
@@ -378,10 +377,7 @@ fn journald_routing_is_queryable_by_field() {
     assert_eq!(field(&logins[1], "PRIORITY").as_deref(), Some("6"));
 
     let critical = read_back(
-        &[
-            ("SYSLOG_IDENTIFIER", &identifier),
-            ("LEVEL", "critical"),
-        ],
+        &[("SYSLOG_IDENTIFIER", &identifier), ("LEVEL", "critical")],
         1,
     );
     assert_eq!(critical.len(), 1);
