@@ -926,11 +926,10 @@ fn check_writable_names_the_key_and_path_it_cannot_write() {
     assert_eq!(error.kind(), ConfigErrorKind::Unwritable);
     assert_eq!(error.key(), Some("LOG_FILE_AUDIT"));
     let message = error.to_string();
-    let os_error = std::io::Error::from_raw_os_error(17).to_string();
     assert_eq!(
         message,
         format!(
-            "/etc/logward/config:3: LOG_FILE_AUDIT={:?}: cannot create directory {}: {os_error} \
+            "/etc/logward/config:3: LOG_FILE_AUDIT={:?}: {} exists and is not a directory \
              (also named by LOG_FILE); allowed: a file in a directory this process can create \
              and write",
             log.display().to_string(),

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, DirBuilder, OpenOptions, Permissions};
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::Config;
 use super::error::{ConfigError, ConfigErrorKind, ConfigErrors, Origin};
@@ -80,8 +80,7 @@ impl Config {
 /// Checks that `path` can be appended to, or created; says what failed.
 fn probe(path: &Path) -> Result<(), String> {
     let dir = path.parent().unwrap_or(Path::new("/"));
-    create_dirs(dir)
-        .map_err(|(failed, e)| format!("cannot create directory {}: {e}", failed.display()))?;
+    create_dirs(dir)?;
     match fs::symlink_metadata(path) {
         Ok(_) => OpenOptions::new()
             .append(true)
@@ -106,10 +105,15 @@ fn probe(path: &Path) -> Result<(), String> {
 }
 
 /// Creates `dir` and its missing parents with mode 0750 exactly (whatever
-/// the umask); on failure, returns the directory that could not be made.
-fn create_dirs(dir: &Path) -> Result<(), (PathBuf, io::Error)> {
-    if dir.is_dir() {
-        return Ok(());
+/// the umask); on failure, says which directory could not be made and why.
+///
+/// A file in the way of the directory is named as such: creating over it
+/// would only report "File exists".
+fn create_dirs(dir: &Path) -> Result<(), String> {
+    match fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => return Ok(()),
+        Ok(_) => return Err(format!("{} exists and is not a directory", dir.display())),
+        Err(_) => {}
     }
     if let Some(parent) = dir.parent() {
         create_dirs(parent)?;
@@ -122,6 +126,6 @@ fn create_dirs(dir: &Path) -> Result<(), (PathBuf, io::Error)> {
         Ok(()) => Ok(()),
         // Another process made it meanwhile.
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
-        Err(e) => Err((dir.to_path_buf(), e)),
+        Err(e) => Err(format!("cannot create directory {}: {e}", dir.display())),
     }
 }

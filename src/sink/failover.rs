@@ -250,3 +250,284 @@ fn level_and_type(line: &[u8]) -> (Level, LogType) {
         Err(_) => (Level::Error, LogType::Application),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::os::unix::net::UnixDatagram;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::ManualClock;
+    use crate::sink::WriteSink;
+    use crate::sink::journald::JournaldSink;
+
+    /// A buffer the test reads after handing a clone to a sink.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Shared {
+        fn lines(&self) -> Vec<serde_json::Value> {
+            let bytes = self.0.lock().unwrap().clone();
+            bytes
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(|l| serde_json::from_slice(l).unwrap())
+                .collect()
+        }
+    }
+
+    /// The `n` of the test's records, and the `runtime_event` of the
+    /// runtime's, in order.
+    fn summary(lines: &[serde_json::Value]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|v| match v.get("n") {
+                Some(n) => n.to_string(),
+                None => v["runtime_event"].as_str().unwrap().to_string(),
+            })
+            .collect()
+    }
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn line(n: usize) -> Vec<u8> {
+        format!("{{\"level\":\"info\",\"log_type\":\"web\",\"n\":{n}}}\n").into_bytes()
+    }
+
+    fn append(failover: &mut Failover, n: usize) {
+        failover.append(&Entry {
+            line: &line(n),
+            level: Level::Info,
+            log_type: LogType::Web,
+        });
+    }
+
+    fn with_primary(primary: impl Sink) -> (Failover, Shared, Arc<Counters>) {
+        let fallback = Shared::default();
+        let counters = Arc::new(Counters::default());
+        let ctx = RecordContext::with_host(Arc::new(ManualClock::new(0)), "host", 1);
+        let failover = Failover::new(
+            Box::new(primary),
+            Box::new(WriteSink::new(fallback.clone(), "fallback")),
+            Arc::new(ctx),
+            Arc::clone(&counters),
+        );
+        (failover, fallback, counters)
+    }
+
+    fn counts(counters: &Counters) -> (u64, u64, u64) {
+        (
+            counters.written.load(Ordering::Relaxed),
+            counters.rerouted.load(Ordering::Relaxed),
+            counters.lost.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Buffers every record; a failing `flush` delivers the first `deliver`
+    /// buffered records, then fails keeping the rest.
+    struct Buffering {
+        buf: Vec<u8>,
+        out: Shared,
+        deliver: usize,
+        failing: bool,
+        /// Appends that succeed; later ones fail, keeping their record.
+        accept: usize,
+    }
+
+    impl Buffering {
+        fn new(out: Shared) -> Self {
+            Buffering {
+                buf: Vec::new(),
+                out,
+                deliver: 0,
+                failing: false,
+                accept: usize::MAX,
+            }
+        }
+    }
+
+    impl Sink for Buffering {
+        fn append(&mut self, entry: &Entry<'_>) -> io::Result<()> {
+            self.buf.extend_from_slice(entry.line);
+            if self.accept == 0 {
+                return Err(io::Error::from_raw_os_error(28));
+            }
+            self.accept -= 1;
+            Ok(())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            if !self.failing {
+                self.out.write_all(&self.buf)?;
+                self.buf.clear();
+                return Ok(());
+            }
+            let mut end = 0;
+            for _ in 0..self.deliver {
+                match self.buf[end..].iter().position(|&b| b == b'\n') {
+                    Some(i) => end += i + 1,
+                    None => break,
+                }
+            }
+            self.out.write_all(&self.buf[..end])?;
+            self.buf.drain(..end);
+            self.deliver = 0;
+            Err(io::Error::from_raw_os_error(28))
+        }
+
+        fn take_unwritten(&mut self) -> Vec<u8> {
+            std::mem::take(&mut self.buf)
+        }
+
+        fn describe(&self) -> String {
+            "buffering test sink".to_string()
+        }
+    }
+
+    #[test]
+    fn a_failed_flush_hands_back_exactly_the_unwritten_records() {
+        let out = Shared::default();
+        let mut primary = Buffering::new(out.clone());
+        primary.failing = true;
+        primary.deliver = 4;
+        let (mut failover, fallback, counters) = with_primary(primary);
+        for n in 0..10 {
+            append(&mut failover, n);
+        }
+        assert_eq!(counts(&counters), (10, 0, 0), "accepted while buffered");
+        failover.flush();
+        assert_eq!(summary(&out.lines()), strings(&["0", "1", "2", "3"]));
+        assert_eq!(
+            summary(&fallback.lines()),
+            strings(&["sink_failed", "4", "5", "6", "7", "8", "9"]),
+            "each record that did not reach the primary, once, in order"
+        );
+        assert_eq!(counts(&counters), (4, 6, 0));
+
+        // While the primary rests, records go straight to the fallback.
+        append(&mut failover, 10);
+        failover.flush();
+        assert_eq!(summary(&out.lines()).len(), 4);
+        assert_eq!(
+            summary(&fallback.lines()).last().map(String::as_str),
+            Some("10")
+        );
+        assert_eq!(counts(&counters), (4, 7, 0));
+    }
+
+    #[test]
+    fn a_failed_append_is_rerouted_once_whether_or_not_the_sink_kept_it() {
+        // A buffering sink keeps the failed record and hands it back.
+        let out = Shared::default();
+        let mut primary = Buffering::new(out.clone());
+        primary.accept = 3;
+        let (mut failover, fallback, counters) = with_primary(primary);
+        for n in 0..4 {
+            append(&mut failover, n);
+        }
+        assert_eq!(
+            summary(&fallback.lines()),
+            strings(&["sink_failed", "0", "1", "2", "3"])
+        );
+        assert!(out.lines().is_empty());
+        assert_eq!(counts(&counters), (0, 4, 0));
+
+        // A sink that keeps nothing: the failed record is re-routed by the
+        // failover itself.
+        struct Refusing;
+        impl Sink for Refusing {
+            fn append(&mut self, _: &Entry<'_>) -> io::Result<()> {
+                Err(io::Error::from_raw_os_error(32))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+            fn describe(&self) -> String {
+                "refusing test sink".to_string()
+            }
+        }
+        let (mut failover, fallback, counters) = with_primary(Refusing);
+        append(&mut failover, 0);
+        append(&mut failover, 1);
+        assert_eq!(
+            summary(&fallback.lines()),
+            strings(&["sink_failed", "0", "1"])
+        );
+        assert_eq!(counts(&counters), (0, 2, 0));
+    }
+
+    /// The datagrams waiting at `socket`, as text.
+    fn received(socket: &UnixDatagram) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        while let Ok(n) = socket.recv(&mut buf) {
+            out.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        out
+    }
+
+    /// journald going away and coming back, with a real unix datagram
+    /// socket bound at a temporary path standing in for journald's.
+    #[test]
+    fn a_journald_socket_that_disappears_is_rerouted_until_it_is_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("socket");
+        let bind = || {
+            let socket = UnixDatagram::bind(&path).unwrap();
+            socket.set_nonblocking(true).unwrap();
+            socket
+        };
+        let receiver = bind();
+        let primary = JournaldSink::connect_to(&path, "stand-in").unwrap();
+        let (mut failover, fallback, counters) = with_primary(primary);
+
+        append(&mut failover, 0);
+        failover.flush();
+        let got = received(&receiver);
+        assert_eq!(got.len(), 1);
+        assert!(got[0].contains("MESSAGE={\"level\":\"info\",\"log_type\":\"web\",\"n\":0}"));
+
+        drop(receiver);
+        std::fs::remove_file(&path).unwrap();
+        append(&mut failover, 1);
+        append(&mut failover, 2);
+        failover.flush();
+        assert_eq!(
+            summary(&fallback.lines()),
+            strings(&["sink_failed", "1", "2"])
+        );
+        assert_eq!(counts(&counters), (1, 2, 0));
+
+        let receiver = bind();
+        std::thread::sleep(RETRY_AFTER + Duration::from_millis(100));
+        append(&mut failover, 3);
+        append(&mut failover, 4);
+        failover.flush();
+        let got = received(&receiver);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[0].contains("\"n\":3}"));
+        assert!(got[1].contains("RUNTIME_EVENT=sink_recovered"));
+        assert!(got[2].contains("\"n\":4}"));
+        let fallback = fallback.lines();
+        assert_eq!(
+            summary(&fallback),
+            strings(&["sink_failed", "1", "2", "sink_recovered"])
+        );
+        assert_eq!(fallback[3]["rerouted"], 2);
+        assert_eq!(counts(&counters), (3, 2, 0));
+    }
+}

@@ -2,6 +2,10 @@
 
 mod bundle;
 mod cli;
+mod failover;
 mod file_sink;
+mod init_errors;
 mod journald;
+mod overflow;
 mod records;
+mod routing;
