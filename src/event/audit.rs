@@ -27,16 +27,11 @@ impl<'a> LoginAttempt<'a> {
         }
     }
 
-    /// The original client address reported by a proxy.
-    pub fn forwarded_for(mut self, ip: &'a str) -> Self {
-        self.forwarded_for_client_ip = Some(ip);
-        self
-    }
-
-    /// A human-readable message.
-    pub fn message(mut self, message: &'a str) -> Self {
-        self.message = Some(message);
-        self
+    super::optional_str_setters! {
+        /// The original client address reported by a proxy.
+        forwarded_for => forwarded_for_client_ip,
+        /// A human-readable message.
+        message => message,
     }
 }
 
@@ -117,28 +112,15 @@ impl<'a> UserActivity<'a> {
         }
     }
 
-    /// Why access was denied.
-    pub fn denied_because(mut self, reason: &'a str) -> Self {
-        self.access_denied_reason = Some(reason);
-        self
-    }
-
-    /// The id of the element acted on.
-    pub fn element_id(mut self, id: &'a str) -> Self {
-        self.element_id = Some(id);
-        self
-    }
-
-    /// The original client address reported by a proxy.
-    pub fn forwarded_for(mut self, ip: &'a str) -> Self {
-        self.forwarded_for_client_ip = Some(ip);
-        self
-    }
-
-    /// A human-readable message.
-    pub fn message(mut self, message: &'a str) -> Self {
-        self.message = Some(message);
-        self
+    super::optional_str_setters! {
+        /// Why access was denied.
+        denied_because => access_denied_reason,
+        /// The id of the element acted on.
+        element_id => element_id,
+        /// The original client address reported by a proxy.
+        forwarded_for => forwarded_for_client_ip,
+        /// A human-readable message.
+        message => message,
     }
 }
 
@@ -196,28 +178,15 @@ impl<'a> SettingChange<'a> {
         }
     }
 
-    /// Why the change was refused.
-    pub fn denied_because(mut self, reason: &'a str) -> Self {
-        self.access_denied_reason = Some(reason);
-        self
-    }
-
-    /// The id of the element whose setting changed.
-    pub fn element_id(mut self, id: &'a str) -> Self {
-        self.element_id = Some(id);
-        self
-    }
-
-    /// The original client address reported by a proxy.
-    pub fn forwarded_for(mut self, ip: &'a str) -> Self {
-        self.forwarded_for_client_ip = Some(ip);
-        self
-    }
-
-    /// A human-readable message.
-    pub fn message(mut self, message: &'a str) -> Self {
-        self.message = Some(message);
-        self
+    super::optional_str_setters! {
+        /// Why the change was refused.
+        denied_because => access_denied_reason,
+        /// The id of the element whose setting changed.
+        element_id => element_id,
+        /// The original client address reported by a proxy.
+        forwarded_for => forwarded_for_client_ip,
+        /// A human-readable message.
+        message => message,
     }
 }
 
@@ -268,29 +237,16 @@ impl<'a> ApiRequest<'a> {
         }
     }
 
-    /// Why the request was refused.
-    pub fn denied_because(mut self, reason: &'a str) -> Self {
-        self.access_denied_reason = Some(reason);
-        self
-    }
-
-    /// The key that was presented and found invalid. Ignored when access
-    /// was granted, so a valid key can never be logged.
-    pub fn invalid_api_key(mut self, key: &'a str) -> Self {
-        self.invalid_api_key = Some(key);
-        self
-    }
-
-    /// The original client address reported by a proxy.
-    pub fn forwarded_for(mut self, ip: &'a str) -> Self {
-        self.forwarded_for_client_ip = Some(ip);
-        self
-    }
-
-    /// A human-readable message.
-    pub fn message(mut self, message: &'a str) -> Self {
-        self.message = Some(message);
-        self
+    super::optional_str_setters! {
+        /// Why the request was refused.
+        denied_because => access_denied_reason,
+        /// The key that was presented and found invalid. Ignored when access
+        /// was granted, so a valid key can never be logged.
+        invalid_api_key => invalid_api_key,
+        /// The original client address reported by a proxy.
+        forwarded_for => forwarded_for_client_ip,
+        /// A human-readable message.
+        message => message,
     }
 }
 

@@ -55,6 +55,21 @@ pub trait Emit: Sized {
     }
 }
 
+/// Chained setters for optional `&str` fields: each named method sets its
+/// field to `Some(value)`.
+macro_rules! optional_str_setters {
+    ($($(#[$doc:meta])* $method:ident => $field:ident),* $(,)?) => {
+        $(
+            $(#[$doc])*
+            pub fn $method(mut self, value: &'a str) -> Self {
+                self.$field = Some(value);
+                self
+            }
+        )*
+    };
+}
+pub(crate) use optional_str_setters;
+
 /// Emits a `tracing` event at a logward level chosen at run time: one
 /// static callsite per level, `critical` carrying the marker field.
 macro_rules! emit_at {

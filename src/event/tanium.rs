@@ -22,16 +22,11 @@ impl<'a> Operation<'a> {
         }
     }
 
-    /// The computer group the operation concerns.
-    pub fn computer_group(mut self, group: &'a str) -> Self {
-        self.computer_group = Some(group);
-        self
-    }
-
-    /// The endpoint the operation concerns.
-    pub fn endpoint_id(mut self, id: &'a str) -> Self {
-        self.endpoint_id = Some(id);
-        self
+    super::optional_str_setters! {
+        /// The computer group the operation concerns.
+        computer_group => computer_group,
+        /// The endpoint the operation concerns.
+        endpoint_id => endpoint_id,
     }
 }
 
@@ -81,22 +76,13 @@ impl<'a> ApiRequest<'a> {
         self
     }
 
-    /// What went wrong, when the request failed.
-    pub fn with_error(mut self, error: &'a str) -> Self {
-        self.error = Some(error);
-        self
-    }
-
-    /// The computer group the request concerns.
-    pub fn computer_group(mut self, group: &'a str) -> Self {
-        self.computer_group = Some(group);
-        self
-    }
-
-    /// The endpoint the request concerns.
-    pub fn endpoint_id(mut self, id: &'a str) -> Self {
-        self.endpoint_id = Some(id);
-        self
+    super::optional_str_setters! {
+        /// What went wrong, when the request failed.
+        with_error => error,
+        /// The computer group the request concerns.
+        computer_group => computer_group,
+        /// The endpoint the request concerns.
+        endpoint_id => endpoint_id,
     }
 }
 

@@ -24,10 +24,9 @@ impl<'a> Request<'a> {
         }
     }
 
-    /// A human-readable message.
-    pub fn message(mut self, message: &'a str) -> Self {
-        self.message = Some(message);
-        self
+    super::optional_str_setters! {
+        /// A human-readable message.
+        message => message,
     }
 }
 

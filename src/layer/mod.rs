@@ -29,7 +29,7 @@ struct SpanFields(Fields);
 
 /// The layer that turns `tracing` events into logward records.
 ///
-/// Obtain it from [`crate::Logward::layer`], which pairs it with its
+/// Obtain it from [`crate::Logward::into_parts`], which pairs it with its
 /// [`TypeFilter`] so it composes with other layers on a `Registry`.
 pub struct LogwardLayer {
     ctx: Arc<RecordContext>,
