@@ -1,9 +1,13 @@
 //! Reading records from a file sink: the live file and its rotated siblings.
 //!
 //! The files are listed with [`rotated_files`], oldest first. A rotated file
-//! holds records of its date only, and the live file records from the day
-//! after the newest rotated file up to the day it was last written, so a
-//! file whose days lie outside the requested range is skipped unopened.
+//! holds the records appended on its date, and the live file those appended
+//! from the day after the newest rotated file up to the day it was last
+//! written. A record is appended a moment after it is created, so a file can
+//! also hold records created just before midnight of the day before its
+//! first day: a file is opened when the range overlaps its days or the day
+//! before them, and every record is checked against the range anyway. Files
+//! whose days lie outside that are skipped unopened.
 //!
 //! What cannot be read is noted in the source's report and skipped: a path
 //! with neither live file nor rotated siblings, a live path that is not a
@@ -66,14 +70,16 @@ fn wanted<'a>(
 ) -> impl Iterator<Item = PathBuf> + 'a {
     let mut previous: Option<Date> = None;
     files.iter().filter_map(move |file| {
+        // The first day a file can hold records of: the day before its first
+        // day of appends (records created just before midnight).
         let first = if file.live {
-            previous.map(|d| Date::from_days_since_epoch(d.days_since_epoch() + 1))
+            previous
         } else {
-            Some(file.date)
+            Some(Date::from_days_since_epoch(
+                file.date.days_since_epoch() - 1,
+            ))
         };
         previous = Some(file.date);
-        // A live file last written before the newest rotated day still
-        // holds nothing older than the day after it: clamp the range.
         let last = first.map_or(file.date, |first| file.date.max(first));
         request
             .overlaps_days(first, last)
@@ -165,8 +171,14 @@ mod tests {
             chosen(&files, Some("2026-11-20 12:00:00"), Some("2026-11-22")),
             ["a.log.2026-11-21", "a.log"]
         );
-        // The live file holds days 2026-11-22 ..= 2026-11-24 only.
-        assert_eq!(chosen(&files, None, Some("2026-11-21")).len(), 4);
+        // The live file holds records created 2026-11-21 (late) ..= 2026-11-24.
+        assert_eq!(chosen(&files, None, Some("2026-11-20")).len(), 4);
+        assert_eq!(chosen(&files, None, Some("2026-11-21")).len(), 5);
+        // A file may hold records created late on the day before its date.
+        assert_eq!(
+            chosen(&files, Some("2026-11-17"), Some("2026-11-17")),
+            ["a.log.2026-11-18"]
+        );
         assert_eq!(
             chosen(&files, Some("2026-11-25"), None),
             Vec::<String>::new()

@@ -203,13 +203,14 @@ fn date_only_to_includes_the_whole_day_and_sources_merge_in_time_order() {
     );
     assert_eq!(summary.records, expected.len() as u64);
     assert_eq!(summary.skipped, 0);
-    // Only the files of those days were opened.
+    // Only the files of those days were opened, and the next one, which may
+    // hold records created just before the last midnight; 2025-03-10's was not.
     let opened: Vec<String> = summary.sources[0]
         .files
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(opened, ["a.log.2025-03-11", "a.log.2025-03-12"]);
+    assert_eq!(opened, ["a.log.2025-03-11", "a.log.2025-03-12", "a.log"]);
     assert!(!summary.has_source_errors());
 }
 
@@ -702,4 +703,44 @@ fn the_bundle_never_replaces_a_log_file_it_reads() {
         assert!(err.to_string().contains("is a log file of file"), "{err}");
         assert_eq!(fs::read(&target).expect("log file"), before);
     }
+}
+
+#[test]
+fn a_record_appended_after_midnight_is_found_under_its_own_day() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("late.log");
+    // The record was created a moment before midnight; the writer appended
+    // it after midnight, so it sits in the next day's file.
+    let clock = ManualClock::new(at("2025-03-12", 5));
+    let rotation = Rotation {
+        daily: true,
+        max_files: None,
+    };
+    let mut sink = FileSink::open(&path, rotation, false, Arc::new(clock.clone())).expect("opens");
+    let late = concat!(
+        r#"{"id":"6f1c0b8e-2d1a-4c3e-9b5f-0a1b2c3d4e5f","created_at":"2025-03-11T23:59:59.999999Z","#,
+        r#""hostname":"h","level":"info","log_type":"audit","pid":1,"message":"late"}"#,
+        "\n"
+    )
+    .to_string();
+    let next = late.replace("2025-03-11T23:59:59.999999Z", "2025-03-13T00:00:01.000000Z");
+    for (line, day) in [(&late, "2025-03-12"), (&next, "2025-03-13")] {
+        clock.set_micros(at(day, 5));
+        let entry = logward::sink::Entry {
+            line: line.as_bytes(),
+            level: Level::Info,
+            log_type: LogType::Audit,
+        };
+        logward::sink::Sink::append(&mut sink, &entry).expect("appended");
+        logward::sink::Sink::flush(&mut sink).expect("flushed");
+    }
+    drop(sink);
+    assert!(dir.path().join("late.log.2025-03-12").is_file());
+    let request = request(RawBundleArgs {
+        date_from: Some("2025-03-11".into()),
+        date_to: Some("2025-03-11".into()),
+        ..Default::default()
+    });
+    let (lines, _) = to_stdout(vec![Source::files(&path, [LogType::Audit])], &request);
+    assert_eq!(lines, [late.trim_end().to_string()]);
 }
