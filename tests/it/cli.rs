@@ -477,3 +477,38 @@ fn bundle_into_a_closed_pipe_ends_quietly() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!stderr(&out).contains("Broken pipe"), "{}", stderr(&out));
 }
+
+#[test]
+fn every_shipped_configuration_file_passes_config_check() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("config/ is listed") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("conf") {
+            continue;
+        }
+        let out = logward(
+            &["config", "check", "--config", &path.to_string_lossy()],
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            path.display(),
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).is_empty(),
+            "{}: warnings: {}",
+            path.display(),
+            stderr(&out)
+        );
+        assert!(stdout(&out).contains("fingerprint:"), "{}", path.display());
+        checked += 1;
+    }
+    assert!(
+        checked >= 2,
+        "config/logward.conf and config/demo.conf at least"
+    );
+}
