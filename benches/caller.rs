@@ -12,7 +12,8 @@
 //!   `tracing-appender`'s `non_blocking` (lossy off), also to `io::sink()`.
 //! - `disabled`: an event below its type's level under logward.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use logward::{Level, Logward};
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -31,6 +32,38 @@ fn event(i: u64) {
     );
 }
 
+/// Benches `event` under `subscriber`, inside a request span; with
+/// `disabled`, also an event below its type's level.
+fn bench_in_span<S>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    subscriber: S,
+    name: &str,
+    disabled: bool,
+) where
+    S: tracing::Subscriber + Send + Sync + 'static,
+{
+    tracing::subscriber::with_default(subscriber, || {
+        let span = tracing::info_span!(
+            "request",
+            request_id = "0b1d6c1e-5f0a-4e2b-9a57-3c1f0e4d2a10",
+            user_name = "alice"
+        );
+        let _entered = span.enter();
+        let mut i = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                i += 1;
+                event(i);
+            })
+        });
+        if disabled {
+            group.bench_function("disabled", |b| {
+                b.iter(|| tracing::debug!(target: "logward::audit", attempt = 1, "below the level"))
+            });
+        }
+    });
+}
+
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("caller_thread_per_record");
 
@@ -42,25 +75,12 @@ fn bench(c: &mut Criterion) {
         .build()
         .expect("logward builds");
     let (layer, guard) = logward.into_parts();
-    let subscriber = tracing_subscriber::registry().with(layer);
-    tracing::subscriber::with_default(subscriber, || {
-        let span = tracing::info_span!(
-            "request",
-            request_id = "0b1d6c1e-5f0a-4e2b-9a57-3c1f0e4d2a10",
-            user_name = "alice"
-        );
-        let _entered = span.enter();
-        let mut i = 0;
-        group.bench_function("logward", |b| {
-            b.iter(|| {
-                i += 1;
-                event(i);
-            })
-        });
-        group.bench_function("disabled", |b| {
-            b.iter(|| tracing::debug!(target: "logward::audit", attempt = 1, "below the level"))
-        });
-    });
+    bench_in_span(
+        &mut group,
+        tracing_subscriber::registry().with(layer),
+        "logward",
+        true,
+    );
     drop(guard);
 
     let (writer, appender_guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
@@ -71,21 +91,7 @@ fn bench(c: &mut Criterion) {
         .with_current_span(true)
         .with_writer(writer)
         .finish();
-    tracing::subscriber::with_default(subscriber, || {
-        let span = tracing::info_span!(
-            "request",
-            request_id = "0b1d6c1e-5f0a-4e2b-9a57-3c1f0e4d2a10",
-            user_name = "alice"
-        );
-        let _entered = span.enter();
-        let mut i = 0;
-        group.bench_function("fmt_json_non_blocking", |b| {
-            b.iter(|| {
-                i += 1;
-                event(i);
-            })
-        });
-    });
+    bench_in_span(&mut group, subscriber, "fmt_json_non_blocking", false);
     drop(appender_guard);
     group.finish();
 }

@@ -69,6 +69,15 @@ impl Level {
         }
     }
 
+    /// The level of an event with this callsite metadata. Only an `ERROR`
+    /// callsite is looked up for the critical marker field.
+    pub fn of_event(meta: &tracing::Metadata<'_>) -> Level {
+        let level = meta.level();
+        let critical =
+            *level == tracing::Level::ERROR && meta.fields().field(CRITICAL_FIELD).is_some();
+        Level::from_tracing(level, critical)
+    }
+
     /// The most verbose `tracing` level that can produce this level.
     pub fn to_tracing_filter(self) -> tracing::level_filters::LevelFilter {
         use tracing::level_filters::LevelFilter;

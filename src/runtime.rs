@@ -161,25 +161,18 @@ impl Builder {
             ));
         }
         let ctx = Arc::new(RecordContext::new(Arc::clone(&self.clock)));
-        let (mut plan, fingerprint) = match self.source {
-            Source::Sink(sink) => (
+        let config = match self.source {
+            Source::Sink(sink) => Err(sink),
+            Source::Resolve => Ok(Config::load(None)?),
+            Source::Path(path) => Ok(Config::load(Some(&path))?),
+            Source::Config(config) => Ok(*config),
+        };
+        let (mut plan, fingerprint) = match config {
+            Ok(config) => (wiring::plan(&config, &self.clock)?, config.fingerprint()),
+            Err(sink) => (
                 wiring::single(sink),
                 "none (sink given by the program)".to_string(),
             ),
-            Source::Resolve => {
-                let config = Config::load(None)?;
-                let fp = config.fingerprint();
-                (wiring::plan(&config, &self.clock)?, fp)
-            }
-            Source::Path(path) => {
-                let config = Config::load(Some(&path))?;
-                let fp = config.fingerprint();
-                (wiring::plan(&config, &self.clock)?, fp)
-            }
-            Source::Config(config) => {
-                let fp = config.fingerprint();
-                (wiring::plan(&config, &self.clock)?, fp)
-            }
         };
         let queue_size = self.queue_size.unwrap_or(plan.queue_size);
         let mut writers: Vec<Arc<Writer>> = Vec::with_capacity(plan.sinks.len());

@@ -67,12 +67,23 @@ pub struct Pairs {
 /// Parses `key=value` and `key:=json` arguments. A `message` key sets the
 /// message; `--message` wins over it.
 pub fn parse_pairs(args: &[String], message: Option<String>) -> Result<Pairs, UsageError> {
-    let mut fields = Vec::with_capacity(args.len());
-    let mut from_pairs = None;
-    for arg in args {
-        let (key, value) = parse_pair(arg)?;
+    let pairs = args
+        .iter()
+        .map(|arg| parse_pair(arg))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut pairs = split_message(pairs);
+    pairs.message = message.or(pairs.message);
+    Ok(pairs)
+}
+
+/// Separates the `message` member (its text, or its JSON for another
+/// value) from the other fields.
+fn split_message(members: impl IntoIterator<Item = (String, Value)>) -> Pairs {
+    let mut message = None;
+    let mut fields = Vec::new();
+    for (key, value) in members {
         if key == "message" {
-            from_pairs = Some(match value {
+            message = Some(match value {
                 Value::String(s) => s,
                 other => other.to_string(),
             });
@@ -80,10 +91,7 @@ pub fn parse_pairs(args: &[String], message: Option<String>) -> Result<Pairs, Us
             fields.push((key, value));
         }
     }
-    Ok(Pairs {
-        fields,
-        message: message.or(from_pairs),
-    })
+    Pairs { fields, message }
 }
 
 fn parse_pair(arg: &str) -> Result<(String, Value), UsageError> {
@@ -144,18 +152,7 @@ pub fn emit_lines(
                 );
             }
         };
-        let mut message = None;
-        let mut fields = Vec::with_capacity(object.len());
-        for (key, value) in object {
-            if key == "message" {
-                message = Some(match value {
-                    Value::String(s) => s,
-                    other => other.to_string(),
-                });
-            } else {
-                fields.push((key, value));
-            }
-        }
+        let Pairs { fields, message } = split_message(object);
         if guard.emit(log_type, level, &fields, message.as_deref()) {
             n += 1;
         }

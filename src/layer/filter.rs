@@ -4,7 +4,6 @@ use tracing::Metadata;
 use tracing::subscriber::Interest;
 use tracing_subscriber::layer::{Context, Filter};
 
-use crate::level::CRITICAL_FIELD;
 use crate::{Level, LogType};
 
 /// Keeps an event when its level is at or above its log type's minimum.
@@ -34,9 +33,7 @@ impl TypeFilter {
         if meta.is_span() {
             return true;
         }
-        let log_type = LogType::from_target(meta.target());
-        let critical = meta.fields().field(CRITICAL_FIELD).is_some();
-        Level::from_tracing(meta.level(), critical) >= self.minimum(log_type)
+        Level::of_event(meta) >= self.minimum(LogType::from_target(meta.target()))
     }
 }
 

@@ -71,14 +71,9 @@ where
         for i in 0..update.len() {
             existing.remove(update.key(i));
         }
-        let mut merged = Fields::default();
-        for i in 0..existing.len() {
-            merged.push_segment(existing.segment(i), existing.key_offset(i));
-        }
         for i in 0..update.len() {
-            merged.push_segment(update.segment(i), update.key_offset(i));
+            existing.push_segment(update.segment(i), update.key_offset(i));
         }
-        *existing = merged;
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {

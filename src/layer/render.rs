@@ -13,9 +13,8 @@ use tracing_subscriber::registry::LookupSpan;
 
 use super::SpanFields;
 use super::fields::{Fields, Specials, Visitor};
-use crate::level::CRITICAL_FIELD;
 use crate::record::{self, RecordContext, json};
-use crate::sink::{Route, Routes};
+use crate::sink::Routes;
 use crate::{Level, LogType};
 
 /// Context keys that lead the context fields, in this order.
@@ -45,15 +44,14 @@ pub(super) fn on_event<S>(
 {
     let meta = event.metadata();
     let log_type = LogType::from_target(meta.target());
-    let critical = meta.fields().field(CRITICAL_FIELD).is_some();
-    let level = Level::from_tracing(meta.level(), critical);
+    let level = Level::of_event(meta);
     let route = routes.get(log_type);
     if level < route.minimum {
         return;
     }
     let render = |s: &mut Scratch| {
         render(s, ctx, event, cx, level, log_type);
-        submit(route, &s.out, level, log_type);
+        route.submit(&s.out, level, log_type);
     };
     // A field's `Debug` impl may itself log; that nested event gets its own
     // buffers instead of panicking on the borrowed ones.
@@ -67,10 +65,6 @@ pub(super) fn on_event<S>(
     if reused != Ok(true) {
         render(&mut Scratch::default());
     }
-}
-
-fn submit(route: &Route, line: &[u8], level: Level, log_type: LogType) {
-    route.submit(line, level, log_type);
 }
 
 fn render<S>(

@@ -137,11 +137,8 @@ pub(crate) fn plan(config: &Config, clock: &Arc<dyn Clock>) -> Result<Plan> {
 }
 
 fn journald_or_stderr(journald: bool, identifier: &str) -> Box<dyn Sink> {
-    if journald {
-        match JournaldSink::connect(identifier) {
-            Ok(sink) => return Box::new(sink),
-            Err(_) => return Box::new(StderrSink::new()),
-        }
+    match journald.then(|| JournaldSink::connect(identifier)) {
+        Some(Ok(sink)) => Box::new(sink),
+        _ => Box::new(StderrSink::new()),
     }
-    Box::new(StderrSink::new())
 }

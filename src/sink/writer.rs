@@ -132,8 +132,8 @@ impl Writer {
 
     /// Queues one rendered record.
     pub(crate) fn submit(&self, line: &[u8], level: Level, log_type: LogType, when_full: WhenFull) {
+        // Pooled buffers come back empty from the writer thread.
         let mut buf = self.pool.try_recv().unwrap_or_default();
-        buf.clear();
         buf.extend_from_slice(line);
         let msg = Msg::Record {
             buf,

@@ -2,7 +2,7 @@
 //! with their exit codes and messages.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
@@ -38,6 +38,18 @@ fn write_config(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, text).expect("config written");
     path.to_string_lossy().into_owned()
+}
+
+/// A configuration in `dir` routing every type but audit (and audit too,
+/// with `audit_too`) to `dir/app.log`: the log's path and the config's.
+fn file_config(dir: &Path, audit_too: bool) -> (PathBuf, String) {
+    let log = dir.join("app.log");
+    let mut text = format!("LOG_LEVEL=info\nLOG_FILE={}\n", log.display());
+    if audit_too {
+        text.push_str(&format!("LOG_FILE_AUDIT={}\n", log.display()));
+    }
+    let conf = write_config(dir, "c.conf", &text);
+    (log, conf)
 }
 
 fn file_records(path: &Path) -> Vec<serde_json::Map<String, Value>> {
@@ -128,12 +140,7 @@ fn config_check_refuses_a_bad_file_with_exit_2_naming_each_problem() {
 #[test]
 fn emit_writes_one_record_through_the_configured_routing() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let log = tmp.path().join("app.log");
-    let conf = write_config(
-        tmp.path(),
-        "c.conf",
-        &format!("LOG_LEVEL=info\nLOG_FILE={}\n", log.display()),
-    );
+    let (log, conf) = file_config(tmp.path(), false);
     let out = logward(
         &[
             "emit",
@@ -172,12 +179,7 @@ fn emit_writes_one_record_through_the_configured_routing() {
 #[test]
 fn emit_stdin_writes_one_record_per_line_and_stops_at_a_bad_line() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let log = tmp.path().join("app.log");
-    let conf = write_config(
-        tmp.path(),
-        "c.conf",
-        &format!("LOG_LEVEL=info\nLOG_FILE={}\n", log.display()),
-    );
+    let (log, conf) = file_config(tmp.path(), false);
     let input = "{\"job\":\"backup\",\"bytes\":123,\"message\":\"done\"}\n\n{\"job\":\"sync\"}\n";
     let out = logward(
         &[
@@ -228,12 +230,7 @@ fn emit_stdin_writes_one_record_per_line_and_stops_at_a_bad_line() {
 #[test]
 fn emit_refuses_nonsense_with_exit_2_and_writes_nothing() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let log = tmp.path().join("app.log");
-    let conf = write_config(
-        tmp.path(),
-        "c.conf",
-        &format!("LOG_LEVEL=info\nLOG_FILE={}\n", log.display()),
-    );
+    let (log, conf) = file_config(tmp.path(), false);
     let cases: [(&[&str], &str); 6] = [
         (
             &["--log-type", "syslog", "--level", "info"],
@@ -325,16 +322,7 @@ fn emit_to_journald_sets_priority_and_fields() {
 #[test]
 fn bundle_refuses_nonsense_flag_combinations_with_exit_2() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let log = tmp.path().join("app.log");
-    let conf = write_config(
-        tmp.path(),
-        "c.conf",
-        &format!(
-            "LOG_LEVEL=info\nLOG_FILE={}\nLOG_FILE_AUDIT={}\n",
-            log.display(),
-            log.display()
-        ),
-    );
+    let (_, conf) = file_config(tmp.path(), true);
     let existing = tmp.path().join("exists.jsonl");
     std::fs::write(&existing, "keep me\n").expect("written");
     let existing = existing.to_string_lossy().into_owned();
@@ -374,16 +362,7 @@ fn bundle_refuses_nonsense_flag_combinations_with_exit_2() {
 #[test]
 fn bundle_to_stdout_and_to_an_archive_records_the_export() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let log = tmp.path().join("app.log");
-    let conf = write_config(
-        tmp.path(),
-        "c.conf",
-        &format!(
-            "LOG_LEVEL=info\nLOG_FILE={}\nLOG_FILE_AUDIT={}\n",
-            log.display(),
-            log.display()
-        ),
-    );
+    let (log, conf) = file_config(tmp.path(), true);
     let run = unique_id();
     for i in 0..3 {
         let out = logward(
@@ -454,14 +433,9 @@ fn bundle_to_stdout_and_to_an_archive_records_the_export() {
 #[test]
 fn bundle_into_a_closed_pipe_ends_quietly() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let log = tmp.path().join("app.log");
+    let (log, conf) = file_config(tmp.path(), false);
     let line = "{\"id\":\"6f1c0b8e-2d1a-4c3e-9b5f-0a1b2c3d4e5f\",\"created_at\":\"2026-11-22T04:30:00.000001Z\",\"hostname\":\"h\",\"level\":\"info\",\"log_type\":\"web\",\"pid\":1,\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n";
     std::fs::write(&log, line.repeat(20_000)).expect("log written");
-    let conf = write_config(
-        tmp.path(),
-        "c.conf",
-        &format!("LOG_LEVEL=info\nLOG_FILE={}\n", log.display()),
-    );
     let mut child = Command::new(env!("CARGO_BIN_EXE_logward"))
         .args(["bundle", "--config", &conf, "--log-type", "web"])
         .stdout(Stdio::piped())
