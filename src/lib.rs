@@ -47,7 +47,7 @@ pub use layer::{LogwardLayer, TypeFilter};
 pub use level::{CRITICAL_FIELD, Level, ParseLevelError};
 pub use log_type::{LogType, ParseLogTypeError};
 pub use runtime::{Builder, DEFAULT_QUEUE_SIZE, Guard, Logward, init};
-pub use sink::{JournaldSink, journald_available};
+pub use sink::{JournaldSink, journald_available, journald_available_at};
 
 #[doc(hidden)]
 pub mod __private {

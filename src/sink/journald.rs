@@ -60,7 +60,14 @@ pub const JOURNALD_SOCKET: &str = "/run/systemd/journal/socket";
 /// Whether journald is listening on [`JOURNALD_SOCKET`]: the socket exists
 /// and a datagram can be addressed to it. Sends nothing.
 pub fn journald_available() -> bool {
-    let Ok(addr) = SocketAddrUnix::new(JOURNALD_SOCKET) else {
+    journald_available_at(Path::new(JOURNALD_SOCKET))
+}
+
+/// Whether a journald is listening on the native protocol socket at
+/// `socket_path` (a journald namespace listens on
+/// `/run/systemd/journal.<namespace>/socket`). Sends nothing.
+pub fn journald_available_at(socket_path: &Path) -> bool {
+    let Ok(addr) = SocketAddrUnix::new(socket_path) else {
         return false;
     };
     unix_datagram_socket()
