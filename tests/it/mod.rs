@@ -6,6 +6,7 @@ mod failover;
 mod file_sink;
 mod init_errors;
 mod journald;
+mod journald_faults;
 mod load;
 mod overflow;
 mod records;

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 
 pub mod capture;
+pub mod child;
 pub mod journald;
 
 /// A fresh id (32 hex digits) that tags the records of one test, so that it
