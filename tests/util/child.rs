@@ -26,7 +26,7 @@ pub fn command(module: &str, name: &str, role: &str) -> Command {
     let mut command = Command::new(exe);
     command
         .arg(format!("{path}::{name}"))
-        .args(["--exact", "--test-threads=1", "--quiet"])
+        .args(["--exact", "--test-threads=1", "--quiet", "--nocapture"])
         .env(ROLE_VAR, role);
     command
 }
