@@ -3,6 +3,7 @@
 mod bundle;
 mod cli;
 mod crash;
+mod demo_sigterm;
 mod failover;
 mod file_sink;
 mod init_errors;

@@ -2,6 +2,7 @@
 
 pub mod capture;
 pub mod child;
+pub mod example;
 pub mod journald;
 
 /// A fresh id (32 hex digits) that tags the records of one test, so that it
