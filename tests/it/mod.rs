@@ -11,5 +11,6 @@ mod journald;
 mod journald_faults;
 mod load;
 mod overflow;
+mod properties;
 mod records;
 mod routing;
