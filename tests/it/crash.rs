@@ -18,7 +18,7 @@ use logward::{Emit, Guard, Logward, audit};
 use serde_json::Value;
 
 use crate::util::capture::parse_lines;
-use crate::util::child;
+use crate::util::{child, file_config};
 
 /// The variable giving the child its directory.
 const DIR_VAR: &str = "IT_DIR";
@@ -35,16 +35,7 @@ const IN_FLIGHT: u64 = 4_096;
 /// with every type in `$IT_DIR/app.log`, plus `extra` lines.
 fn start_service(extra: &str) -> (PathBuf, Guard) {
     let dir = PathBuf::from(std::env::var(DIR_VAR).expect("the test's directory"));
-    let log = dir.join("app.log");
-    let config = dir.join("config");
-    std::fs::write(
-        &config,
-        format!(
-            "LOG_LEVEL=info\nLOG_FILE={0}\nLOG_FILE_AUDIT={0}\n{extra}",
-            log.display()
-        ),
-    )
-    .expect("write the configuration");
+    let (_log, config) = file_config(&dir, extra);
     let guard = Logward::builder()
         .with_config_path(&config)
         .build()

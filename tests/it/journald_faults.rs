@@ -19,7 +19,7 @@ use tracing_subscriber::layer::SubscriberExt;
 
 use crate::util::capture::parse_lines;
 use crate::util::child;
-use crate::util::journald::{JournalEntry, Namespace, field};
+use crate::util::journald::{Namespace, record_of};
 use crate::util::unique_id;
 
 type Record = Map<String, Value>;
@@ -119,14 +119,6 @@ fn phase(p: u64) -> impl Iterator<Item = (u64, u64)> {
     (0..PER_PHASE).map(move |n| (p, n))
 }
 
-fn journal_record(entry: &JournalEntry) -> Record {
-    let message = field(entry, "MESSAGE").expect("MESSAGE");
-    match serde_json::from_str(&message) {
-        Ok(Value::Object(record)) => record,
-        other => panic!("MESSAGE is not a JSON object: {other:?}"),
-    }
-}
-
 #[test]
 fn journald_stopped_mid_stream_and_restarted_loses_nothing() {
     if child::role().is_some() {
@@ -197,7 +189,7 @@ fn journald_stopped_mid_stream_and_restarted_loses_nothing() {
     // journald: phases 1 and 3, the recovery notice, started and stopped.
     let after = (2 * PER_PHASE + 3) as usize;
     let entries = journald.read_back(&[("SYSLOG_IDENTIFIER", &identifier)], after);
-    let journal: Vec<Record> = entries.iter().map(journal_record).collect();
+    let journal: Vec<Record> = entries.iter().map(record_of).collect();
     assert_eq!(
         numbers(&journal, &run),
         phase(1).chain(phase(3)).collect::<Vec<_>>(),

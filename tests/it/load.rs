@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::thread;
 
 use logward::sink::Stats;
@@ -15,25 +15,25 @@ use serde::Deserialize;
 use tracing::Dispatch;
 use tracing_subscriber::layer::SubscriberExt;
 
+use crate::util::file_config;
+
 const THREADS: usize = 4;
 const EACH: usize = 1_000_000;
 const SENT: u64 = (THREADS * EACH) as u64;
 
-/// The runtime built from a configuration file holding `config`, installed
-/// in a dispatcher that every logging thread shares.
-fn start(dir: &Path, config: &str) -> (Dispatch, Guard) {
-    let path = dir.join("config");
-    std::fs::write(&path, config).expect("write the configuration");
+/// The runtime routing every type to `dir/app.log` through a queue of
+/// 1,024 records, with `extra` configuration lines, installed in a
+/// dispatcher that every logging thread shares; and the log's path.
+fn start(dir: &Path, extra: &str) -> (PathBuf, Dispatch, Guard) {
+    let (log, config) = file_config(dir, &format!("LOG_QUEUE_SIZE=1024\n{extra}"));
     let (layer, guard) = Logward::builder()
-        .with_config_path(&path)
+        .with_config_path(&config)
         .with_panic_hook(false)
         .build()
         .expect("logward builds")
         .into_parts();
-    (
-        Dispatch::new(tracing_subscriber::registry().with(layer)),
-        guard,
-    )
+    let dispatch = Dispatch::new(tracing_subscriber::registry().with(layer));
+    (log, dispatch, guard)
 }
 
 /// Runs `log(thread, n)` for every `n` below [`EACH`] on each of
@@ -134,14 +134,7 @@ fn audit_record(t: usize, n: usize) {
 #[test]
 fn four_threads_of_a_million_audit_records_through_a_queue_of_1024_are_all_written() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let log = dir.path().join("audit.log");
-    let (dispatch, guard) = start(
-        dir.path(),
-        &format!(
-            "LOG_LEVEL=info\nLOG_FILE_AUDIT={}\nLOG_QUEUE_SIZE=1024\n",
-            log.display()
-        ),
-    );
+    let (log, dispatch, guard) = start(dir.path(), "");
     let stats = run(dispatch, guard, audit_record);
 
     let found = read(&log);
@@ -155,15 +148,7 @@ fn four_threads_of_a_million_audit_records_through_a_queue_of_1024_are_all_writt
 #[test]
 fn with_web_set_to_drop_every_web_record_is_written_or_reported_dropped() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let log = dir.path().join("app.log");
-    let (dispatch, guard) = start(
-        dir.path(),
-        &format!(
-            "LOG_LEVEL=info\nLOG_FILE={0}\nLOG_FILE_AUDIT={0}\nLOG_QUEUE_SIZE=1024\n\
-             LOG_OVERFLOW_WEB=drop\n",
-            log.display()
-        ),
-    );
+    let (log, dispatch, guard) = start(dir.path(), "LOG_OVERFLOW_WEB=drop\n");
     // Half audit, half web, through the one writer of the shared file.
     let stats = run(dispatch, guard, |t, n| {
         if n % 2 == 0 {

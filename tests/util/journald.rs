@@ -144,6 +144,15 @@ pub fn field(entry: &JournalEntry, field: &str) -> Option<String> {
     }
 }
 
+/// The record an entry carries: its `MESSAGE`, parsed as a JSON object.
+pub fn record_of(entry: &JournalEntry) -> Map<String, Value> {
+    let message = field(entry, "MESSAGE").expect("MESSAGE");
+    match serde_json::from_str(&message) {
+        Ok(Value::Object(record)) => record,
+        other => panic!("MESSAGE is not a JSON object: {other:?}"),
+    }
+}
+
 /// A private systemd-journald: a journald namespace of its own, started by
 /// the test and stopped and restarted at will without touching the journald
 /// the other tests share. It listens on `/run/systemd/journal.<name>/socket`
