@@ -2,6 +2,7 @@
 
 mod bundle;
 mod cli;
+mod cli_docs;
 mod failover;
 mod file_sink;
 mod init_errors;
