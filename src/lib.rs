@@ -53,3 +53,9 @@ pub use sink::{JournaldSink, journald_available, journald_available_at};
 pub mod __private {
     pub use tracing;
 }
+
+/// The README's Rust example, compiled and run with the doctests, so the
+/// quick start always works as written.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -2,6 +2,7 @@
 
 mod bundle;
 mod cli;
+mod cli_docs;
 mod crash;
 mod demo_sigterm;
 mod failover;
