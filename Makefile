@@ -21,8 +21,9 @@ FISHDIR    := $(PREFIX)/share/fish/vendor_completions.d
 TMPFILESDIR := $(PREFIX)/lib/tmpfiles.d
 CONFDIR    := $(SYSCONFDIR)/logward
 
-BIN := target/release/logward
-GEN := target/release/generated
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+BIN := $(TARGET_DIR)/release/logward
+GEN := $(TARGET_DIR)/release/generated
 
 .PHONY: all build install uninstall
 
