@@ -14,14 +14,20 @@ pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Appends the escaped body of a JSON string, without quotes.
+///
+/// Most text needs no escaping: the plain run up to the first byte that
+/// does is found eight bytes at a time and copied in one go.
 pub(crate) fn push_escaped(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
+    let plain = plain_prefix(bytes);
+    out.extend_from_slice(&bytes[..plain]);
+    let rest = &bytes[plain..];
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b >= 0x20 && b != b'"' && b != b'\\' {
+    for (i, &b) in rest.iter().enumerate() {
+        if !needs_escape(b) {
             continue;
         }
-        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(&rest[start..i]);
         match b {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -39,7 +45,39 @@ pub(crate) fn push_escaped(out: &mut Vec<u8>, s: &str) {
         }
         start = i + 1;
     }
-    out.extend_from_slice(&bytes[start..]);
+    out.extend_from_slice(&rest[start..]);
+}
+
+/// Whether a byte must be escaped in a JSON string.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// The length of the longest prefix of `bytes` that needs no escaping.
+fn plain_prefix(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Sets the high bit of some byte exactly when `x` has a zero byte.
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut plain = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let w = u64::from_le_bytes(chunk);
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+        let quote = zero_byte(w ^ (ONES * u64::from(b'"')));
+        let backslash = zero_byte(w ^ (ONES * u64::from(b'\\')));
+        if control | quote | backslash != 0 {
+            break;
+        }
+        plain += 8;
+    }
+    plain
+        + bytes[plain..]
+            .iter()
+            .position(|&b| needs_escape(b))
+            .unwrap_or(bytes.len() - plain)
 }
 
 /// Appends an integer.
@@ -100,6 +138,19 @@ mod tests {
         round_trip("new\nline\r\ttab\u{0}nul\u{1f}unit\u{7f}del");
         round_trip("żółć 日本語 🦀");
         round_trip("");
+        round_trip("eight by\"tes and then some more plain text \\ at the end\u{1}");
+    }
+
+    #[test]
+    fn plain_prefix_stops_at_the_first_byte_to_escape() {
+        let text = "0123456789abcdef0123456789";
+        assert_eq!(plain_prefix(text.as_bytes()), text.len());
+        for (i, special) in [(0, '"'), (7, '\\'), (8, '\n'), (13, '\u{1f}'), (25, '"')] {
+            let mut bytes = text.as_bytes().to_vec();
+            bytes[i] = special as u8;
+            assert_eq!(plain_prefix(&bytes), i, "{special:?} at {i}");
+        }
+        assert_eq!(plain_prefix("żółć \u{7f}".as_bytes()), "żółć \u{7f}".len());
     }
 
     #[test]
