@@ -188,13 +188,15 @@ fn measure(
                     let _default = dispatch.map(tracing::dispatcher::set_default);
                     let span = common::request_span();
                     let _entered = span.enter();
-                    let mut timings = Vec::with_capacity(per_thread as usize);
+                    // Written through before timing, so that no page fault
+                    // on this buffer lands inside a timed call.
+                    let mut timings = vec![u32::MAX; per_thread as usize];
                     let first = t as u64 * per_thread;
-                    for i in first..first + per_thread {
+                    for (i, slot) in (first..).zip(timings.iter_mut()) {
                         let before = Instant::now();
                         call(i);
                         let ns = before.elapsed().as_nanos();
-                        timings.push(u32::try_from(ns).unwrap_or(u32::MAX));
+                        *slot = u32::try_from(ns).unwrap_or(u32::MAX);
                     }
                     timings
                 })
@@ -525,7 +527,7 @@ fn print_ratios(rows: &[Row]) {
             .filter(|r| r.dest == ours.dest && r.threads == ours.threads);
         for peer in peers {
             println!(
-                "| {} | {} | {} | {:.2}× | {:.1}× | {:.1}× |",
+                "| {} | {} | {} | {:.2}× | {:.2}× | {:.2}× |",
                 ours.dest.name(),
                 ours.threads,
                 peer.tool,

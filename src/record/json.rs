@@ -15,19 +15,20 @@ pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
 
 /// Appends the escaped body of a JSON string, without quotes.
 ///
-/// Most text needs no escaping: the plain run up to the first byte that
-/// does is found eight bytes at a time and copied in one go.
+/// Most text needs no escaping: that is checked eight bytes at a time and
+/// the text copied in one go.
 pub(crate) fn push_escaped(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    let plain = plain_prefix(bytes);
-    out.extend_from_slice(&bytes[..plain]);
-    let rest = &bytes[plain..];
+    if is_plain(bytes) {
+        out.extend_from_slice(bytes);
+        return;
+    }
     let mut start = 0;
-    for (i, &b) in rest.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate() {
         if !needs_escape(b) {
             continue;
         }
-        out.extend_from_slice(&rest[start..i]);
+        out.extend_from_slice(&bytes[start..i]);
         match b {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -45,7 +46,7 @@ pub(crate) fn push_escaped(out: &mut Vec<u8>, s: &str) {
         }
         start = i + 1;
     }
-    out.extend_from_slice(&rest[start..]);
+    out.extend_from_slice(&bytes[start..]);
 }
 
 /// Whether a byte must be escaped in a JSON string.
@@ -53,31 +54,41 @@ fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
-/// The length of the longest prefix of `bytes` that needs no escaping.
-fn plain_prefix(bytes: &[u8]) -> usize {
+/// Whether no byte of `bytes` needs escaping. Tests eight bytes at once;
+/// a shorter tail is covered by testing the last eight (or four) bytes
+/// again, overlapping what was already tested.
+fn is_plain(bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
+        if !plain_word(u64::from_le_bytes(*chunk)) {
+            return false;
+        }
+        rest = tail;
+    }
+    if rest.is_empty() {
+        return true;
+    }
+    if let Some(last) = bytes.last_chunk::<8>() {
+        return plain_word(u64::from_le_bytes(*last));
+    }
+    if let (Some(first), Some(last)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        let first = u64::from(u32::from_le_bytes(*first));
+        let last = u64::from(u32::from_le_bytes(*last));
+        return plain_word(first | last << 32);
+    }
+    !bytes.iter().any(|&b| needs_escape(b))
+}
+
+/// Whether none of the eight bytes in `w` needs escaping.
+fn plain_word(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // Sets the high bit of some byte exactly when `x` has a zero byte.
-    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    let mut plain = 0;
-    for chunk in bytes.chunks_exact(8) {
-        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let w = u64::from_le_bytes(chunk);
-        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
-        let quote = zero_byte(w ^ (ONES * u64::from(b'"')));
-        let backslash = zero_byte(w ^ (ONES * u64::from(b'\\')));
-        if control | quote | backslash != 0 {
-            break;
-        }
-        plain += 8;
-    }
-    plain
-        + bytes[plain..]
-            .iter()
-            .position(|&b| needs_escape(b))
-            .unwrap_or(bytes.len() - plain)
+    // Sets the high bit of some byte exactly when `x` has a byte below `n`.
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGHS;
+    let control = below(w, 0x20);
+    let quote = below(w ^ (ONES * u64::from(b'"')), 1);
+    let backslash = below(w ^ (ONES * u64::from(b'\\')), 1);
+    control | quote | backslash == 0
 }
 
 /// Appends an integer.
@@ -142,15 +153,19 @@ mod tests {
     }
 
     #[test]
-    fn plain_prefix_stops_at_the_first_byte_to_escape() {
+    fn plain_text_is_told_apart_whatever_its_length() {
         let text = "0123456789abcdef0123456789";
-        assert_eq!(plain_prefix(text.as_bytes()), text.len());
-        for (i, special) in [(0, '"'), (7, '\\'), (8, '\n'), (13, '\u{1f}'), (25, '"')] {
-            let mut bytes = text.as_bytes().to_vec();
-            bytes[i] = special as u8;
-            assert_eq!(plain_prefix(&bytes), i, "{special:?} at {i}");
+        for len in 0..=text.len() {
+            assert!(is_plain(&text.as_bytes()[..len]), "plain, {len} bytes");
+            for at in 0..len {
+                for special in [b'"', b'\\', b'\n', 0x1f] {
+                    let mut bytes = text.as_bytes()[..len].to_vec();
+                    bytes[at] = special;
+                    assert!(!is_plain(&bytes), "{special:#x} at {at} of {len}");
+                }
+            }
         }
-        assert_eq!(plain_prefix("żółć \u{7f}".as_bytes()), "żółć \u{7f}".len());
+        assert!(is_plain("żółć 日本語 🦀\u{7f}".as_bytes()));
     }
 
     #[test]
