@@ -25,8 +25,6 @@ use crate::{Level, LogType};
 const INITIAL_BYTES: usize = 256 * 1024;
 /// Records each buffer's index reserves up front.
 const INITIAL_RECORDS: usize = 1024;
-/// A batch buffer grown beyond this is shrunk back after use.
-const MAX_KEPT_BYTES: usize = 4 * 1024 * 1024;
 
 /// Records, as queued or as taken by the writer: lines back to back, and
 /// where each ends with its level and log type.
@@ -64,13 +62,18 @@ impl Batch {
             })
     }
 
-    /// Empties the batch, giving back memory an unusual burst took.
+    /// Empties the batch. Memory that a burst took is given back once a
+    /// batch uses less than a quarter of it, so that a queue that stays
+    /// full keeps its buffers and its callers do not allocate.
     pub(super) fn clear(&mut self) {
+        let (bytes, records) = (self.bytes.len(), self.ends.len());
         self.bytes.clear();
         self.ends.clear();
-        if self.bytes.capacity() > MAX_KEPT_BYTES {
-            self.bytes.shrink_to(INITIAL_BYTES);
-            self.ends.shrink_to(INITIAL_RECORDS);
+        if bytes * 4 < self.bytes.capacity() {
+            self.bytes.shrink_to(INITIAL_BYTES.max(bytes * 2));
+        }
+        if records * 4 < self.ends.capacity() {
+            self.ends.shrink_to(INITIAL_RECORDS.max(records * 2));
         }
     }
 }
