@@ -262,6 +262,7 @@ impl Fields {
     }
 
     /// Appends a segment copied from another [`Fields`].
+    #[inline]
     pub(crate) fn push_segment(&mut self, segment: &[u8], (offset, len): (u32, u32)) {
         let seg = self.buf.len() as u32;
         self.buf.extend_from_slice(segment);

@@ -96,7 +96,7 @@ fn render<S>(
     s.out.extend_from_slice(&s.context.buf);
     s.out.extend_from_slice(&s.event.buf);
     if !s.specials.message.is_empty() {
-        record::push_key(&mut s.out, "message");
+        s.out.extend_from_slice(b",\"message\":");
         s.out.extend_from_slice(&s.specials.message);
     }
     if !s.specials.stacktrace.is_empty() {
@@ -113,14 +113,10 @@ fn collect_context<S>(s: &mut Scratch, event: &Event<'_>, cx: &Context<'_, S>)
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    let Some(mut scope) = cx.event_scope(event) else {
+    let Some(innermost) = cx.event_span(event) else {
         return;
     };
-    let Some(innermost) = scope.next() else {
-        return;
-    };
-    let outer = scope.next();
-    if outer.is_none() {
+    if innermost.parent().is_none() {
         let extensions = innermost.extensions();
         if let Some(span) = extensions.get::<SpanFields>()
             && span.fields.bloom & s.event.bloom == 0
@@ -130,7 +126,7 @@ where
             return;
         }
     }
-    for span in std::iter::once(innermost).chain(outer).chain(scope) {
+    for span in innermost.scope() {
         let extensions = span.extensions();
         let Some(SpanFields { fields, .. }) = extensions.get::<SpanFields>() else {
             continue;

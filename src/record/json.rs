@@ -17,12 +17,20 @@ pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
 ///
 /// Most text needs no escaping: that is checked eight bytes at a time and
 /// the text copied in one go.
+#[inline]
 pub(crate) fn push_escaped(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     if is_plain(bytes) {
         out.extend_from_slice(bytes);
-        return;
+    } else {
+        push_escaped_slowly(out, bytes);
     }
+}
+
+/// [`push_escaped`] for text with at least one byte to escape.
+#[cold]
+#[inline(never)]
+fn push_escaped_slowly(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if !needs_escape(b) {
@@ -57,6 +65,7 @@ fn needs_escape(b: u8) -> bool {
 /// Whether no byte of `bytes` needs escaping. Tests eight bytes at once;
 /// a shorter tail is covered by testing the last eight (or four) bytes
 /// again, overlapping what was already tested.
+#[inline]
 fn is_plain(bytes: &[u8]) -> bool {
     let mut rest = bytes;
     while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
