@@ -3,16 +3,24 @@
 //!
 //! ```text
 //! cargo run --release --example demo
+//! cargo run --release --example demo -- --burst --dir /tmp/demo   # serve until SIGTERM
 //! ```
 //!
-//! It runs with `config/demo.conf`, its files under `target/logward-demo/`;
-//! audit records go to journald when one is running, else to
-//! `target/logward-demo/audit.log`.
+//! It runs with `config/demo.conf`, its files under `target/logward-demo/`
+//! (or `--dir`); audit records go to journald when one is running, else to
+//! `audit.log` there.
+//!
+//! SIGTERM (or SIGINT) shuts it down as a service should: the workers finish
+//! the request at hand, and dropping logward's guard writes every record
+//! accepted so far before the process exits. `--burst` serves requests
+//! without end until then and skips the bundle.
 
 use std::error::Error;
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use logward::Clock;
 
@@ -28,10 +36,42 @@ const USERS: [(&str, &str); 4] = [
     ("u-1004", "dave"),
 ];
 const REQUESTS: usize = 240;
+/// Requests one worker serves at most in `--burst` mode.
+const BURST_REQUESTS: usize = 50_000_000;
+
+/// The command line: `[--burst] [--dir DIR]`.
+struct Args {
+    burst: bool,
+    dir: Option<PathBuf>,
+}
+
+impl Args {
+    fn parse() -> Result<Args, Box<dyn Error>> {
+        let mut args = Args {
+            burst: false,
+            dir: None,
+        };
+        let mut given = std::env::args_os().skip(1);
+        while let Some(arg) = given.next() {
+            match arg.to_str() {
+                Some("--burst") => args.burst = true,
+                Some("--dir") => args.dir = Some(given.next().ok_or("--dir needs a path")?.into()),
+                _ => {
+                    return Err(format!(
+                        "unknown argument {arg:?}; usage: demo [--burst] [--dir DIR]"
+                    )
+                    .into());
+                }
+            }
+        }
+        Ok(args)
+    }
+}
 
 fn main() -> Result<(), Box<dyn Error>> {
+    let args = Args::parse()?;
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = root.join("target/logward-demo");
+    let dir = args.dir.unwrap_or_else(|| root.join("target/logward-demo"));
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
     }
@@ -41,16 +81,30 @@ fn main() -> Result<(), Box<dyn Error>> {
         .with_config(config.clone())
         .build()?
         .init()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
 
+    let requests = if args.burst { BURST_REQUESTS } else { REQUESTS };
     let workers: Vec<_> = (0..2)
-        .map(|w| std::thread::spawn(move || serve(w)))
+        .map(|w| {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || serve(w, requests, &stop))
+        })
         .collect();
+    let mut records = 0;
     for worker in workers {
-        if worker.join().is_err() {
-            return Err("a worker thread panicked".into());
-        }
+        records += worker.join().map_err(|_| "a worker thread panicked")?;
+    }
+    if stop.load(Ordering::Relaxed) || args.burst {
+        // Shutting down: dropping the guard writes every record accepted.
+        drop(guard);
+        println!("logward demo: stopped; {records} records logged, all written");
+        return Ok(());
     }
     failing_job();
+    records += 1;
     guard.flush();
     let stats = guard.stats();
 
@@ -73,7 +127,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     drop(guard);
 
-    println!("logward demo: {REQUESTS} requests served by 2 workers");
+    println!("logward demo: {REQUESTS} requests served by 2 workers, {records} records logged");
     println!(
         "configuration: {} (fingerprint {})",
         root.join("config/demo.conf").display(),
@@ -130,9 +184,14 @@ fn demo_config(root: &Path, dir: &Path) -> Result<Config, Box<dyn Error>> {
     )?)
 }
 
-/// One worker's share of the traffic.
-fn serve(worker: usize) {
-    for i in (worker..REQUESTS).step_by(2) {
+/// One worker's share of the first `requests` requests, until `stop` is
+/// set; returns how many records it logged.
+fn serve(worker: usize, requests: usize, stop: &AtomicBool) -> usize {
+    let mut records = 0;
+    for i in (worker..requests).step_by(2) {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
         let (user_id, user_name) = USERS[i % USERS.len()];
         let request_id = logward::record::new_uuid().to_string();
         let span = tracing::info_span!("request", request_id = %request_id, user_id, user_name);
@@ -144,7 +203,10 @@ fn serve(worker: usize) {
             1 => activity(&client_ip, i),
             2 => setting(&client_ip, i),
             3 => api(&client_ip, i),
-            4 => tanium_call(i),
+            4 => {
+                tanium_call(i);
+                records += 1;
+            }
             5 => analysis::Analysis::new(resident_mb(), "scanner", "scan finished").info(),
             6 => application::Message::new("cache refreshed").debug(),
             _ => tracing::info!(items = i % 7, "cart updated"),
@@ -163,7 +225,10 @@ fn serve(worker: usize) {
         } else {
             request.info()
         }
+        // One record above (two for tanium), and the web request.
+        records += 2;
     }
+    records
 }
 
 fn login(client_ip: &str, proxied: bool, granted: bool) {

@@ -47,9 +47,15 @@ pub use layer::{LogwardLayer, TypeFilter};
 pub use level::{CRITICAL_FIELD, Level, ParseLevelError};
 pub use log_type::{LogType, ParseLogTypeError};
 pub use runtime::{Builder, DEFAULT_QUEUE_SIZE, Guard, Logward, init};
-pub use sink::{JournaldSink, journald_available};
+pub use sink::{JournaldSink, journald_available, journald_available_at};
 
 #[doc(hidden)]
 pub mod __private {
     pub use tracing;
 }
+
+/// The README's Rust example, compiled and run with the doctests, so the
+/// quick start always works as written.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

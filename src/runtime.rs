@@ -2,6 +2,7 @@
 //! and the guard that shuts logging down cleanly.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde_json::json;
@@ -13,7 +14,7 @@ use tracing_subscriber::registry::LookupSpan;
 use crate::layer::{LogwardLayer, TypeFilter};
 use crate::record::RecordContext;
 use crate::sink::plan as wiring;
-use crate::sink::{Route, Routes, Sink, Stats, WhenFull, WriteSink, Writer};
+use crate::sink::{JOURNALD_SOCKET, Route, Routes, Sink, Stats, WhenFull, WriteSink, Writer};
 use crate::{Clock, Config, Error, ErrorKind, Level, LogType, Result, SystemClock};
 
 /// Default number of records a writer's queue holds.
@@ -46,6 +47,7 @@ pub struct Builder {
     queue_size: Option<usize>,
     panic_hook: bool,
     lifecycle: bool,
+    journald_socket: PathBuf,
 }
 
 /// Where the routing comes from.
@@ -53,7 +55,7 @@ enum Source {
     /// `LOGWARD_CONFIG`, else `/etc/logward/config`, else the built-in default.
     Resolve,
     /// This configuration file.
-    Path(std::path::PathBuf),
+    Path(PathBuf),
     /// This configuration, already loaded.
     Config(Box<Config>),
     /// Every type to this one sink, at level info unless set.
@@ -70,6 +72,7 @@ impl Default for Builder {
             queue_size: None,
             panic_hook: true,
             lifecycle: true,
+            journald_socket: PathBuf::from(JOURNALD_SOCKET),
         }
     }
 }
@@ -88,7 +91,7 @@ impl Builder {
 
     /// Reads the configuration from this file instead of `LOGWARD_CONFIG`
     /// or `/etc/logward/config` (environment overrides still apply).
-    pub fn with_config_path(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+    pub fn with_config_path(mut self, path: impl Into<PathBuf>) -> Self {
         self.source = Source::Path(path.into());
         self
     }
@@ -137,6 +140,15 @@ impl Builder {
         self
     }
 
+    /// Sends journald's records to the native protocol socket at `path`
+    /// instead of [`JOURNALD_SOCKET`], e.g. a journald namespace's
+    /// `/run/systemd/journal.<namespace>/socket`. Without a journald
+    /// listening there at start, those records go to stderr.
+    pub fn with_journald_socket(mut self, path: impl Into<PathBuf>) -> Self {
+        self.journald_socket = path.into();
+        self
+    }
+
     /// Whether the audit records `logging_started` and `logging_stopped` are
     /// written (default: yes). One-shot tools such as `logward emit` turn
     /// them off so that each call writes only its own record.
@@ -168,7 +180,10 @@ impl Builder {
             Source::Config(config) => Ok(*config),
         };
         let (mut plan, fingerprint) = match config {
-            Ok(config) => (wiring::plan(&config, &self.clock)?, config.fingerprint()),
+            Ok(config) => (
+                wiring::plan(&config, &self.clock, &self.journald_socket)?,
+                config.fingerprint(),
+            ),
             Err(sink) => (
                 wiring::single(sink),
                 "none (sink given by the program)".to_string(),

@@ -4,7 +4,9 @@
 //! (borrowed where the JSON has no escapes); the rest is skipped unread. The
 //! record itself is passed on as its original bytes, never re-serialised.
 //!
-//! A line is *malformed* when it is not one complete JSON object, or when it
+//! A line is *malformed* when it is not one complete JSON object (JSON text
+//! is UTF-8: invalid UTF-8 anywhere in the line makes it malformed, so that
+//! the bundle's output is always valid JSON lines), or when it
 //! is one but not a record: a field is missing, `created_at` is not an RFC
 //! 3339 UTC time such as `2026-11-22T04:30:00.123456Z`, or the level or log
 //! type is unknown.
@@ -48,7 +50,10 @@ struct RawHead<'a> {
 
 /// Parses the head of `line` (without its newline); `None` if it is not a record.
 pub(crate) fn parse_head(line: &[u8]) -> Option<Head> {
-    let raw: RawHead<'_> = serde_json::from_slice(line).ok()?;
+    // `from_slice` skips the fields it does not read without checking their
+    // UTF-8; the line is passed on whole, so all of it is checked here.
+    let text = std::str::from_utf8(line).ok()?;
+    let raw: RawHead<'_> = serde_json::from_str(text).ok()?;
     Some(Head {
         created_at: parse_created_at(&raw.created_at)?,
         level: raw.level.parse().ok()?,

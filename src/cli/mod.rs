@@ -6,6 +6,7 @@
 mod bundle;
 mod check;
 mod emit;
+mod generate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,15 +26,30 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-const EXIT_CODES: &str = "\
+const AFTER_HELP: &str = "\
+Examples:
+  logward config check
+  logward bundle --date-from 2026-11-20 --log-type audit --out-file /tmp/support.tar.gz --compress
+  logward emit --log-type application --level info --message \"backup done\" job=backup
+
 Exit codes:
   0  success
   1  runtime failure (a sink, a file or journald could not be used)
   2  usage or configuration error";
 
 /// Structured audit logging for Linux services.
+///
+/// Services that link the logward library write every tracing event as one
+/// flat JSON record, routed by log type (audit, web, application, analysis,
+/// tanium) to systemd-journald or to a daily-rotating file. This command
+/// checks that routing, writes records from scripts, and collects logs into
+/// a support bundle.
+///
+/// The configuration is --config PATH, else $LOGWARD_CONFIG, else
+/// /etc/logward/config; any key can be overridden by LOGWARD_<KEY> in the
+/// environment.
 #[derive(Debug, Parser)]
-#[command(name = "logward", version, about, after_help = EXIT_CODES)]
+#[command(name = "logward", version, propagate_version = true, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -57,6 +73,33 @@ Examples:
     /// Check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Print a shell completion script for logward.
+    #[command(after_help = "\
+Examples:
+  logward completions bash > /usr/share/bash-completion/completions/logward
+  logward completions zsh > /usr/share/zsh/vendor-completions/_logward
+  source <(logward completions bash)")]
+    Completions(CompletionsArgs),
+    /// Print the manual page, or write one page per command into a directory.
+    #[command(after_help = "\
+Examples:
+  logward man | man -l -
+  logward man --out-dir /usr/share/man/man1")]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_name = "SHELL")]
+    shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+struct ManArgs {
+    /// Write logward.1 and a page per subcommand (logward-bundle.1, ...) into this existing directory
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +184,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bundle(args) => bundle::run(args),
         Command::Emit(args) => emit::run(args),
         Command::Config(ConfigCommand::Check(args)) => check::run(args.config.as_deref()),
+        Command::Completions(args) => generate::completions(args.shell),
+        Command::Man(args) => generate::man(args.out_dir.as_deref()),
     }
 }
 

@@ -39,9 +39,6 @@ use crate::{Clock, Error, ErrorKind};
 /// Records are written out once this many bytes are buffered.
 const BUFFER_CAPACITY: usize = 64 * 1024;
 
-/// The live file's identity is compared with the path at most this often.
-const IDENTITY_CHECK_INTERVAL_MICROS: i64 = 1_000_000;
-
 const DIR_MODE: u32 = 0o750;
 const FILE_MODE: u32 = 0o640;
 
@@ -76,8 +73,6 @@ pub struct FileSink {
     live: Option<LiveFile>,
     pending: Pending,
     today: Today,
-    /// Clock time of the last comparison of the live file with the path.
-    last_identity_check: i64,
     /// Set by a failed write: the next write first checks the path and
     /// writes through instead of buffering, so the sink notices recovery.
     failing: bool,
@@ -151,7 +146,6 @@ impl FileSink {
             live: None,
             pending: Pending::default(),
             today: Today::at(now),
-            last_identity_check: now,
             failing: false,
             prune_pending: true,
             unsynced: false,
@@ -190,12 +184,7 @@ impl FileSink {
 
     fn try_write_out(&mut self, check_identity: bool) -> io::Result<()> {
         if self.failing || check_identity {
-            let now = self.clock.now_micros();
-            let elapsed = now.saturating_sub(self.last_identity_check);
-            if self.failing || !(0..IDENTITY_CHECK_INTERVAL_MICROS).contains(&elapsed) {
-                self.last_identity_check = now;
-                self.reopen_if_replaced()?;
-            }
+            self.reopen_if_replaced()?;
         }
         while let Some(date) = self.pending.first_date() {
             self.ensure_live(date)?;
@@ -307,8 +296,10 @@ impl FileSink {
 ///   when it is full. It rotates first when the record's UTC day (by the
 ///   clock, at `append`) differs from the live file's.
 /// - `flush` writes the buffer out and, when opened with `sync`, fsyncs the
-///   file. At most once a second (by the clock) it first checks that the path
-///   still names the open file, and reopens or re-creates it if not.
+///   file. It first checks (one `stat`) that the path still names the open
+///   file, and reopens or re-creates it if not: records flushed after someone
+///   deleted or renamed the file land in a new file at the path, none in the
+///   deleted one.
 /// - An error from either means some records did not reach the file; they
 ///   stay buffered, whole, and [`FileSink::take_unwritten`] hands them back
 ///   for re-routing. A record is never reported both written and unwritten.

@@ -60,7 +60,14 @@ pub const JOURNALD_SOCKET: &str = "/run/systemd/journal/socket";
 /// Whether journald is listening on [`JOURNALD_SOCKET`]: the socket exists
 /// and a datagram can be addressed to it. Sends nothing.
 pub fn journald_available() -> bool {
-    let Ok(addr) = SocketAddrUnix::new(JOURNALD_SOCKET) else {
+    journald_available_at(Path::new(JOURNALD_SOCKET))
+}
+
+/// Whether a journald is listening on the native protocol socket at
+/// `socket_path` (a journald namespace listens on
+/// `/run/systemd/journal.<namespace>/socket`). Sends nothing.
+pub fn journald_available_at(socket_path: &Path) -> bool {
+    let Ok(addr) = SocketAddrUnix::new(socket_path) else {
         return false;
     };
     unix_datagram_socket()
@@ -613,5 +620,78 @@ mod tests {
             value(&fields, "MESSAGE") == Some(line.trim_end()),
             "MESSAGE differs"
         );
+    }
+
+    /// A record key as an attacker would pick it: journald's own and
+    /// trusted names in any case, or anything at all.
+    fn hostile_key() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            prop::sample::select(vec![
+                "_PID",
+                "__CURSOR",
+                "_SYSTEMD_UNIT",
+                "_",
+                "priority",
+                "PRIORITY",
+                "Priority",
+                "message",
+                "MESSAGE",
+                "message_id",
+                "syslog_identifier",
+                "SYSLOG_FACILITY",
+                "code_file",
+                "object_pid",
+                "COREDUMP_UNIT",
+                "1x",
+                "",
+                " ",
+                "é",
+                "a\nb",
+            ])
+            .prop_map(str::to_string),
+            "[_a-zA-Z0-9 .=\n\u{0}é-]{0,80}",
+            any::<String>(),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Whatever a record's keys, the datagram holds only valid journald
+        /// field names, none of them trusted (`_`) or journald's own, and
+        /// exactly one `MESSAGE`, `PRIORITY` and `SYSLOG_IDENTIFIER`.
+        #[test]
+        fn hostile_keys_make_valid_untrusted_field_names(
+            keys in proptest::collection::vec(hostile_key(), 0..12),
+        ) {
+            let mut record = serde_json::Map::new();
+            record.insert("level".into(), "error".into());
+            for key in keys {
+                record.insert(key, "forged".into());
+            }
+            let line = format!("{}\n", serde_json::Value::Object(record));
+            let fields = encoded(&line, Level::Error);
+            for name in names(&fields) {
+                let valid = (1..=64).contains(&name.len())
+                    && name.starts_with(|c: char| c.is_ascii_uppercase())
+                    && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+                proptest::prop_assert!(valid, "{name:?} is no journald field name");
+            }
+            for own in ["MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER"] {
+                let sent = names(&fields).iter().filter(|n| **n == own).count();
+                proptest::prop_assert_eq!(sent, 1, "{}", own);
+            }
+            for name in names(&fields).iter().skip(3) {
+                proptest::prop_assert!(
+                    !fields::RESERVED.contains(name) && !name.starts_with("OBJECT_")
+                        && !name.starts_with("COREDUMP_"),
+                    "{name} is journald's own"
+                );
+            }
+            proptest::prop_assert_eq!(value(&fields, "PRIORITY"), Some("3"));
+            proptest::prop_assert_eq!(value(&fields, "SYSLOG_IDENTIFIER"), Some("svc"));
+            proptest::prop_assert_eq!(value(&fields, "MESSAGE"), Some(line.trim_end()));
+        }
     }
 }

@@ -17,7 +17,7 @@ mod writer;
 use std::io;
 
 pub use file::FileSink;
-pub use journald::{JOURNALD_SOCKET, JournaldSink, journald_available};
+pub use journald::{JOURNALD_SOCKET, JournaldSink, journald_available, journald_available_at};
 pub use rotation::{LogFile, Rotation, rotated_files};
 pub use route::WhenFull;
 pub(crate) use route::{Route, Routes};

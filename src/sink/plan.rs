@@ -6,10 +6,10 @@
 //! journald), journald to stderr. Without a journald socket at start, the
 //! journald types go to stderr and one warning record says so.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{FileSink, JournaldSink, Rotation, Sink, StderrSink, WhenFull, journald_available};
+use super::{FileSink, JournaldSink, Rotation, Sink, StderrSink, WhenFull, journald_available_at};
 use crate::config::{Destination, Overflow, SyncPolicy};
 use crate::{Clock, Config, Level, LogType, Result};
 
@@ -61,18 +61,23 @@ enum Key {
     File(PathBuf),
 }
 
-/// Opens the sinks `config` routes to.
+/// Opens the sinks `config` routes to, with journald listening on
+/// `journald_socket`.
 ///
 /// # Errors
 ///
 /// A configuration error naming the key and path of a log directory or file
 /// that cannot be written; a sink error when a file cannot be opened.
-pub(crate) fn plan(config: &Config, clock: &Arc<dyn Clock>) -> Result<Plan> {
+pub(crate) fn plan(
+    config: &Config,
+    clock: &Arc<dyn Clock>,
+    journald_socket: &Path,
+) -> Result<Plan> {
     config.check_writable()?;
     let identifier = config
         .syslog_identifier()
         .map_or_else(program_name, str::to_string);
-    let journald = journald_available();
+    let journald = journald_available_at(journald_socket);
     let mut warnings: Vec<String> = config.warnings().to_vec();
     let mut keys: Vec<Key> = Vec::new();
     let mut sinks: Vec<SinkPair> = Vec::new();
@@ -99,16 +104,19 @@ pub(crate) fn plan(config: &Config, clock: &Arc<dyn Clock>) -> Result<Plan> {
                 };
                 let sync = route.sync == SyncPolicy::Always;
                 let file = FileSink::open(path, rotation, sync, Arc::clone(clock))?;
-                (Box::new(file), journald_or_stderr(journald, &identifier))
+                (
+                    Box::new(file),
+                    journald_or_stderr(journald.then_some(journald_socket), &identifier),
+                )
             }
             _ if journald => (
-                journald_or_stderr(true, &identifier),
+                journald_or_stderr(Some(journald_socket), &identifier),
                 Box::new(StderrSink::new()),
             ),
             _ => {
                 warnings.push(format!(
                     "no journald socket at {}: records for journald go to stderr",
-                    super::JOURNALD_SOCKET
+                    journald_socket.display()
                 ));
                 (Box::new(StderrSink::new()), Box::new(StderrSink::new()))
             }
@@ -136,8 +144,10 @@ pub(crate) fn plan(config: &Config, clock: &Arc<dyn Clock>) -> Result<Plan> {
     })
 }
 
-fn journald_or_stderr(journald: bool, identifier: &str) -> Box<dyn Sink> {
-    match journald.then(|| JournaldSink::connect(identifier)) {
+/// A journald sink on `socket`, or stderr without one (or when the socket
+/// cannot be made).
+fn journald_or_stderr(socket: Option<&Path>, identifier: &str) -> Box<dyn Sink> {
+    match socket.map(|path| JournaldSink::connect_to(path, identifier)) {
         Some(Ok(sink)) => Box::new(sink),
         _ => Box::new(StderrSink::new()),
     }

@@ -558,6 +558,75 @@ fn malformed_truncated_and_overlong_lines_are_counted_and_skipped() {
     assert!(summary.sources[0].errors.is_empty());
 }
 
+/// Bytes of every value but `\n`, from a fixed seed.
+fn garbage_line(seed: u64, len: usize) -> Vec<u8> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    (0..len)
+        .map(|_| rng.random::<u8>())
+        .map(|b| if b == b'\n' { 0 } else { b })
+        .collect()
+}
+
+#[test]
+fn binary_garbage_huge_lines_and_json_that_is_no_record_are_skipped_and_counted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("app.log");
+    let t = at("2025-03-10", 0);
+    let mut huge = serde_json::from_str::<Value>(&line(t + 3, "info", "web", 3)).expect("JSON");
+    huge["blob"] = Value::String("x".repeat(8 * 1024 * 1024));
+    let good = [
+        line(t, "info", "web", 1),
+        line(t + 1, "warning", "audit", 2),
+        huge.to_string(),
+        line(t + 4, "error", "application", 4),
+    ];
+    let not_records: [&[u8]; 12] = [
+        b"null",
+        b"42",
+        b"\"a string\"",
+        b"true",
+        b"{}",
+        br#"{"a":{"b":[1,2,{"c":null}]}}"#,
+        br#"{"created_at":1741564800,"level":"info","log_type":"web"}"#,
+        br#"{"created_at":"2025-03-10T00:00:00.000000Z","level":null,"log_type":"web"}"#,
+        br#"{"created_at":"2025-03-10T00:00:00.000000Z","level":"info","log_type":["web"]}"#,
+        b"{\"created_at\":\"2025-03-10T00:00:00.000000Z\",\"level\":\"info\",\"log_type\":\"web\",\"m\":\"\xff\xfe\"}",
+        b"\xef\xbb\xbf{\"created_at\":\"2025-03-10T00:00:00.000000Z\"}",
+        b"\0\0\0\0",
+    ];
+    const GARBAGE_LINES: usize = 200;
+    let mut content: Vec<u8> = Vec::new();
+    for (i, record) in good.iter().enumerate() {
+        content.extend_from_slice(record.as_bytes());
+        content.push(b'\n');
+        for seed in 0..GARBAGE_LINES / good.len() {
+            let seed = (i * 1000 + seed) as u64;
+            content.extend(garbage_line(seed, (seed as usize * 7919) % 4096 + 1));
+            content.push(b'\n');
+        }
+        for bad in &not_records[i * 3..i * 3 + 3] {
+            content.extend_from_slice(bad);
+            content.push(b'\n');
+        }
+    }
+    // A huge line of garbage, over the 16 MiB cap.
+    content.extend(garbage_line(7, 20 * 1024 * 1024));
+    content.push(b'\n');
+    fs::write(&path, content).expect("write");
+
+    let (lines, summary) = to_stdout(
+        vec![Source::files(&path, LogType::ALL)],
+        &request(RawBundleArgs::default()),
+    );
+    assert_eq!(lines, good, "the records, whole, in order");
+    let skipped = (GARBAGE_LINES + not_records.len() + 1) as u64;
+    assert_eq!(summary.skipped, skipped);
+    assert_eq!(summary.sources[0].skipped, skipped);
+    assert_eq!(summary.sources[0].records, good.len() as u64);
+    assert!(summary.sources[0].errors.is_empty());
+}
+
 #[test]
 fn missing_and_unreadable_sources_are_reported_and_the_rest_is_bundled() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::util::journald::{ensure_running, read_back};
 use crate::util::unique_id;
 
-fn logward(args: &[&str], stdin: Option<&str>) -> Output {
+pub(crate) fn logward(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_logward"))
         .args(args)
         .env_remove("LOGWARD_CONFIG")
@@ -26,11 +26,11 @@ fn logward(args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().expect("logward finishes")
 }
 
-fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

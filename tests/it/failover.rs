@@ -7,10 +7,7 @@
 //! The fallback is the real journald, read back by a syslog identifier
 //! unique to the test, so every record is counted in one place or the other.
 
-use std::fs::{self, File};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::fs;
 use std::thread;
 use std::time::Duration;
 
@@ -18,66 +15,9 @@ use serde_json::{Map, Value};
 use tracing_subscriber::layer::SubscriberExt;
 
 use crate::util::capture::parse_lines;
-use crate::util::journald::{JournalEntry, ensure_running, field, read_back};
+use crate::util::journald::{ensure_running, read_back, record_of};
+use crate::util::tmpfs::Tmpfs;
 use crate::util::unique_id;
-
-/// A tmpfs mounted for the life of the value.
-struct Tmpfs {
-    dir: PathBuf,
-}
-
-impl Tmpfs {
-    fn mount(dir: &Path, size: &str) -> Tmpfs {
-        fs::create_dir_all(dir).expect("create the mount point");
-        let output = Command::new("mount")
-            .args([
-                "-t",
-                "tmpfs",
-                "-o",
-                &format!("size={size},mode=0755"),
-                "tmpfs",
-            ])
-            .arg(dir)
-            .output()
-            .expect("run mount");
-        assert!(
-            output.status.success(),
-            "cannot mount a tmpfs on {} (the failover tests need root, as the journald \
-             tests do): {}",
-            dir.display(),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        Tmpfs {
-            dir: dir.to_path_buf(),
-        }
-    }
-
-    /// Writes a filler file until the file system is full, then frees
-    /// `room` bytes of it; returns its path.
-    fn fill(&self, room: u64) -> PathBuf {
-        let path = self.dir.join("filler");
-        let mut file = File::create(&path).expect("create the filler");
-        let chunk = [0u8; 4096];
-        loop {
-            match file.write(&chunk) {
-                Ok(0) => panic!("write returned 0 before the disk was full"),
-                Ok(_) => {}
-                Err(e) => {
-                    assert_eq!(e.raw_os_error(), Some(28), "the disk is full: {e}");
-                    let len = file.metadata().expect("filler metadata").len();
-                    file.set_len(len - room).expect("free room on the disk");
-                    return path;
-                }
-            }
-        }
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.dir).status();
-    }
-}
 
 fn emit(run: &str, phase: &str, range: std::ops::Range<usize>) {
     for n in range {
@@ -87,14 +27,6 @@ fn emit(run: &str, phase: &str, range: std::ops::Range<usize>) {
 
 fn n_of(record: &Map<String, Value>) -> u64 {
     record["n"].as_u64().expect("n is a number")
-}
-
-fn journal_record(entry: &JournalEntry) -> Map<String, Value> {
-    let message = field(entry, "MESSAGE").expect("MESSAGE");
-    match serde_json::from_str(&message) {
-        Ok(Value::Object(record)) => record,
-        other => panic!("MESSAGE is not a JSON object: {other:?}"),
-    }
 }
 
 #[test]
@@ -115,7 +47,7 @@ fn full_disk(room: u64) {
     let run = unique_id();
     let identifier = format!("logward-failover-{run}");
     let dir = tempfile::tempdir().expect("tempdir");
-    let disk = Tmpfs::mount(&dir.path().join("disk"), "256k");
+    let disk = Tmpfs::mount(&dir.path().join("disk"), "size=256k");
     let log = disk.dir.join("app.log");
     let config = dir.path().join("config");
     fs::write(
@@ -203,7 +135,7 @@ fn full_disk(room: u64) {
     let expected = rerouted + 4;
     let entries = read_back(&[("SYSLOG_IDENTIFIER", &identifier)], expected);
     assert_eq!(entries.len(), expected, "every record once");
-    let records: Vec<Map<String, Value>> = entries.iter().map(journal_record).collect();
+    let records: Vec<Map<String, Value>> = entries.iter().map(record_of).collect();
     let mut numbers: Vec<u64> = records
         .iter()
         .filter(|r| r.get("test_run").and_then(Value::as_str) == Some(run.as_str()))

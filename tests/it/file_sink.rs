@@ -476,3 +476,59 @@ fn open_failure_names_the_path() {
     assert_eq!(error.path(), Some(path.as_path()));
     assert!(error.to_string().contains("app.log"), "{error}");
 }
+
+/// The runtime with the real clock: records logged after the live file was
+/// deleted, or renamed away, land in the re-created file, none in the
+/// deleted or moved one.
+#[test]
+fn a_log_file_deleted_or_renamed_while_running_is_recreated_losing_nothing() {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("logs/app.log");
+    let moved = tmp.path().join("logs/app.log.moved");
+    let config = tmp.path().join("config");
+    fs::write(
+        &config,
+        format!(
+            "LOG_LEVEL=info\nLOG_FILE={0}\nLOG_FILE_AUDIT={0}\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    let (layer, guard) = logward::Logward::builder()
+        .with_config_path(&config)
+        .with_panic_hook(false)
+        .build()
+        .unwrap()
+        .into_parts();
+    let subscriber = tracing_subscriber::registry().with(layer);
+    let log_range = |range: std::ops::Range<u32>| {
+        for n in range {
+            tracing::info!(n, "record {n}");
+        }
+        guard.flush();
+    };
+    tracing::subscriber::with_default(subscriber, || {
+        log_range(0..100);
+        fs::remove_file(&log).unwrap();
+        log_range(100..200);
+        fs::rename(&log, &moved).unwrap();
+        log_range(200..300);
+    });
+    let stats = guard.stats();
+    drop(guard);
+
+    let numbers = |path: &Path| -> Vec<u64> {
+        read(path)
+            .lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+            .filter_map(|record| record.get("n").and_then(serde_json::Value::as_u64))
+            .collect()
+    };
+    assert_eq!(numbers(&moved), (100..200).collect::<Vec<_>>());
+    assert_eq!(numbers(&log), (200..300).collect::<Vec<_>>());
+    assert!(read(&log).ends_with("\"message\":\"logging stopped\"}\n"));
+    assert_eq!(mode(&log), 0o640);
+    assert_eq!((stats.written, stats.rerouted, stats.lost), (301, 0, 0));
+}

@@ -132,3 +132,29 @@ fn an_unwritable_log_directory_names_the_key_and_the_path() {
         "no sink was opened: the audit file was not created"
     );
 }
+
+/// A log directory on a read-only file system (a real one: root may write
+/// to any directory whatever its mode) stops the start, naming the key, the
+/// path and the system's reason.
+#[test]
+fn a_read_only_log_directory_names_the_key_the_path_and_the_cause() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let disk = crate::util::tmpfs::Tmpfs::mount(&dir.path().join("ro"), "size=64k,ro");
+    let log = disk.dir.join("app.log");
+    let (error, config) = build_error(
+        dir.path(),
+        &format!("LOG_LEVEL=info\nLOG_FILE={}\n", log.display()),
+    );
+    assert_eq!(error.kind(), ErrorKind::Config);
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("{config}:2: LOG_FILE=\"{}\": ", log.display())),
+        "{message}"
+    );
+    assert!(
+        message.contains(&disk.dir.display().to_string()),
+        "{message}"
+    );
+    assert!(message.contains("Read-only file system"), "{message}");
+    assert!(message.contains("1 problem:"), "{message}");
+}

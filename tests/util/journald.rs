@@ -8,8 +8,8 @@
 //! --all`, filtered by a field that is unique to the test, polling until the
 //! expected number of entries is there or a deadline passes.
 
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -61,24 +61,41 @@ pub fn ensure_running() {
 /// are `expected` of them; panics if the journal still holds fewer at the
 /// deadline. Returns early, with more entries than expected, if more arrive.
 pub fn read_back(matches: &[(&str, &str)], expected: usize) -> Vec<JournalEntry> {
+    read_back_in(None, matches, expected)
+}
+
+/// [`read_back`] from the journal of `namespace` (`None`: the default one).
+fn read_back_in(
+    namespace: Option<&str>,
+    matches: &[(&str, &str)],
+    expected: usize,
+) -> Vec<JournalEntry> {
     let start = Instant::now();
     loop {
-        let entries = query(matches);
+        let entries = query_in(namespace, matches);
         if entries.len() >= expected {
             return entries;
         }
         assert!(
             start.elapsed() < DEADLINE,
-            "journal has {} of {expected} entries for {matches:?} after {DEADLINE:?}",
+            "journal {namespace:?} has {} of {expected} entries for {matches:?} after {DEADLINE:?}",
             entries.len()
         );
         thread::sleep(Duration::from_millis(100));
     }
 }
 
-/// The journal entries matching every `FIELD=value` of `matches`, now.
-pub fn query(matches: &[(&str, &str)]) -> Vec<JournalEntry> {
-    let sync = Command::new("journalctl")
+/// The entries matching every `FIELD=value` of `matches` in the journal of
+/// `namespace` (`None`: the default one), now.
+fn query_in(namespace: Option<&str>, matches: &[(&str, &str)]) -> Vec<JournalEntry> {
+    let journalctl = || {
+        let mut command = Command::new("journalctl");
+        if let Some(namespace) = namespace {
+            command.arg(format!("--namespace={namespace}"));
+        }
+        command
+    };
+    let sync = journalctl()
         .arg("--sync")
         .output()
         .expect("run journalctl --sync");
@@ -87,7 +104,7 @@ pub fn query(matches: &[(&str, &str)]) -> Vec<JournalEntry> {
         "journalctl --sync: {}",
         String::from_utf8_lossy(&sync.stderr)
     );
-    let output = Command::new("journalctl")
+    let output = journalctl()
         .args(["--output=json", "--all", "--no-pager", "--quiet"])
         .args(
             matches
@@ -124,5 +141,108 @@ pub fn field(entry: &JournalEntry, field: &str) -> Option<String> {
             Some(String::from_utf8(bytes).expect("UTF-8 value"))
         }
         other => panic!("field {field} is not a single value: {other}"),
+    }
+}
+
+/// The record an entry carries: its `MESSAGE`, parsed as a JSON object.
+pub fn record_of(entry: &JournalEntry) -> Map<String, Value> {
+    let message = field(entry, "MESSAGE").expect("MESSAGE");
+    match serde_json::from_str(&message) {
+        Ok(Value::Object(record)) => record,
+        other => panic!("MESSAGE is not a JSON object: {other:?}"),
+    }
+}
+
+/// A private systemd-journald: a journald namespace of its own, started by
+/// the test and stopped and restarted at will without touching the journald
+/// the other tests share. It listens on `/run/systemd/journal.<name>/socket`
+/// and is read with `journalctl --namespace=<name>`. Its configuration
+/// (`/etc/systemd/journald@<name>.conf`) turns rate limiting off, as
+/// `.ci/start-journald` does for the shared one. Dropping it stops the
+/// process and removes its socket directory, journal files and
+/// configuration.
+pub struct Namespace {
+    name: String,
+    process: Option<Child>,
+}
+
+impl Namespace {
+    /// Starts a journald for a new namespace and waits until it answers.
+    pub fn start() -> Namespace {
+        ensure_running();
+        let name = format!("lwtest-{}", &super::unique_id()[..12]);
+        std::fs::write(
+            Namespace::conf(&name),
+            "[Journal]\nStorage=volatile\nRateLimitIntervalSec=0\nRateLimitBurst=0\n\
+             MaxLevelStore=debug\n",
+        )
+        .expect("write the namespace's journald configuration");
+        let mut namespace = Namespace {
+            name,
+            process: None,
+        };
+        namespace.restart();
+        namespace
+    }
+
+    /// The native protocol socket the namespace's journald listens on.
+    pub fn socket(&self) -> PathBuf {
+        PathBuf::from(format!("/run/systemd/journal.{}/socket", self.name))
+    }
+
+    fn conf(name: &str) -> PathBuf {
+        PathBuf::from(format!("/etc/systemd/journald@{name}.conf"))
+    }
+
+    /// Stops the journald (SIGTERM, as `systemctl stop` does) and waits for
+    /// it to exit. Its socket stays on disk, refusing datagrams.
+    pub fn stop(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let pid = rustix::process::Pid::from_child(&process);
+            rustix::process::kill_process(pid, rustix::process::Signal::TERM)
+                .expect("send SIGTERM to journald");
+            process.wait().expect("wait for journald to exit");
+        }
+    }
+
+    /// Starts the journald again (after [`Namespace::stop`]) and waits
+    /// until it answers on its socket.
+    pub fn restart(&mut self) {
+        assert!(self.process.is_none(), "journald is already running");
+        let journald = "/lib/systemd/systemd-journald";
+        let process = Command::new(journald)
+            .arg(&self.name)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {journald}: {e}"));
+        self.process = Some(process);
+        let start = Instant::now();
+        while !logward::journald_available_at(&self.socket()) {
+            assert!(
+                start.elapsed() < DEADLINE,
+                "journald for namespace {} did not answer within {DEADLINE:?}",
+                self.name
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// [`read_back`] from this namespace's journal.
+    pub fn read_back(&self, matches: &[(&str, &str)], expected: usize) -> Vec<JournalEntry> {
+        read_back_in(Some(&self.name), matches, expected)
+    }
+}
+
+impl Drop for Namespace {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(format!("/run/systemd/journal.{}", self.name));
+        let _ = std::fs::remove_file(Namespace::conf(&self.name));
+        if let Ok(id) = std::fs::read_to_string("/etc/machine-id") {
+            let _ =
+                std::fs::remove_dir_all(format!("/run/log/journal/{}.{}", id.trim(), self.name));
+        }
     }
 }

@@ -1,10 +1,31 @@
 //! Helpers shared by the integration tests.
 
+use std::path::PathBuf;
+
 pub mod capture;
+pub mod child;
+pub mod example;
 pub mod journald;
+pub mod tmpfs;
 
 /// A fresh id (32 hex digits) that tags the records of one test, so that it
 /// reads back only its own records from a shared journal.
 pub fn unique_id() -> String {
     format!("{:032x}", rand::random::<u128>())
+}
+
+/// Writes `dir/config`: every log type to `dir/app.log` at level info, then
+/// the `extra` lines. Returns the log's path and the configuration's.
+pub fn file_config(dir: &std::path::Path, extra: &str) -> (PathBuf, PathBuf) {
+    let log = dir.join("app.log");
+    let config = dir.join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "LOG_LEVEL=info\nLOG_FILE={0}\nLOG_FILE_AUDIT={0}\n{extra}",
+            log.display()
+        ),
+    )
+    .expect("write the configuration");
+    (log, config)
 }

@@ -1,0 +1,80 @@
+//! `logward completions` and `logward man`: shell completions and manual
+//! pages generated from the same clap definition that parses the command
+//! line, so they never disagree with it.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::CommandFactory;
+use clap_complete::Shell;
+
+use super::{Cli, UsageError};
+
+/// Prints the completion script for `shell` on stdout.
+pub fn completions(shell: Shell) -> anyhow::Result<ExitCode> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "logward", &mut script);
+    print(&script).context("cannot write the completion script to stdout")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints `logward(1)` on stdout, or with `out_dir` writes a page for the
+/// command and each subcommand there and prints the paths written.
+pub fn man(out_dir: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let cmd = Cli::command();
+    let Some(dir) = out_dir else {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(cmd)
+            .render(&mut page)
+            .and_then(|()| print(&page))
+            .context("cannot write the manual page to stdout")?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    if !dir.is_dir() {
+        return Err(UsageError(format!(
+            "--out-dir {}: not a directory; allowed: an existing directory",
+            dir.display()
+        ))
+        .into());
+    }
+    let before = pages(dir)?;
+    clap_mangen::generate_to(cmd, dir)
+        .with_context(|| format!("cannot write manual pages into {}", dir.display()))?;
+    for page in pages(dir)? {
+        let replaced = if before.contains(&page) {
+            " (replaced)"
+        } else {
+            ""
+        };
+        println!("{}{replaced}", dir.join(&page).display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `bytes` to stdout; a reader that went away (`| head`) is not an
+/// error.
+fn print(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// The names of the `logward*.1` files in `dir`, sorted.
+fn pages(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("logward") && name.ends_with(".1") {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}

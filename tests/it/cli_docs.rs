@@ -1,0 +1,139 @@
+//! The command line's own documentation: help with examples, version,
+//! shell completions and manual pages generated from the clap definition.
+
+use std::process::Command;
+
+use super::cli::{logward, stderr, stdout};
+
+#[test]
+fn help_of_every_command_shows_examples() {
+    for args in [
+        &[][..],
+        &["bundle"],
+        &["emit"],
+        &["config", "check"],
+        &["completions"],
+        &["man"],
+    ] {
+        let mut argv = args.to_vec();
+        argv.push("--help");
+        let out = logward(&argv, None);
+        assert_eq!(out.status.code(), Some(0), "{argv:?}: {}", stderr(&out));
+        let help = stdout(&out);
+        assert!(help.contains("Examples:\n  logward "), "{argv:?}:\n{help}");
+    }
+    let top = stdout(&logward(&["--help"], None));
+    assert!(top.contains("Exit codes:\n  0  success"), "{top}");
+    assert!(top.contains("2  usage or configuration error"), "{top}");
+}
+
+#[test]
+fn version_prints_the_package_version() {
+    let out = logward(&["--version"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stdout(&out),
+        format!("logward {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+/// What bash's completion offers after `words`, using the script that
+/// `logward completions bash` prints.
+fn bash_completes(words: &str) -> Vec<String> {
+    let script = stdout(&logward(&["completions", "bash"], None));
+    let last = words.split(' ').next_back().unwrap_or_default();
+    let program = format!(
+        "{script}\nCOMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); \
+         COMP_LINE='{words}'; COMP_POINT=${{#COMP_LINE}}; \
+         _logward logward '{last}' \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+         printf '%s\\n' \"${{COMPREPLY[@]}}\""
+    );
+    let out = Command::new("bash")
+        .args(["-c", &program])
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut words: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    words.sort();
+    words
+}
+
+#[test]
+fn bash_completion_offers_subcommands_and_their_flags() {
+    assert_eq!(bash_completes("logward co"), ["completions", "config"]);
+    assert_eq!(
+        bash_completes("logward bundle --log"),
+        ["--log-level", "--log-type"]
+    );
+    assert_eq!(bash_completes("logward completions b"), ["bash"]);
+}
+
+#[test]
+fn completions_for_an_unknown_shell_exit_2_listing_the_shells() {
+    let out = logward(&["completions", "tcsh"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("invalid value 'tcsh'"), "{err}");
+    assert!(err.contains("bash, elvish, fish, powershell, zsh"), "{err}");
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn man_prints_a_page_naming_every_subcommand_and_the_exit_codes() {
+    let out = logward(&["man"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = stdout(&out);
+    assert!(page.contains(".TH logward 1"), "{page}");
+    for sub in ["bundle", "emit", "config", "completions", "man"] {
+        assert!(
+            page.contains(&format!("logward\\-{sub}(1)")),
+            "{sub}:\n{page}"
+        );
+    }
+    assert!(page.contains("Exit codes:"), "{page}");
+}
+
+#[test]
+fn man_out_dir_writes_one_page_per_command() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = logward(&["man", "--out-dir", &dir.path().to_string_lossy()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let expected = [
+        "logward-bundle.1",
+        "logward-completions.1",
+        "logward-config-check.1",
+        "logward-config.1",
+        "logward-emit.1",
+        "logward-man.1",
+        "logward.1",
+    ];
+    let listed: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
+    let wanted: Vec<String> = expected
+        .iter()
+        .map(|name| dir.path().join(name).display().to_string())
+        .collect();
+    assert_eq!(listed, wanted);
+    let bundle = std::fs::read_to_string(dir.path().join("logward-bundle.1")).expect("page");
+    let title = format!(
+        ".TH logward-bundle 1  \"bundle {}\"",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(bundle.contains(&title), "{bundle}");
+    assert!(bundle.contains("\\-\\-date\\-from"), "{bundle}");
+
+    let file = dir.path().join("logward.1");
+    let refused = logward(&["man", "--out-dir", &file.to_string_lossy()], None);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("not a directory"),
+        "{}",
+        stderr(&refused)
+    );
+}
