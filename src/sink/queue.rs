@@ -8,10 +8,11 @@
 //! while it polls (see the `idle` module); only when it has gone to sleep
 //! after a long idle time does the next record wake it.
 //!
-//! The queue holds at most `capacity` records; the batch being written is
-//! apart from it. A caller that finds it full waits (or drops the record,
-//! when its type is configured to) and wakes the writer, as do flush and
-//! stop requests, so those are answered at once.
+//! The queue holds at most `capacity` records, counting the batch the
+//! writer is writing: that bounds both memory and what a crash of the
+//! process can lose. A caller that finds it full waits (or drops the
+//! record, when its type is configured to) and wakes the writer, as do
+//! flush and stop requests, so those are answered at once.
 
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
@@ -99,6 +100,8 @@ pub(super) struct Taken {
 
 struct State {
     pending: Batch,
+    /// Records the writer has taken and not yet written.
+    taken: usize,
     /// Records ever queued.
     queued: u64,
     /// Records written and flushed by the writer.
@@ -129,6 +132,7 @@ impl Queue {
         Queue {
             state: Mutex::new(State {
                 pending: Batch::new(),
+                taken: 0,
                 queued: 0,
                 done: 0,
                 waiting: 0,
@@ -180,7 +184,7 @@ impl Queue {
         wait_when_full: bool,
     ) -> Pushed {
         let mut state = self.lock();
-        let full = |s: &State| !s.closed && s.pending.len() >= self.capacity;
+        let full = |s: &State| !s.closed && s.pending.len() + s.taken >= self.capacity;
         if full(&state) {
             if !wait_when_full {
                 return Pushed::Dropped;
@@ -239,6 +243,7 @@ impl Queue {
         }
         idle.reset();
         std::mem::swap(&mut state.pending, batch);
+        state.taken = batch.len();
         state.closed = state.stop;
         if state.waiting > 0 {
             self.progress.notify_all();
@@ -253,6 +258,7 @@ impl Queue {
     /// after the last batch, the writer has finished.
     pub(super) fn done(&self, taken: Taken) {
         let mut state = self.lock();
+        state.taken = 0;
         state.done = taken.through;
         state.finished = taken.last;
         if state.waiting > 0 {
@@ -336,6 +342,27 @@ mod tests {
             Pushed::Queued
         );
         assert_eq!(writer.join().ok(), Some(1));
+    }
+
+    #[test]
+    fn the_batch_being_written_counts_against_the_capacity() {
+        let queue = Queue::new(2);
+        queue.push(b"1\n", Level::Info, LogType::Web, false);
+        let mut batch = queue.batch();
+        let taken = queue.take(&mut batch, &mut Idle::default());
+        assert_eq!(
+            queue.push(b"2\n", Level::Info, LogType::Web, false),
+            Pushed::Queued
+        );
+        assert_eq!(
+            queue.push(b"3\n", Level::Info, LogType::Web, false),
+            Pushed::Dropped
+        );
+        queue.done(taken);
+        assert_eq!(
+            queue.push(b"4\n", Level::Info, LogType::Web, false),
+            Pushed::Queued
+        );
     }
 
     #[test]
