@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use logward::{Config, Level, Logward};
+use logward::{Builder, Config, Guard, Level, Logward};
 use serde::Serialize;
 use tracing::Dispatch;
 use tracing_subscriber::layer::SubscriberExt;
@@ -37,14 +37,7 @@ pub fn logward(dir: &Path, dest: Dest, threads: usize, n: u64, sync: bool) -> Ro
     }
     let config = Config::from_str(&text, Path::new("throughput.conf"))
         .unwrap_or_else(|e| panic!("the bench configuration is valid: {e}"));
-    let (layer, guard) = Logward::builder()
-        .with_config(config)
-        .with_panic_hook(false)
-        .with_lifecycle_records(false)
-        .build()
-        .expect("logward builds")
-        .into_parts();
-    let dispatch = Dispatch::new(tracing_subscriber::registry().with(layer));
+    let (dispatch, guard) = installable(Logward::builder().with_config(config));
     let mut written = 0;
     let timed = measure(threads, n, Some(&dispatch), &common::login_attempt, || {
         guard.flush();
@@ -58,6 +51,21 @@ pub fn logward(dir: &Path, dest: Dest, threads: usize, n: u64, sync: bool) -> Ro
         Dest::Journald => n.saturating_sub(journal_count(&name)),
         _ => n.saturating_sub(written),
     })
+}
+
+/// The runtime `builder` makes, without a panic hook or lifecycle records
+/// (so that the lines counted are the bench's own), as a dispatcher.
+fn installable(builder: Builder) -> (Dispatch, Guard) {
+    let (layer, guard) = builder
+        .with_panic_hook(false)
+        .with_lifecycle_records(false)
+        .build()
+        .expect("logward builds")
+        .into_parts();
+    (
+        Dispatch::new(tracing_subscriber::registry().with(layer)),
+        guard,
+    )
 }
 
 /// `fmt().json()` through `non_blocking` with `lossy(false)`.
@@ -164,15 +172,11 @@ fn now_micros() -> i64 {
 
 /// ns per call of an audit event below the level of its type.
 pub fn disabled_ns() -> f64 {
-    let (layer, guard) = Logward::builder()
-        .with_writer(std::io::sink())
-        .with_level(Level::Info)
-        .with_panic_hook(false)
-        .with_lifecycle_records(false)
-        .build()
-        .expect("logward builds")
-        .into_parts();
-    let dispatch = Dispatch::new(tracing_subscriber::registry().with(layer));
+    let (dispatch, guard) = installable(
+        Logward::builder()
+            .with_writer(std::io::sink())
+            .with_level(Level::Info),
+    );
     let seconds = tracing::dispatcher::with_default(&dispatch, || {
         let start = Instant::now();
         for i in 0..DISABLED_CALLS {

@@ -292,6 +292,12 @@ mod tests {
             .collect()
     }
 
+    /// Queues an info web record `line`.
+    fn web(queue: &Queue, line: &str, wait_when_full: bool) -> Pushed {
+        let line = format!("{line}\n");
+        queue.push(line.as_bytes(), Level::Info, LogType::Web, wait_when_full)
+    }
+
     #[test]
     fn records_come_out_in_order_with_their_level_and_type() {
         let queue = Queue::new(8);
@@ -319,14 +325,8 @@ mod tests {
     #[test]
     fn a_full_queue_drops_or_waits_for_the_writer() {
         let queue = Arc::new(Queue::new(1));
-        assert_eq!(
-            queue.push(b"1\n", Level::Info, LogType::Web, false),
-            Pushed::Queued
-        );
-        assert_eq!(
-            queue.push(b"2\n", Level::Info, LogType::Web, false),
-            Pushed::Dropped
-        );
+        assert_eq!(web(&queue, "1", false), Pushed::Queued);
+        assert_eq!(web(&queue, "2", false), Pushed::Dropped);
         let writer = {
             let queue = Arc::clone(&queue);
             std::thread::spawn(move || {
@@ -337,38 +337,26 @@ mod tests {
                 lines(&batch).len()
             })
         };
-        assert_eq!(
-            queue.push(b"3\n", Level::Info, LogType::Web, true),
-            Pushed::Queued
-        );
+        assert_eq!(web(&queue, "3", true), Pushed::Queued);
         assert_eq!(writer.join().ok(), Some(1));
     }
 
     #[test]
     fn the_batch_being_written_counts_against_the_capacity() {
         let queue = Queue::new(2);
-        queue.push(b"1\n", Level::Info, LogType::Web, false);
+        web(&queue, "1", false);
         let mut batch = queue.batch();
         let taken = queue.take(&mut batch, &mut Idle::default());
-        assert_eq!(
-            queue.push(b"2\n", Level::Info, LogType::Web, false),
-            Pushed::Queued
-        );
-        assert_eq!(
-            queue.push(b"3\n", Level::Info, LogType::Web, false),
-            Pushed::Dropped
-        );
+        assert_eq!(web(&queue, "2", false), Pushed::Queued);
+        assert_eq!(web(&queue, "3", false), Pushed::Dropped);
         queue.done(taken);
-        assert_eq!(
-            queue.push(b"4\n", Level::Info, LogType::Web, false),
-            Pushed::Queued
-        );
+        assert_eq!(web(&queue, "4", false), Pushed::Queued);
     }
 
     #[test]
     fn after_the_last_batch_records_are_refused_and_waiters_return() {
         let queue = Arc::new(Queue::new(4));
-        queue.push(b"1\n", Level::Info, LogType::Web, true);
+        web(&queue, "1", true);
         let stopper = {
             let queue = Arc::clone(&queue);
             std::thread::spawn(move || queue.stop())
@@ -380,10 +368,7 @@ mod tests {
             batch.clear();
             taken = queue.take(&mut batch, &mut Idle::default());
         }
-        assert_eq!(
-            queue.push(b"2\n", Level::Info, LogType::Web, true),
-            Pushed::Closed
-        );
+        assert_eq!(web(&queue, "2", true), Pushed::Closed);
         queue.done(taken);
         assert!(stopper.join().is_ok());
         queue.flush();
