@@ -354,6 +354,29 @@ mod tests {
     }
 
     #[test]
+    fn an_idle_writer_sleeps_until_a_record_wakes_it() {
+        let queue = Arc::new(Queue::new(4));
+        let writer = {
+            let queue = Arc::clone(&queue);
+            std::thread::spawn(move || {
+                let mut batch = queue.batch();
+                queue.take(&mut batch, &mut Idle::default());
+                lines(&batch).len()
+            })
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !queue.lock().writer_asleep {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the writer never slept"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(web(&queue, "1", true), Pushed::Queued);
+        assert_eq!(writer.join().ok(), Some(1));
+    }
+
+    #[test]
     fn after_the_last_batch_records_are_refused_and_waiters_return() {
         let queue = Arc::new(Queue::new(4));
         web(&queue, "1", true);
