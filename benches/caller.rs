@@ -17,22 +17,9 @@ use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use logward::{Level, Logward};
 use tracing_subscriber::layer::SubscriberExt;
 
-fn event(i: u64) {
-    tracing::info!(
-        target: "logward::audit",
-        action = "login_attempt",
-        access_granted = i % 2 == 0,
-        client_ip = "10.0.0.7",
-        forwarded_for_client_ip = "203.0.113.9",
-        user_agent = "curl/8.5.0",
-        method = "password",
-        attempt = i,
-        tenant = "acme",
-        "login attempt"
-    );
-}
+mod common;
 
-/// Benches `event` under `subscriber`, inside a request span; with
+/// Benches [`common::login_attempt`] under `subscriber`, inside a request span; with
 /// `disabled`, also an event below its type's level.
 fn bench_in_span<S>(
     group: &mut BenchmarkGroup<'_, WallTime>,
@@ -43,17 +30,13 @@ fn bench_in_span<S>(
     S: tracing::Subscriber + Send + Sync + 'static,
 {
     tracing::subscriber::with_default(subscriber, || {
-        let span = tracing::info_span!(
-            "request",
-            request_id = "0b1d6c1e-5f0a-4e2b-9a57-3c1f0e4d2a10",
-            user_name = "alice"
-        );
+        let span = common::request_span();
         let _entered = span.enter();
         let mut i = 0;
         group.bench_function(name, |b| {
             b.iter(|| {
                 i += 1;
-                event(i);
+                common::login_attempt(i);
             })
         });
         if disabled {

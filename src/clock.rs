@@ -19,9 +19,11 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_micros(&self) -> i64 {
+        let micros =
+            |d: std::time::Duration| d.as_secs() as i64 * 1_000_000 + i64::from(d.subsec_micros());
         match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(d) => d.as_micros() as i64,
-            Err(e) => -(e.duration().as_micros() as i64),
+            Ok(d) => micros(d),
+            Err(e) => -micros(e.duration()),
         }
     }
 }

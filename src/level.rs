@@ -46,6 +46,11 @@ impl Level {
         }
     }
 
+    /// Position in [`Level::ALL`], for per-level tables.
+    pub(crate) const fn index(self) -> usize {
+        self as usize
+    }
+
     /// The journald `PRIORITY` for this level (syslog numbering).
     pub const fn journald_priority(self) -> u8 {
         match self {
@@ -126,6 +131,13 @@ mod tests {
         assert!(Level::Critical > Level::Error);
         assert_eq!(Level::Critical.journald_priority(), 2);
         assert_eq!(Level::Warning.journald_priority(), 4);
+    }
+
+    #[test]
+    fn index_is_the_position_in_all() {
+        for level in Level::ALL {
+            assert_eq!(Level::ALL[level.index()], level);
+        }
     }
 
     #[test]

@@ -8,8 +8,23 @@ use std::fmt;
 
 use tracing::field::{Field, Visit};
 
+use super::keys::CallsiteKeys;
 use crate::level::CRITICAL_FIELD;
 use crate::record::{RENAMED_PREFIX, is_reserved, json};
+
+/// Appends `,"key":` for the field `name`, escaped, a reserved name kept
+/// under [`RENAMED_PREFIX`]; returns where the key text starts and ends.
+pub(super) fn push_key(buf: &mut Vec<u8>, name: &str) -> (u32, u32) {
+    buf.extend_from_slice(b",\"");
+    let ks = buf.len() as u32;
+    if is_reserved(name) {
+        buf.extend_from_slice(RENAMED_PREFIX.as_bytes());
+    }
+    json::push_escaped(buf, name);
+    let ke = buf.len() as u32;
+    buf.extend_from_slice(b"\":");
+    (ks, ke)
+}
 
 /// A list of rendered fields with their keys' positions.
 #[derive(Debug, Default)]
@@ -69,14 +84,7 @@ impl Fields {
     /// Starts a field: writes `,"key":` and records its position.
     fn start(&mut self, name: &str) {
         let seg = self.buf.len() as u32;
-        self.buf.extend_from_slice(b",\"");
-        let ks = self.buf.len() as u32;
-        if is_reserved(name) {
-            self.buf.extend_from_slice(RENAMED_PREFIX.as_bytes());
-        }
-        json::push_escaped(&mut self.buf, name);
-        let ke = self.buf.len() as u32;
-        self.buf.extend_from_slice(b"\":");
+        let (ks, ke) = push_key(&mut self.buf, name);
         self.bloom |= key_bit(&self.buf[ks as usize..ke as usize]);
         self.index.push((seg, ks, ke));
     }
@@ -118,12 +126,21 @@ impl Specials {
 pub(crate) struct Visitor<'a> {
     pub(crate) fields: &'a mut Fields,
     pub(crate) specials: Option<&'a mut Specials>,
+    /// The event callsite's keys, already rendered (events only).
+    pub(crate) keys: Option<&'a CallsiteKeys>,
 }
 
 impl Visitor<'_> {
     /// Starts the value of `field`, or returns `false` when it is the
     /// critical marker (never rendered).
     fn begin(&mut self, field: &Field) -> bool {
+        if let Some((segment, key)) = self.keys.and_then(|k| k.get(field.index())) {
+            if segment.is_empty() {
+                return false;
+            }
+            self.fields.push_segment(segment, key);
+            return true;
+        }
         let name = field.name();
         if name == CRITICAL_FIELD {
             return false;
@@ -245,6 +262,7 @@ impl Fields {
     }
 
     /// Appends a segment copied from another [`Fields`].
+    #[inline]
     pub(crate) fn push_segment(&mut self, segment: &[u8], (offset, len): (u32, u32)) {
         let seg = self.buf.len() as u32;
         self.buf.extend_from_slice(segment);

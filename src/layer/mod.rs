@@ -8,6 +8,7 @@
 
 mod fields;
 mod filter;
+mod keys;
 mod render;
 
 use std::sync::Arc;
@@ -24,8 +25,26 @@ pub use filter::TypeFilter;
 
 use fields::{Fields, Visitor};
 
-/// Span fields kept in the span's extensions, rendered once at creation.
-struct SpanFields(Fields);
+/// Span fields kept in the span's extensions, rendered once at creation
+/// (and again when the span records a value).
+struct SpanFields {
+    fields: Fields,
+    /// The context text of this span when it is the only one around an
+    /// event that repeats none of its keys: the common case, which then
+    /// costs one copy.
+    alone: Vec<u8>,
+}
+
+impl SpanFields {
+    fn new(fields: Fields) -> Self {
+        let mut span = SpanFields {
+            fields,
+            alone: Vec::new(),
+        };
+        render::context_alone(&span.fields, &mut span.alone);
+        span
+    }
+}
 
 /// The layer that turns `tracing` events into logward records.
 ///
@@ -52,8 +71,9 @@ where
         attrs.record(&mut Visitor {
             fields: &mut fields,
             specials: None,
+            keys: None,
         });
-        span.extensions_mut().insert(SpanFields(fields));
+        span.extensions_mut().insert(SpanFields::new(fields));
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
@@ -62,18 +82,22 @@ where
         values.record(&mut Visitor {
             fields: &mut update,
             specials: None,
+            keys: None,
         });
         let mut extensions = span.extensions_mut();
-        let Some(SpanFields(existing)) = extensions.get_mut::<SpanFields>() else {
-            extensions.insert(SpanFields(update));
+        let Some(existing) = extensions.get_mut::<SpanFields>() else {
+            extensions.insert(SpanFields::new(update));
             return;
         };
         for i in 0..update.len() {
-            existing.remove(update.key(i));
+            existing.fields.remove(update.key(i));
         }
         for i in 0..update.len() {
-            existing.push_segment(update.segment(i), update.key_offset(i));
+            existing
+                .fields
+                .push_segment(update.segment(i), update.key_offset(i));
         }
+        render::context_alone(&existing.fields, &mut existing.alone);
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {

@@ -13,6 +13,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 use super::SpanFields;
 use super::fields::{Fields, Specials, Visitor};
+use super::keys::KeyCache;
 use crate::record::{self, RecordContext, json};
 use crate::sink::Routes;
 use crate::{Level, LogType};
@@ -27,6 +28,7 @@ struct Scratch {
     leading: Fields,
     context: Fields,
     specials: Specials,
+    keys: KeyCache,
     out: Vec<u8>,
 }
 
@@ -85,6 +87,7 @@ fn render<S>(
     event.record(&mut Visitor {
         fields: &mut s.event,
         specials: Some(&mut s.specials),
+        keys: Some(s.keys.get(event.metadata())),
     });
     collect_context(s, event, cx);
 
@@ -93,7 +96,7 @@ fn render<S>(
     s.out.extend_from_slice(&s.context.buf);
     s.out.extend_from_slice(&s.event.buf);
     if !s.specials.message.is_empty() {
-        record::push_key(&mut s.out, "message");
+        s.out.extend_from_slice(b",\"message\":");
         s.out.extend_from_slice(&s.specials.message);
     }
     if !s.specials.stacktrace.is_empty() {
@@ -110,12 +113,22 @@ fn collect_context<S>(s: &mut Scratch, event: &Event<'_>, cx: &Context<'_, S>)
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    let Some(scope) = cx.event_scope(event) else {
+    let Some(innermost) = cx.event_span(event) else {
         return;
     };
-    for span in scope {
+    if innermost.parent().is_none() {
+        let extensions = innermost.extensions();
+        if let Some(span) = extensions.get::<SpanFields>()
+            && span.fields.bloom & s.event.bloom == 0
+        {
+            // Already in order and nothing to skip: `leading` stays empty.
+            s.context.buf.extend_from_slice(&span.alone);
+            return;
+        }
+    }
+    for span in innermost.scope() {
         let extensions = span.extensions();
-        let Some(SpanFields(fields)) = extensions.get::<SpanFields>() else {
+        let Some(SpanFields { fields, .. }) = extensions.get::<SpanFields>() else {
             continue;
         };
         for i in 0..fields.len() {
@@ -123,7 +136,7 @@ where
             if s.event.contains(key) {
                 continue;
             }
-            let target = if CONTEXT_FIRST.iter().any(|k| k.as_bytes() == key) {
+            let target = if is_leading(key) {
                 &mut s.leading
             } else {
                 &mut s.context
@@ -135,11 +148,101 @@ where
     }
 }
 
+/// Whether `key` is one of [`CONTEXT_FIRST`].
+fn is_leading(key: &[u8]) -> bool {
+    CONTEXT_FIRST.iter().any(|k| k.as_bytes() == key)
+}
+
 /// Appends the leading context fields in [`CONTEXT_FIRST`] order.
 fn push_leading(out: &mut Vec<u8>, leading: &Fields) {
     for name in CONTEXT_FIRST {
         if let Some(i) = (0..leading.len()).find(|&i| leading.key(i) == name.as_bytes()) {
             out.extend_from_slice(leading.segment(i));
         }
+    }
+}
+
+/// Writes into `out` the context text of a span's `fields` alone: the
+/// [`CONTEXT_FIRST`] fields in that order, then the others in order.
+pub(super) fn context_alone(fields: &Fields, out: &mut Vec<u8>) {
+    out.clear();
+    push_leading(out, fields);
+    for i in 0..fields.len() {
+        let key = fields.key(i);
+        // A key given twice keeps its first value, as for several spans.
+        if !is_leading(key) && !(0..i).any(|j| fields.key(j) == key) {
+            out.extend_from_slice(fields.segment(i));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use serde_json::{Map, Value};
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use crate::{Level, Logward};
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::ErrorKind::Other)?
+                .write(buf)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The records `f` logs, each as its keys in order and its values.
+    fn records(f: impl FnOnce()) -> Vec<Map<String, Value>> {
+        let out = Shared::default();
+        let (layer, guard) = Logward::builder()
+            .with_writer(out.clone())
+            .with_level(Level::Info)
+            .with_panic_hook(false)
+            .with_lifecycle_records(false)
+            .build()
+            .expect("builds")
+            .into_parts();
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), f);
+        drop(guard);
+        let bytes = out.0.lock().map(|b| b.clone()).unwrap_or_default();
+        bytes
+            .split(|&b| b == b'\n')
+            .filter(|line| !line.is_empty())
+            .map(|line| serde_json::from_slice(line).expect("a JSON record"))
+            .collect()
+    }
+
+    fn keys(record: &Map<String, Value>) -> Vec<&str> {
+        record.keys().skip(6).map(String::as_str).collect()
+    }
+
+    #[test]
+    fn one_span_gives_its_context_in_order_and_yields_to_the_event() {
+        let records = records(|| {
+            let span =
+                tracing::info_span!("request", tenant = "t", user_name = "al", request_id = "r");
+            let _entered = span.enter();
+            tracing::info!(step = 1, "plain");
+            tracing::info!(tenant = "mine", "repeats a span key");
+        });
+        assert_eq!(
+            keys(&records[0]),
+            ["request_id", "user_name", "tenant", "step", "message"]
+        );
+        assert_eq!(
+            keys(&records[1]),
+            ["request_id", "user_name", "tenant", "message"]
+        );
+        assert_eq!(records[1]["tenant"], "mine");
     }
 }

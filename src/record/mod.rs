@@ -35,8 +35,10 @@ pub(crate) fn is_reserved(key: &str) -> bool {
 
 /// What every record shares: host, process and clock, read once at init.
 pub(crate) struct RecordContext {
-    hostname: Vec<u8>,
-    pid: u32,
+    /// Per level and log type, the text from the end of `created_at` to
+    /// the end of `pid`: the same for every record of that level and type,
+    /// so it is made once.
+    tails: [[Vec<u8>; 5]; 5],
     clock: Arc<dyn Clock>,
 }
 
@@ -50,11 +52,19 @@ impl RecordContext {
 
     /// A context with the given host and pid (tests render fixed records).
     pub(crate) fn with_host(clock: Arc<dyn Clock>, hostname: &str, pid: u32) -> Self {
-        let mut quoted = Vec::with_capacity(hostname.len() + 2);
-        json::push_str(&mut quoted, hostname);
+        let tail = |level: Level, log_type: LogType| {
+            let mut out = b"\",\"hostname\":".to_vec();
+            json::push_str(&mut out, hostname);
+            out.extend_from_slice(b",\"level\":\"");
+            out.extend_from_slice(level.as_str().as_bytes());
+            out.extend_from_slice(b"\",\"log_type\":\"");
+            out.extend_from_slice(log_type.as_str().as_bytes());
+            out.extend_from_slice(b"\",\"pid\":");
+            json::push_int(&mut out, pid);
+            out
+        };
         RecordContext {
-            hostname: quoted,
-            pid,
+            tails: Level::ALL.map(|level| LogType::ALL.map(|log_type| tail(level, log_type))),
             clock,
         }
     }
@@ -66,14 +76,7 @@ impl RecordContext {
         id::push_uuid(out);
         out.extend_from_slice(b"\",\"created_at\":\"");
         push_rfc3339(out, self.clock.now_micros());
-        out.extend_from_slice(b"\",\"hostname\":");
-        out.extend_from_slice(&self.hostname);
-        out.extend_from_slice(b",\"level\":\"");
-        out.extend_from_slice(level.as_str().as_bytes());
-        out.extend_from_slice(b"\",\"log_type\":\"");
-        out.extend_from_slice(log_type.as_str().as_bytes());
-        out.extend_from_slice(b"\",\"pid\":");
-        json::push_int(out, self.pid);
+        out.extend_from_slice(&self.tails[level.index()][log_type.index()]);
     }
 
     /// Renders a whole record that does not come from a `tracing` event

@@ -5,8 +5,10 @@
 
 mod failover;
 mod file;
+mod idle;
 mod journald;
 pub(crate) mod plan;
+mod queue;
 mod rotation;
 mod route;
 mod stderr;

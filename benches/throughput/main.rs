@@ -1,0 +1,118 @@
+//! End-to-end throughput and caller-thread latency of logward against its
+//! peers, measured in the same run; prints markdown tables, the targets
+//! met or missed, and the machine.
+//!
+//! ```text
+//! bash .ci/start-journald           # the journald cases need a running journald (root)
+//! cargo bench --bench throughput    # N=100000 N_JOURNALD=20000 for a quick run
+//! ```
+//!
+//! Every case logs the same event, an audit login attempt with 8 fields and
+//! a message inside a span carrying `request_id` and `user_name`, `N` times
+//! in all (default 1,000,000), from 1 and from 2 producer threads:
+//!
+//! - `logward`: a real [`FileSink`](logward::sink::FileSink) from a
+//!   configuration (`LOG_FILE_AUDIT`), also with `LOG_SYNC_AUDIT=always`;
+//! - `fmt_json`: `tracing-subscriber`'s `fmt().json()` through
+//!   `tracing-appender`'s `non_blocking` with `lossy(false)`;
+//! - `baseline`: no `tracing` at all; the same flat JSON line made with
+//!   `serde_json` (a derived `Serialize` struct), a fresh UUIDv4 (`uuid`
+//!   with its userspace generator) and the timestamp, written into a
+//!   `BufWriter<File>` on the calling thread (behind a mutex with 2 threads).
+//!
+//! Each goes to a file under `<target>/bench-throughput/` and to
+//! `/dev/null`. End to end is from the first call until every line is in
+//! the file (the guard dropped, the writer joined); lost is `N` minus the
+//! lines counted in the file (for `/dev/null`, what the tool itself counts).
+//! Latency is each call timed with a pair of `Instant::now()`, which adds
+//! about 25 ns to every figure.
+//!
+//! journald (`N_JOURNALD` records, default 200,000): logward's journald sink
+//! against `tracing-journald`, each run with a unique `SYSLOG_IDENTIFIER`;
+//! end to end until `journalctl --sync` returns, records counted with
+//! `journalctl SYSLOG_IDENTIFIER=… -o cat`. These records stay in the
+//! journal.
+
+use std::fs;
+use std::path::PathBuf;
+
+mod cases;
+#[path = "../common/mod.rs"]
+mod common;
+mod journald;
+mod measure;
+mod report;
+
+use measure::Dest;
+
+/// Records per case, unless `N` says otherwise.
+const DEFAULT_N: u64 = 1_000_000;
+/// Records per journald case, unless `N_JOURNALD` says otherwise.
+const DEFAULT_N_JOURNALD: u64 = 200_000;
+
+fn main() {
+    let n = count_from_env("N", DEFAULT_N);
+    let n_journald = count_from_env("N_JOURNALD", DEFAULT_N_JOURNALD);
+    let dir = target_dir().join("bench-throughput");
+    fs::create_dir_all(&dir).expect("create the bench directory");
+
+    let mut rows = Vec::new();
+    for dest in [Dest::File, Dest::DevNull] {
+        for threads in [1, 2] {
+            rows.push(cases::logward(&dir, dest, threads, n, false));
+            rows.push(cases::fmt_json(&dir, dest, threads, n));
+            rows.push(cases::baseline(&dir, dest, threads, n));
+        }
+    }
+    rows.push(cases::logward(&dir, Dest::File, 1, n, true));
+    if logward::journald_available() {
+        for threads in [1, 2] {
+            rows.push(cases::logward(
+                &dir,
+                Dest::Journald,
+                threads,
+                n_journald,
+                false,
+            ));
+            rows.push(journald::tracing_journald(threads, n_journald));
+        }
+    } else {
+        println!(
+            "!!! no journald socket: run `bash .ci/start-journald`; journald cases left out\n"
+        );
+    }
+    let disabled = cases::disabled_ns();
+
+    report::rows(&rows);
+    println!();
+    report::ratios(&rows);
+    println!();
+    report::targets(&rows, disabled);
+    println!();
+    println!(
+        "N = {n} ({n_journald} for journald). Latencies in ns (max in µs), each \
+         call timed with a pair of `Instant::now()`. `logward sync` is \
+         `LOG_SYNC_AUDIT=always` (fsync per written batch). Disabled event \
+         (below its type's level): {disabled:.2} ns per call."
+    );
+    report::machine();
+}
+
+fn count_from_env(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(text) => text
+            .replace('_', "")
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={text}: not a number of records")),
+        Err(_) => default,
+    }
+}
+
+/// `<target>`, where this bench is built (`<target>/release/deps/…`).
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the bench knows its path");
+    exe.ancestors()
+        .nth(3)
+        .expect("the bench runs from <target>/release/deps")
+        .to_path_buf()
+}
