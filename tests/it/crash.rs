@@ -160,13 +160,10 @@ fn sigkill_mid_burst_loses_at_most_the_queue() {
     let progress_path = dir.path().join("progress");
     std::fs::write(&progress_path, [0u8; 8 * KILLED_THREADS]).expect("progress file");
     let progress = File::open(&progress_path).expect("open the progress file");
-    let mut child = service(
-        "sigkill_mid_burst_loses_at_most_the_queue",
-        dir.path(),
-    )
-    .stdout(Stdio::null())
-    .spawn()
-    .expect("start the service");
+    let mut child = service("sigkill_mid_burst_loses_at_most_the_queue", dir.path())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start the service");
     let start = Instant::now();
     while accepted(&progress, KILLED_THREADS).iter().sum::<u64>() < 200_000 {
         assert!(
