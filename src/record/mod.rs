@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Required fields always carry the runtime's values. A span or event field
-//! with a required name (or `stacktrace`) is kept under `fields.<name>`.
+//! with a required name (or `stacktrace`, or itself starting with `fields.`)
+//! is kept under `fields.<name>`.
 
 mod id;
 pub(crate) mod json;
@@ -28,9 +29,11 @@ pub const REQUIRED_FIELDS: [&str; 6] = ["id", "created_at", "hostname", "level",
 /// Prefix under which a field that collides with a runtime key is kept.
 pub const RENAMED_PREFIX: &str = "fields.";
 
-/// Whether `key` is set by the runtime and may not come from an event or span.
+/// Whether a field named `key` is kept under [`RENAMED_PREFIX`]: a key the
+/// runtime sets, or one that already starts with the prefix, so that a
+/// renamed field can never meet a given field of the same name.
 pub(crate) fn is_reserved(key: &str) -> bool {
-    REQUIRED_FIELDS.contains(&key) || key == "stacktrace"
+    REQUIRED_FIELDS.contains(&key) || key == "stacktrace" || key.starts_with(RENAMED_PREFIX)
 }
 
 /// What every record shares: host, process and clock, read once at init.

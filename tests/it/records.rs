@@ -457,6 +457,32 @@ fn forged_required_fields_cannot_change_the_record() {
 }
 
 #[test]
+fn a_field_named_like_a_renamed_one_never_meets_it() {
+    let text = crate::util::capture::capture_raw(
+        logward::Logward::builder().with_level(Level::Debug),
+        || {
+            tracing::info!(
+                level = "forged",
+                "fields.level" = "given",
+                "fields.message" = "given too",
+                "shadow"
+            );
+        },
+    );
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"shadow\""))
+        .expect("the record");
+    assert_eq!(line.matches("\"fields.level\":").count(), 1, "{line}");
+    let r: serde_json::Map<String, Value> = serde_json::from_str(line).expect("valid JSON");
+    assert_eq!(r["level"], "info");
+    assert_eq!(r["fields.level"], "forged");
+    assert_eq!(r["fields.fields.level"], "given");
+    assert_eq!(r["fields.fields.message"], "given too");
+    assert_eq!(r["message"], "shadow");
+}
+
+#[test]
 fn hostile_values_stay_one_valid_json_line() {
     let huge = "x".repeat(1 << 20);
     let nasty =
