@@ -8,7 +8,7 @@ use std::fmt;
 
 use tracing::field::{Field, Visit};
 
-use super::keys::CallsiteKeys;
+use super::keys::{CallsiteKeys, Role};
 use crate::level::CRITICAL_FIELD;
 use crate::record::{RENAMED_PREFIX, is_reserved, json};
 
@@ -39,7 +39,7 @@ pub(crate) struct Fields {
 }
 
 /// A cheap hash of an escaped key for the bloom set.
-fn key_bit(key: &[u8]) -> u64 {
+pub(super) fn key_bit(key: &[u8]) -> u64 {
     let first = key.first().copied().unwrap_or(0) as usize;
     let last = key.last().copied().unwrap_or(0) as usize;
     1u64 << ((key.len().wrapping_mul(7) ^ first.wrapping_mul(3) ^ last) & 63)
@@ -131,81 +131,84 @@ pub(crate) struct Visitor<'a> {
 }
 
 impl Visitor<'_> {
-    /// Starts the value of `field`, or returns `false` when it is the
-    /// critical marker (never rendered).
-    fn begin(&mut self, field: &Field) -> bool {
-        if let Some((segment, key)) = self.keys.and_then(|k| k.get(field.index())) {
-            if segment.is_empty() {
-                return false;
+    /// Where the value of `field` goes: after its key in the fields, or
+    /// into the message (a text value of `message`, when the visitor has
+    /// [`Specials`]); `None` for the critical marker, which is never
+    /// rendered.
+    #[inline]
+    fn slot(&mut self, field: &Field, text: bool) -> Option<&mut Vec<u8>> {
+        let is_message = if let Some(key) = self.keys.and_then(|k| k.get(field.index())) {
+            if key.role == Role::Skip {
+                return None;
             }
-            self.fields.push_segment(segment, key);
-            return true;
-        }
-        let name = field.name();
-        if name == CRITICAL_FIELD {
-            return false;
-        }
-        if name == "message" && self.specials.is_none() {
-            self.fields.start("fields.message");
+            if key.role == Role::Field || !text || self.specials.is_none() {
+                self.fields.push_key_segment(key.segment, key.text, key.bit);
+                return Some(&mut self.fields.buf);
+            }
+            true
         } else {
-            self.fields.start(name);
+            let name = field.name();
+            if name == CRITICAL_FIELD {
+                return None;
+            }
+            name == "message"
+        };
+        match self.specials.as_deref_mut() {
+            Some(specials) if is_message && text => {
+                specials.message.clear();
+                Some(&mut specials.message)
+            }
+            _ => {
+                let name = field.name();
+                self.fields
+                    .start(if is_message { "fields.message" } else { name });
+                Some(&mut self.fields.buf)
+            }
         }
-        true
-    }
-
-    fn message_slot(&mut self, field: &Field) -> Option<&mut Vec<u8>> {
-        if field.name() != "message" {
-            return None;
-        }
-        let specials = self.specials.as_deref_mut()?;
-        specials.message.clear();
-        Some(&mut specials.message)
     }
 }
 
 impl Visit for Visitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        if let Some(slot) = self.message_slot(field) {
-            json::push_str(slot, value);
-        } else if self.begin(field) {
-            json::push_str(&mut self.fields.buf, value);
+        if let Some(out) = self.slot(field, true) {
+            json::push_str(out, value);
         }
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        if self.begin(field) {
+        if let Some(out) = self.slot(field, false) {
             let text: &[u8] = if value { b"true" } else { b"false" };
-            self.fields.buf.extend_from_slice(text);
+            out.extend_from_slice(text);
         }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        if self.begin(field) {
-            json::push_int(&mut self.fields.buf, value);
+        if let Some(out) = self.slot(field, false) {
+            json::push_int(out, value);
         }
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        if self.begin(field) {
-            json::push_int(&mut self.fields.buf, value);
+        if let Some(out) = self.slot(field, false) {
+            json::push_int(out, value);
         }
     }
 
     fn record_i128(&mut self, field: &Field, value: i128) {
-        if self.begin(field) {
-            json::push_int(&mut self.fields.buf, value);
+        if let Some(out) = self.slot(field, false) {
+            json::push_int(out, value);
         }
     }
 
     fn record_u128(&mut self, field: &Field, value: u128) {
-        if self.begin(field) {
-            json::push_int(&mut self.fields.buf, value);
+        if let Some(out) = self.slot(field, false) {
+            json::push_int(out, value);
         }
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        if self.begin(field) {
-            json::push_f64(&mut self.fields.buf, value);
+        if let Some(out) = self.slot(field, false) {
+            json::push_f64(out, value);
         }
     }
 
@@ -213,18 +216,14 @@ impl Visit for Visitor<'_> {
         if let Some(specials) = self.specials.as_deref_mut() {
             push_chain(&mut specials.stacktrace, value);
         }
-        if let Some(slot) = self.message_slot(field) {
-            json::push_fmt(slot, format_args!("{value}"));
-        } else if self.begin(field) {
-            json::push_fmt(&mut self.fields.buf, format_args!("{value}"));
+        if let Some(out) = self.slot(field, true) {
+            json::push_fmt(out, format_args!("{value}"));
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if let Some(slot) = self.message_slot(field) {
-            json::push_fmt(slot, format_args!("{value:?}"));
-        } else if self.begin(field) {
-            json::push_fmt(&mut self.fields.buf, format_args!("{value:?}"));
+        if let Some(out) = self.slot(field, true) {
+            json::push_fmt(out, format_args!("{value:?}"));
         }
     }
 }
@@ -259,6 +258,16 @@ impl Fields {
     pub(crate) fn key_offset(&self, i: usize) -> (u32, u32) {
         let (seg, ks, ke) = self.index[i];
         (ks - seg, ke - ks)
+    }
+
+    /// Appends an event callsite's `,"key":` segment, whose key text is at
+    /// `(offset, len)` in it and whose bloom bit is `bit`.
+    #[inline]
+    pub(super) fn push_key_segment(&mut self, segment: &[u8], (offset, len): (u32, u32), bit: u64) {
+        let seg = self.buf.len() as u32;
+        self.buf.extend_from_slice(segment);
+        self.bloom |= bit;
+        self.index.push((seg, seg + offset, seg + offset + len));
     }
 
     /// Appends a segment copied from another [`Fields`].

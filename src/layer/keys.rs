@@ -15,13 +15,38 @@ use crate::level::CRITICAL_FIELD;
 /// Slots in the cache (a power of two).
 const SLOTS: usize = 64;
 
-/// Where one field's key is within [`CallsiteKeys::bytes`].
+/// What the visitor does with one field of an event callsite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Role {
+    /// An ordinary field: its segment, then its value.
+    Field,
+    /// `message`: a text value becomes the record's message; any other
+    /// value is an ordinary field.
+    Message,
+    /// The critical marker, never rendered.
+    Skip,
+}
+
+/// One field of an event callsite, ready to render.
 #[derive(Debug, Clone, Copy)]
-struct Key {
+pub(super) struct Key<'a> {
+    /// `,"key":`; empty for [`Role::Skip`].
+    pub(super) segment: &'a [u8],
+    /// The key's own text within the segment: offset and length.
+    pub(super) text: (u32, u32),
+    /// The key's bit in [`fields::Fields::bloom`].
+    pub(super) bit: u64,
+    pub(super) role: Role,
+}
+
+/// Where one field's key is within [`CallsiteKeys::bytes`], and its role.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
     start: u32,
     end: u32,
-    /// The key's own text within the segment: offset and length.
     text: (u32, u32),
+    bit: u64,
+    role: Role,
 }
 
 /// The rendered keys of one event callsite's fields, by field index.
@@ -31,18 +56,21 @@ pub(super) struct CallsiteKeys {
     callsite: usize,
     /// `,"key":` segments back to back.
     bytes: Vec<u8>,
-    /// Per field index; an empty segment for a field that is never
-    /// rendered (the critical marker).
-    keys: Vec<Key>,
+    /// Per field index.
+    keys: Vec<Slot>,
 }
 
 impl CallsiteKeys {
-    /// The `,"key":` segment of field `index` and the position of the key
-    /// text in it; `None` for an index the callsite does not have.
-    pub(super) fn get(&self, index: usize) -> Option<(&[u8], (u32, u32))> {
-        let key = self.keys.get(index)?;
-        let segment = &self.bytes[key.start as usize..key.end as usize];
-        Some((segment, key.text))
+    /// Field `index` of the callsite; `None` for an index it does not have.
+    #[inline]
+    pub(super) fn get(&self, index: usize) -> Option<Key<'_>> {
+        let slot = self.keys.get(index)?;
+        Some(Key {
+            segment: &self.bytes[slot.start as usize..slot.end as usize],
+            text: slot.text,
+            bit: slot.bit,
+            role: slot.role,
+        })
     }
 
     fn fill(&mut self, meta: &'static Metadata<'static>) {
@@ -51,13 +79,25 @@ impl CallsiteKeys {
         self.keys.clear();
         for field in meta.fields() {
             let start = self.bytes.len() as u32;
-            let mut text = (0, 0);
-            if field.name() != CRITICAL_FIELD {
+            let (mut text, mut bit) = ((0, 0), 0);
+            let role = match field.name() {
+                CRITICAL_FIELD => Role::Skip,
+                "message" => Role::Message,
+                _ => Role::Field,
+            };
+            if role != Role::Skip {
                 let (ks, ke) = fields::push_key(&mut self.bytes, field.name());
                 text = (ks - start, ke - ks);
+                bit = fields::key_bit(&self.bytes[ks as usize..ke as usize]);
             }
             let end = self.bytes.len() as u32;
-            self.keys.push(Key { start, end, text });
+            self.keys.push(Slot {
+                start,
+                end,
+                text,
+                bit,
+                role,
+            });
         }
     }
 }
@@ -102,7 +142,7 @@ mod tests {
         name: "test",
         target: "test",
         level: Level::INFO,
-        fields: &["plain", "quo\"te", "level", CRITICAL_FIELD],
+        fields: &["plain", "quo\"te", "level", CRITICAL_FIELD, "message"],
         callsite: &Site,
         kind: Kind::EVENT,
     };
@@ -116,7 +156,8 @@ mod tests {
 
     /// The segment and key text of field `i`.
     fn text(keys: &CallsiteKeys, i: usize) -> (String, String) {
-        let (segment, (offset, len)) = keys.get(i).expect("field exists");
+        let key = keys.get(i).expect("field exists");
+        let (segment, (offset, len)) = (key.segment, key.text);
         let key = &segment[offset as usize..(offset + len) as usize];
         (
             String::from_utf8_lossy(segment).into_owned(),
@@ -138,6 +179,25 @@ mod tests {
             (",\"fields.level\":".into(), "fields.level".into())
         );
         assert_eq!(text(keys, 3), (String::new(), String::new()));
-        assert!(keys.get(4).is_none());
+        assert!(keys.get(5).is_none());
+    }
+
+    #[test]
+    fn each_field_has_its_role_and_the_bit_of_its_key() {
+        let mut cache = KeyCache::default();
+        let keys = cache.get(&META);
+        let roles: Vec<Role> = (0..5).filter_map(|i| keys.get(i)).map(|k| k.role).collect();
+        assert_eq!(
+            roles,
+            [
+                Role::Field,
+                Role::Field,
+                Role::Field,
+                Role::Skip,
+                Role::Message
+            ]
+        );
+        let level = keys.get(2).expect("field exists");
+        assert_eq!(level.bit, fields::key_bit(b"fields.level"));
     }
 }

@@ -6,6 +6,7 @@
 //! level), whether the event's type is enabled at that level, so disabled
 //! callsites are never visited.
 
+mod entered;
 mod fields;
 mod filter;
 mod keys;
@@ -17,12 +18,14 @@ use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::registry::SpanRef;
 
 use crate::record::RecordContext;
 use crate::sink::Routes;
 
 pub use filter::TypeFilter;
 
+use entered::{Entered, Snapshot};
 use fields::{Fields, Visitor};
 
 /// Span fields kept in the span's extensions, rendered once at creation
@@ -30,20 +33,37 @@ use fields::{Fields, Visitor};
 struct SpanFields {
     fields: Fields,
     /// The context text of this span when it is the only one around an
-    /// event that repeats none of its keys: the common case, which then
-    /// costs one copy.
-    alone: Vec<u8>,
+    /// event that repeats none of its keys (the common case, which then
+    /// costs one copy), shared with the stacks of entered spans.
+    snapshot: Arc<Snapshot>,
 }
 
 impl SpanFields {
-    fn new(fields: Fields) -> Self {
-        let mut span = SpanFields {
-            fields,
-            alone: Vec::new(),
-        };
-        render::context_alone(&span.fields, &mut span.alone);
-        span
+    fn new(fields: Fields, root: bool) -> Self {
+        let snapshot = Arc::new(snapshot(&fields, root));
+        SpanFields { fields, snapshot }
     }
+}
+
+fn snapshot(fields: &Fields, root: bool) -> Snapshot {
+    let mut alone = Vec::new();
+    render::context_alone(fields, &mut alone);
+    Snapshot {
+        alone,
+        bloom: fields.bloom,
+        root,
+    }
+}
+
+/// The snapshot of `span`'s context, when logward has recorded its fields.
+fn snapshot_of<S>(span: &SpanRef<'_, S>) -> Option<Arc<Snapshot>>
+where
+    S: for<'a> LookupSpan<'a>,
+{
+    let extensions = span.extensions();
+    extensions
+        .get::<SpanFields>()
+        .map(|fields| Arc::clone(&fields.snapshot))
 }
 
 /// The layer that turns `tracing` events into logward records.
@@ -53,11 +73,16 @@ impl SpanFields {
 pub struct LogwardLayer {
     ctx: Arc<RecordContext>,
     routes: Arc<Routes>,
+    entered: Entered,
 }
 
 impl LogwardLayer {
     pub(crate) fn new(ctx: Arc<RecordContext>, routes: Arc<Routes>) -> Self {
-        LogwardLayer { ctx, routes }
+        LogwardLayer {
+            ctx,
+            routes,
+            entered: Entered::default(),
+        }
     }
 }
 
@@ -73,7 +98,8 @@ where
             specials: None,
             keys: None,
         });
-        span.extensions_mut().insert(SpanFields::new(fields));
+        let root = span.parent().is_none();
+        span.extensions_mut().insert(SpanFields::new(fields, root));
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
@@ -84,23 +110,38 @@ where
             specials: None,
             keys: None,
         });
+        let root = span.parent().is_none();
         let mut extensions = span.extensions_mut();
-        let Some(existing) = extensions.get_mut::<SpanFields>() else {
-            extensions.insert(SpanFields::new(update));
-            return;
-        };
-        for i in 0..update.len() {
-            existing.fields.remove(update.key(i));
+        match extensions.get_mut::<SpanFields>() {
+            None => extensions.insert(SpanFields::new(update, root)),
+            Some(existing) => {
+                for i in 0..update.len() {
+                    existing.fields.remove(update.key(i));
+                }
+                for i in 0..update.len() {
+                    existing
+                        .fields
+                        .push_segment(update.segment(i), update.key_offset(i));
+                }
+                existing.snapshot = Arc::new(snapshot(&existing.fields, root));
+            }
         }
-        for i in 0..update.len() {
-            existing
-                .fields
-                .push_segment(update.segment(i), update.key_offset(i));
-        }
-        render::context_alone(&existing.fields, &mut existing.alone);
+        drop(extensions);
+        self.entered.recorded();
+    }
+
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let epoch = self.entered.epoch();
+        let snapshot = snapshot_of(&span).unwrap_or_default();
+        self.entered.enter(id, snapshot, epoch);
+    }
+
+    fn on_exit(&self, id: &Id, _ctx: Context<'_, S>) {
+        self.entered.exit(id);
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        render::on_event(&self.ctx, &self.routes, event, &ctx);
+        render::on_event(&self.ctx, &self.routes, &self.entered, event, &ctx);
     }
 }

@@ -12,6 +12,7 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
 use super::SpanFields;
+use super::entered::{Current, Entered, Snapshot};
 use super::fields::{Fields, Specials, Visitor};
 use super::keys::KeyCache;
 use crate::record::{self, RecordContext, json};
@@ -39,6 +40,7 @@ thread_local! {
 pub(super) fn on_event<S>(
     ctx: &RecordContext,
     routes: &Routes,
+    entered: &Entered,
     event: &Event<'_>,
     cx: &Context<'_, S>,
 ) where
@@ -52,7 +54,7 @@ pub(super) fn on_event<S>(
         return;
     }
     let render = |s: &mut Scratch| {
-        render(s, ctx, event, cx, level, log_type);
+        render(s, ctx, entered, event, cx, level, log_type);
         route.submit(&s.out, level, log_type);
     };
     // A field's `Debug` impl may itself log; that nested event gets its own
@@ -72,6 +74,7 @@ pub(super) fn on_event<S>(
 fn render<S>(
     s: &mut Scratch,
     ctx: &RecordContext,
+    entered: &Entered,
     event: &Event<'_>,
     cx: &Context<'_, S>,
     level: Level,
@@ -89,7 +92,7 @@ fn render<S>(
         specials: Some(&mut s.specials),
         keys: Some(s.keys.get(event.metadata())),
     });
-    collect_context(s, event, cx);
+    collect_context(s, entered, event, cx);
 
     ctx.begin(&mut s.out, level, log_type);
     push_leading(&mut s.out, &s.leading);
@@ -109,20 +112,29 @@ fn render<S>(
 /// Copies the fields of the spans around `event` into `s.leading` (the
 /// [`CONTEXT_FIRST`] keys) and `s.context` (the others), skipping keys the
 /// event sets itself and keys an inner span already gave.
-fn collect_context<S>(s: &mut Scratch, event: &Event<'_>, cx: &Context<'_, S>)
+fn collect_context<S>(s: &mut Scratch, entered: &Entered, event: &Event<'_>, cx: &Context<'_, S>)
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
+    if event.is_contextual() {
+        let done = entered.current(|current| match current {
+            Current::None => true,
+            Current::Span(span) => copy_alone(s, span),
+            Current::Unknown => false,
+        });
+        if done {
+            return;
+        }
+    }
+    let epoch = entered.epoch();
     let Some(innermost) = cx.event_span(event) else {
         return;
     };
-    if innermost.parent().is_none() {
-        let extensions = innermost.extensions();
-        if let Some(span) = extensions.get::<SpanFields>()
-            && span.fields.bloom & s.event.bloom == 0
-        {
-            // Already in order and nothing to skip: `leading` stays empty.
-            s.context.buf.extend_from_slice(&span.alone);
+    if let Some(span) = innermost.extensions().get::<SpanFields>() {
+        if event.is_contextual() {
+            entered.refresh(&innermost.id(), &span.snapshot, epoch);
+        }
+        if copy_alone(s, &span.snapshot) {
             return;
         }
     }
@@ -146,6 +158,17 @@ where
             }
         }
     }
+}
+
+/// Copies the context of `span` as it is, when it is the only span around
+/// the event and the event repeats none of its keys; returns whether it did.
+fn copy_alone(s: &mut Scratch, span: &Snapshot) -> bool {
+    if !span.root || span.bloom & s.event.bloom != 0 {
+        return false;
+    }
+    // Already in order and nothing to skip: `leading` stays empty.
+    s.context.buf.extend_from_slice(&span.alone);
+    true
 }
 
 /// Whether `key` is one of [`CONTEXT_FIRST`].

@@ -385,6 +385,51 @@ fn span_fields_recorded_later_replace_earlier_values() {
     assert_eq!(r["request_id"], "r2");
 }
 
+#[test]
+fn the_context_follows_the_current_span_through_enter_and_exit() {
+    let records = capture(|| {
+        let a = tracing::info_span!("a", request_id = "a");
+        let b = tracing::info_span!(parent: None, "b", request_id = "b");
+        tracing::info!("before any span");
+        let entered_a = a.enter();
+        tracing::info!("in a");
+        {
+            let _b = b.enter();
+            tracing::info!("in b");
+            let _a_again = a.enter();
+            tracing::info!("a entered again inside b");
+        }
+        tracing::info!("back in a");
+        tracing::info!(parent: &b, "b as explicit parent");
+        b.record("request_id", "b2");
+        tracing::info!(parent: &b, "b after it recorded");
+        a.record("request_id", "a2");
+        tracing::info!("a after it recorded");
+        drop(entered_a);
+        tracing::info!("after the last exit");
+    });
+    let contexts: Vec<Option<&str>> = records
+        .iter()
+        .map(|r| r.get("request_id").and_then(Value::as_str))
+        .collect();
+    assert_eq!(
+        contexts,
+        [
+            None,
+            Some("a"),
+            Some("b"),
+            // Entering a span that is already entered does not make it
+            // current again (as in the registry).
+            Some("b"),
+            Some("a"),
+            Some("b"),
+            Some("b2"),
+            Some("a2"),
+            None,
+        ]
+    );
+}
+
 #[derive(Debug)]
 struct Outer(Inner);
 #[derive(Debug)]
