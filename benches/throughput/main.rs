@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! bash .ci/start-journald           # the journald cases need a running journald (root)
-//! cargo bench --bench throughput    # N=100000 N_JOURNALD=20000 for a quick run
+//! cargo bench --bench throughput    # N=100000 N_JOURNALD=20000 ROUNDS=1 for a quick run
 //! ```
 //!
 //! Every case logs the same event, an audit login attempt with 8 fields and
@@ -24,14 +24,21 @@
 //! `/dev/null`. End to end is from the first call until every line is in
 //! the file (the guard dropped, the writer joined); lost is `N` minus the
 //! lines counted in the file (for `/dev/null`, what the tool itself counts).
-//! Latency is each call timed with a pair of `Instant::now()`, which adds
-//! about 25 ns to every figure.
+//! Latency is each call timed with a pair of `Instant::now()`, less what
+//! that pair itself takes (the median of a million timed calls that do
+//! nothing, measured first in the same run and printed with the tables).
 //!
 //! journald (`N_JOURNALD` records, default 200,000): logward's journald sink
 //! against `tracing-journald`, each run with a unique `SYSLOG_IDENTIFIER`;
 //! end to end until `journalctl --sync` returns, records counted with
-//! `journalctl SYSLOG_IDENTIFIER=… -o cat`. These records stay in the
-//! journal.
+//! `journalctl SYSLOG_IDENTIFIER=… -o cat` (the two take turns, who goes
+//! first alternating). These records stay in the journal.
+//!
+//! Every case runs `ROUNDS` times (default 3), the cases taking turns, and
+//! each row is the round with the median records/s, with the records lost
+//! in all rounds: a shared machine, and journald rotating and vacuuming
+//! its files as they fill, make single runs vary more than the
+//! differences measured.
 
 use std::fs;
 use std::path::PathBuf;
@@ -43,38 +50,56 @@ mod journald;
 mod measure;
 mod report;
 
-use measure::Dest;
+use measure::{Dest, Row};
 
 /// Records per case, unless `N` says otherwise.
 const DEFAULT_N: u64 = 1_000_000;
 /// Records per journald case, unless `N_JOURNALD` says otherwise.
 const DEFAULT_N_JOURNALD: u64 = 200_000;
+/// Rounds of every case, unless `ROUNDS` says otherwise.
+const DEFAULT_ROUNDS: u64 = 3;
 
 fn main() {
     let n = count_from_env("N", DEFAULT_N);
     let n_journald = count_from_env("N_JOURNALD", DEFAULT_N_JOURNALD);
+    let rounds = count_from_env("ROUNDS", DEFAULT_ROUNDS).max(1);
+    let timer = measure::timer_ns();
     let dir = target_dir().join("bench-throughput");
     fs::create_dir_all(&dir).expect("create the bench directory");
 
-    let mut rows = Vec::new();
+    let dir = dir.as_path();
+    let mut runs: Vec<Box<dyn Fn() -> Row>> = Vec::new();
     for dest in [Dest::File, Dest::DevNull] {
         for threads in [1, 2] {
-            rows.push(cases::logward(&dir, dest, threads, n, false));
-            rows.push(cases::fmt_json(&dir, dest, threads, n));
-            rows.push(cases::baseline(&dir, dest, threads, n));
+            runs.push(Box::new(move || {
+                cases::logward(dir, dest, threads, n, false)
+            }));
+            runs.push(Box::new(move || cases::fmt_json(dir, dest, threads, n)));
+            runs.push(Box::new(move || cases::baseline(dir, dest, threads, n)));
         }
     }
-    rows.push(cases::logward(&dir, Dest::File, 1, n, true));
+    runs.push(Box::new(move || {
+        cases::logward(dir, Dest::File, 1, n, true)
+    }));
+    let mut results: Vec<Vec<Row>> = runs.iter().map(|_| Vec::new()).collect();
+    for _ in 0..rounds {
+        for (run, result) in runs.iter().zip(&mut results) {
+            result.push(run());
+        }
+    }
+    let mut rows: Vec<Row> = results.into_iter().map(Row::median).collect();
+    let mut journald_rounds = Vec::new();
     if logward::journald_available() {
         for threads in [1, 2] {
-            rows.push(cases::logward(
-                &dir,
-                Dest::Journald,
-                threads,
-                n_journald,
-                false,
-            ));
-            rows.push(journald::tracing_journald(threads, n_journald));
+            let (ours, peers) = journald::rounds(dir, threads, n_journald, rounds);
+            let ratios: Vec<String> = ours
+                .iter()
+                .zip(&peers)
+                .map(|(o, p)| format!("{:.2}", o.per_second() / p.per_second()))
+                .collect();
+            journald_rounds.push(format!("{threads} thread(s): {}", ratios.join(", ")));
+            rows.push(Row::median(ours));
+            rows.push(Row::median(peers));
         }
     } else {
         println!(
@@ -90,11 +115,19 @@ fn main() {
     report::targets(&rows, disabled);
     println!();
     println!(
-        "N = {n} ({n_journald} for journald). Latencies in ns (max in µs), each \
-         call timed with a pair of `Instant::now()`. `logward sync` is \
-         `LOG_SYNC_AUDIT=always` (fsync per written batch). Disabled event \
-         (below its type's level): {disabled:.2} ns per call."
+        "N = {n} ({n_journald} for journald); each row the median of {rounds} rounds. \
+         Latencies in ns (max in µs), each call timed with a pair of \
+         `Instant::now()`, less the {timer} ns such a pair takes around \
+         nothing (median). `logward sync` is `LOG_SYNC_AUDIT=always` (fsync \
+         per written batch). Disabled event (below its type's level): \
+         {disabled:.2} ns per call."
     );
+    if !journald_rounds.is_empty() {
+        println!(
+            "journald, logward/tracing-journald records/s per round: {}.",
+            journald_rounds.join("; ")
+        );
+    }
     report::machine();
 }
 

@@ -2,6 +2,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use tracing::Dispatch;
@@ -62,6 +63,17 @@ impl Row {
         }
     }
 
+    /// The round with the median records/s of several rounds of one case,
+    /// with the records lost in all of them.
+    pub fn median(mut rounds: Vec<Row>) -> Row {
+        assert!(!rounds.is_empty(), "a case runs at least one round");
+        let lost = rounds.iter().map(|r| r.lost).sum();
+        rounds.sort_by(|a, b| a.per_second().total_cmp(&b.per_second()));
+        let mut row = rounds.swap_remove(rounds.len() / 2);
+        row.lost = lost;
+        row
+    }
+
     pub fn per_second(&self) -> f64 {
         self.records as f64 / self.seconds
     }
@@ -106,11 +118,31 @@ pub fn output_path(dir: &Path, dest: Dest, name: &str) -> PathBuf {
     }
 }
 
+/// Calls timed to find what the timing itself costs.
+const TIMER_CALLS: usize = 1_000_000;
+
+/// The median time, in ns, that a timed call doing nothing takes: what
+/// the pair of `Instant::now()` around each call adds to its figure.
+/// Measured once per run, on the calling thread, the way [`measure`] times.
+pub fn timer_ns() -> u32 {
+    static TIMER: OnceLock<u32> = OnceLock::new();
+    *TIMER.get_or_init(|| {
+        let mut timings = vec![u32::MAX; TIMER_CALLS];
+        for (i, slot) in timings.iter_mut().enumerate() {
+            let before = Instant::now();
+            std::hint::black_box(i);
+            *slot = u32::try_from(before.elapsed().as_nanos()).unwrap_or(u32::MAX);
+        }
+        timings.sort_unstable();
+        timings[TIMER_CALLS / 2]
+    })
+}
+
 /// Runs `call` for `n` records over `threads` producers, each inside its
 /// own request span under `dispatch` (when given), timing every call; then
 /// `finish`, which returns once every record is delivered. Returns the
 /// seconds from the first call to the end of `finish`, and the sorted
-/// latencies.
+/// latencies, each net of [`timer_ns`].
 pub fn measure(
     threads: usize,
     n: u64,
@@ -148,6 +180,10 @@ pub fn measure(
     });
     finish();
     let seconds = start.elapsed().as_secs_f64();
+    let timer = timer_ns();
+    for latency in &mut latencies {
+        *latency = latency.saturating_sub(timer);
+    }
     latencies.sort_unstable();
     (seconds, latencies)
 }
