@@ -34,11 +34,11 @@
 //! `journalctl SYSLOG_IDENTIFIER=… -o cat` (the two take turns, who goes
 //! first alternating). These records stay in the journal.
 //!
-//! Every case runs `ROUNDS` times (default 3), the cases taking turns, and
-//! each row is the round with the median records/s, with the records lost
-//! in all rounds: a shared machine, and journald rotating and vacuuming
-//! its files as they fill, make single runs vary more than the
-//! differences measured.
+//! Every case runs `ROUNDS` times (default 3), the cases taking turns. A
+//! row gives the records/s of the round with the median records/s, the
+//! latencies of every call of all rounds, and the records lost in all
+//! rounds: a shared machine, and journald rotating and vacuuming its files
+//! as they fill, make single runs vary more than the differences measured.
 
 use std::fs;
 use std::path::PathBuf;
@@ -85,6 +85,7 @@ fn main() {
     for _ in 0..rounds {
         for (run, result) in runs.iter().zip(&mut results) {
             result.push(run());
+            measure::settle();
         }
     }
     let mut rows: Vec<Row> = results.into_iter().map(Row::median).collect();
@@ -115,7 +116,8 @@ fn main() {
     report::targets(&rows, disabled);
     println!();
     println!(
-        "N = {n} ({n_journald} for journald); each row the median of {rounds} rounds. \
+        "N = {n} ({n_journald} for journald) per round, {rounds} rounds: records/s of \
+         the median round, latencies over all rounds, lost in all rounds. \
          Latencies in ns (max in µs), each call timed with a pair of \
          `Instant::now()`, less the {timer} ns such a pair takes around \
          nothing (median). `logward sync` is `LOG_SYNC_AUDIT=always` (fsync \

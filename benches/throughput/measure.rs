@@ -63,14 +63,21 @@ impl Row {
         }
     }
 
-    /// The round with the median records/s of several rounds of one case,
-    /// with the records lost in all of them.
+    /// Several rounds of one case as one row: the records/s of the median
+    /// round, the latencies of every call of every round, and the records
+    /// lost in all of them.
     pub fn median(mut rounds: Vec<Row>) -> Row {
         assert!(!rounds.is_empty(), "a case runs at least one round");
         let lost = rounds.iter().map(|r| r.lost).sum();
+        let mut latencies: Vec<u32> = rounds
+            .iter_mut()
+            .flat_map(|r| std::mem::take(&mut r.latencies))
+            .collect();
+        latencies.sort_unstable();
         rounds.sort_by(|a, b| a.per_second().total_cmp(&b.per_second()));
         let mut row = rounds.swap_remove(rounds.len() / 2);
         row.lost = lost;
+        row.latencies = latencies;
         row
     }
 
@@ -100,6 +107,14 @@ impl Row {
         }
         self
     }
+}
+
+/// Lets the machine settle between cases: the file a case wrote is
+/// deleted, and the file system's work on that (writing back, discarding
+/// the freed blocks) would otherwise fall into the next case's time.
+pub fn settle() {
+    let _ = std::process::Command::new("sync").status();
+    std::thread::sleep(std::time::Duration::from_millis(500));
 }
 
 /// A name no earlier run used, for files and `SYSLOG_IDENTIFIER`.
