@@ -1,31 +1,13 @@
 //! `tracing-journald` as a case, and reading back from the journal.
 
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use tracing::Dispatch;
 use tracing_subscriber::layer::SubscriberExt;
 
-use crate::cases;
 use crate::common;
 use crate::measure::{Dest, Row, measure, unique};
-
-/// `rounds` rounds of logward's journald sink and of `tracing-journald`,
-/// taking turns (who goes first alternates); returns the rows of each.
-pub fn rounds(dir: &Path, threads: usize, n: u64, rounds: u64) -> (Vec<Row>, Vec<Row>) {
-    let (mut ours, mut peers) = (Vec::new(), Vec::new());
-    for round in 0..rounds {
-        if round % 2 == 0 {
-            ours.push(cases::logward(dir, Dest::Journald, threads, n, false));
-            peers.push(tracing_journald(threads, n));
-        } else {
-            peers.push(tracing_journald(threads, n));
-            ours.push(cases::logward(dir, Dest::Journald, threads, n, false));
-        }
-    }
-    (ours, peers)
-}
 
 /// `tracing-journald`, which sends each record from the calling thread.
 pub fn tracing_journald(threads: usize, n: u64) -> Row {

@@ -31,10 +31,11 @@
 //! journald (`N_JOURNALD` records, default 200,000): logward's journald sink
 //! against `tracing-journald`, each run with a unique `SYSLOG_IDENTIFIER`;
 //! end to end until `journalctl --sync` returns, records counted with
-//! `journalctl SYSLOG_IDENTIFIER=… -o cat` (the two take turns, who goes
-//! first alternating). These records stay in the journal.
+//! `journalctl SYSLOG_IDENTIFIER=… -o cat`. These records stay in the
+//! journal.
 //!
-//! Every case runs `ROUNDS` times (default 3), the cases taking turns. A
+//! Every case runs `ROUNDS` times (default 3), the cases taking turns (odd
+//! rounds in reverse order), with `sync` and half a second between cases. A
 //! row gives the records/s of the round with the median records/s, the
 //! latencies of every call of all rounds, and the records lost in all
 //! rounds: a shared machine, and journald rotating and vacuuming its files
@@ -81,32 +82,48 @@ fn main() {
     runs.push(Box::new(move || {
         cases::logward(dir, Dest::File, 1, n, true)
     }));
-    let mut results: Vec<Vec<Row>> = runs.iter().map(|_| Vec::new()).collect();
-    for _ in 0..rounds {
-        for (run, result) in runs.iter().zip(&mut results) {
-            result.push(run());
-            measure::settle();
-        }
-    }
-    let mut rows: Vec<Row> = results.into_iter().map(Row::median).collect();
-    let mut journald_rounds = Vec::new();
+    // Where each (logward, tracing-journald) pair of journald cases is.
+    let mut journald_pairs = Vec::new();
     if logward::journald_available() {
         for threads in [1, 2] {
-            let (ours, peers) = journald::rounds(dir, threads, n_journald, rounds);
-            let ratios: Vec<String> = ours
-                .iter()
-                .zip(&peers)
-                .map(|(o, p)| format!("{:.2}", o.per_second() / p.per_second()))
-                .collect();
-            journald_rounds.push(format!("{threads} thread(s): {}", ratios.join(", ")));
-            rows.push(Row::median(ours));
-            rows.push(Row::median(peers));
+            journald_pairs.push((threads, runs.len()));
+            runs.push(Box::new(move || {
+                cases::logward(dir, Dest::Journald, threads, n_journald, false)
+            }));
+            runs.push(Box::new(move || {
+                journald::tracing_journald(threads, n_journald)
+            }));
         }
     } else {
         println!(
             "!!! no journald socket: run `bash .ci/start-journald`; journald cases left out\n"
         );
     }
+    // Odd rounds go through the cases backwards, so that no case always
+    // follows the same one.
+    let mut results: Vec<Vec<Row>> = runs.iter().map(|_| Vec::new()).collect();
+    for round in 0..rounds {
+        let mut order: Vec<usize> = (0..runs.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            results[i].push(runs[i]());
+            measure::settle();
+        }
+    }
+    let journald_rounds: Vec<String> = journald_pairs
+        .iter()
+        .map(|&(threads, i)| {
+            let ratios: Vec<String> = results[i]
+                .iter()
+                .zip(&results[i + 1])
+                .map(|(ours, peer)| format!("{:.2}", ours.per_second() / peer.per_second()))
+                .collect();
+            format!("{threads} thread(s): {}", ratios.join(", "))
+        })
+        .collect();
+    let rows: Vec<Row> = results.into_iter().map(Row::median).collect();
     let disabled = cases::disabled_ns();
 
     report::rows(&rows);

@@ -9,7 +9,6 @@ use std::fmt;
 use tracing::field::{Field, Visit};
 
 use super::keys::{CallsiteKeys, Role};
-use crate::level::CRITICAL_FIELD;
 use crate::record::{RENAMED_PREFIX, is_reserved, json};
 
 /// Appends `,"key":` for the field `name`, escaped, a reserved name kept
@@ -132,39 +131,29 @@ pub(crate) struct Visitor<'a> {
 
 impl Visitor<'_> {
     /// Where the value of `field` goes: after its key in the fields, or
-    /// into the message (a text value of `message`, when the visitor has
+    /// into the message (a `text` value of `message`, when the visitor has
     /// [`Specials`]); `None` for the critical marker, which is never
-    /// rendered.
+    /// rendered. A span's `message` is kept under `fields.message`.
     #[inline]
     fn slot(&mut self, field: &Field, text: bool) -> Option<&mut Vec<u8>> {
-        let is_message = if let Some(key) = self.keys.and_then(|k| k.get(field.index())) {
-            if key.role == Role::Skip {
-                return None;
-            }
-            if key.role == Role::Field || !text || self.specials.is_none() {
-                self.fields.push_key_segment(key.segment, key.text, key.bit);
-                return Some(&mut self.fields.buf);
-            }
-            true
-        } else {
-            let name = field.name();
-            if name == CRITICAL_FIELD {
-                return None;
-            }
-            name == "message"
-        };
-        match self.specials.as_deref_mut() {
-            Some(specials) if is_message && text => {
-                specials.message.clear();
-                Some(&mut specials.message)
-            }
-            _ => {
-                let name = field.name();
-                self.fields
-                    .start(if is_message { "fields.message" } else { name });
-                Some(&mut self.fields.buf)
-            }
+        let key = self.keys.and_then(|k| k.get(field.index()));
+        let role = key.map_or_else(|| Role::of(field.name()), |k| k.role);
+        if role == Role::Skip {
+            return None;
         }
+        if role == Role::Message && text && self.specials.is_some() {
+            let specials = self.specials.as_deref_mut()?;
+            specials.message.clear();
+            return Some(&mut specials.message);
+        }
+        match key {
+            Some(key) => self.fields.push_key_segment(key.segment, key.text, key.bit),
+            None if role == Role::Message && self.specials.is_none() => {
+                self.fields.start("fields.message");
+            }
+            None => self.fields.start(field.name()),
+        }
+        Some(&mut self.fields.buf)
     }
 }
 
@@ -260,7 +249,7 @@ impl Fields {
         (ks - seg, ke - ks)
     }
 
-    /// Appends an event callsite's `,"key":` segment, whose key text is at
+    /// Appends a `,"key":value` (or `,"key":`) segment whose key text is at
     /// `(offset, len)` in it and whose bloom bit is `bit`.
     #[inline]
     pub(super) fn push_key_segment(&mut self, segment: &[u8], (offset, len): (u32, u32), bit: u64) {
@@ -273,11 +262,7 @@ impl Fields {
     /// Appends a segment copied from another [`Fields`].
     #[inline]
     pub(crate) fn push_segment(&mut self, segment: &[u8], (offset, len): (u32, u32)) {
-        let seg = self.buf.len() as u32;
-        self.buf.extend_from_slice(segment);
-        let ks = seg + offset;
-        let ke = ks + len;
-        self.bloom |= key_bit(&self.buf[ks as usize..ke as usize]);
-        self.index.push((seg, ks, ke));
+        let key = &segment[offset as usize..(offset + len) as usize];
+        self.push_key_segment(segment, (offset, len), key_bit(key));
     }
 }

@@ -27,6 +27,17 @@ pub(super) enum Role {
     Skip,
 }
 
+impl Role {
+    /// The role of a field called `name`.
+    pub(super) fn of(name: &str) -> Role {
+        match name {
+            CRITICAL_FIELD => Role::Skip,
+            "message" => Role::Message,
+            _ => Role::Field,
+        }
+    }
+}
+
 /// One field of an event callsite, ready to render.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Key<'a> {
@@ -80,11 +91,7 @@ impl CallsiteKeys {
         for field in meta.fields() {
             let start = self.bytes.len() as u32;
             let (mut text, mut bit) = ((0, 0), 0);
-            let role = match field.name() {
-                CRITICAL_FIELD => Role::Skip,
-                "message" => Role::Message,
-                _ => Role::Field,
-            };
+            let role = Role::of(field.name());
             if role != Role::Skip {
                 let (ks, ke) = fields::push_key(&mut self.bytes, field.name());
                 text = (ks - start, ke - ks);

@@ -110,10 +110,9 @@ where
             specials: None,
             keys: None,
         });
-        let root = span.parent().is_none();
         let mut extensions = span.extensions_mut();
         match extensions.get_mut::<SpanFields>() {
-            None => extensions.insert(SpanFields::new(update, root)),
+            None => extensions.insert(SpanFields::new(update, span.parent().is_none())),
             Some(existing) => {
                 for i in 0..update.len() {
                     existing.fields.remove(update.key(i));
@@ -123,7 +122,7 @@ where
                         .fields
                         .push_segment(update.segment(i), update.key_offset(i));
                 }
-                existing.snapshot = Arc::new(snapshot(&existing.fields, root));
+                existing.snapshot = Arc::new(snapshot(&existing.fields, existing.snapshot.root));
             }
         }
         drop(extensions);
