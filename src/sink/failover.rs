@@ -259,7 +259,6 @@ mod tests {
 
     use super::*;
     use crate::ManualClock;
-    use crate::sink::WriteSink;
     use crate::sink::journald::JournaldSink;
 
     /// A buffer the test reads after handing a clone to a sink.
@@ -285,6 +284,24 @@ mod tests {
                 .filter(|l| !l.is_empty())
                 .map(|l| serde_json::from_slice(l).unwrap())
                 .collect()
+        }
+    }
+
+    /// A fallback that hands each record to its buffer at once, so a test
+    /// reads what was re-routed without flushing.
+    struct Direct(Shared);
+
+    impl Sink for Direct {
+        fn append(&mut self, entry: &Entry<'_>) -> io::Result<()> {
+            self.0.write_all(entry.line)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+
+        fn describe(&self) -> String {
+            "fallback".to_string()
         }
     }
 
@@ -322,7 +339,7 @@ mod tests {
         let ctx = RecordContext::with_host(Arc::new(ManualClock::new(0)), "host", 1);
         let failover = Failover::new(
             Box::new(primary),
-            Box::new(WriteSink::new(fallback.clone(), "fallback")),
+            Box::new(Direct(fallback.clone())),
             Arc::new(ctx),
             Arc::clone(&counters),
         );
