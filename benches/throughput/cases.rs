@@ -14,7 +14,7 @@ use tracing::Dispatch;
 use tracing_subscriber::layer::SubscriberExt;
 
 use crate::common;
-use crate::journald::{journal_count, journald_sync};
+use crate::journald::{JournaldCpu, journal_count, journald_sync};
 use crate::measure::{Dest, Row, measure, output_path, unique};
 
 /// Disabled events timed for the ns-per-call figure.
@@ -38,6 +38,7 @@ pub fn logward(dir: &Path, dest: Dest, threads: usize, n: u64, sync: bool) -> Ro
     let config = Config::from_str(&text, Path::new("throughput.conf"))
         .unwrap_or_else(|e| panic!("the bench configuration is valid: {e}"));
     let (dispatch, guard) = installable(Logward::builder().with_config(config));
+    let cpu = (dest == Dest::Journald).then(JournaldCpu::start);
     let mut written = 0;
     let timed = measure(threads, n, Some(&dispatch), &common::login_attempt, || {
         guard.flush();
@@ -47,7 +48,9 @@ pub fn logward(dir: &Path, dest: Dest, threads: usize, n: u64, sync: bool) -> Ro
         written = guard.stats().written;
         drop(guard);
     });
-    Row::new(tool, dest, threads, n, timed).counted(&path, || match dest {
+    let mut row = Row::new(tool, dest, threads, n, timed);
+    row.journald_us = cpu.and_then(|cpu| cpu.per_entry(n));
+    row.counted(&path, || match dest {
         Dest::Journald => n.saturating_sub(journal_count(&name)),
         _ => n.saturating_sub(written),
     })
@@ -55,7 +58,7 @@ pub fn logward(dir: &Path, dest: Dest, threads: usize, n: u64, sync: bool) -> Ro
 
 /// The runtime `builder` makes, without a panic hook or lifecycle records
 /// (so that the lines counted are the bench's own), as a dispatcher.
-fn installable(builder: Builder) -> (Dispatch, Guard) {
+pub fn installable(builder: Builder) -> (Dispatch, Guard) {
     let (layer, guard) = builder
         .with_panic_hook(false)
         .with_lifecycle_records(false)

@@ -31,8 +31,12 @@
 //! journald (`N_JOURNALD` records, default 200,000): logward's journald sink
 //! against `tracing-journald`, each run with a unique `SYSLOG_IDENTIFIER`;
 //! end to end until `journalctl --sync` returns, records counted with
-//! `journalctl SYSLOG_IDENTIFIER=… -o cat`. These records stay in the
-//! journal.
+//! `journalctl SYSLOG_IDENTIFIER=… -o cat`. Each journald case starts with
+//! `journalctl --rotate`, and its table gives the CPU time journald itself
+//! spent per entry (from `/proc/<pid>/stat`). A third, diagnostic case,
+//! `logward without id`, gives logward's journald sink the records without
+//! their `id`: what that field, unique to every entry, costs journald.
+//! These records stay in the journal.
 //!
 //! Every case runs `ROUNDS` times (default 3), the cases taking turns (odd
 //! rounds in reverse order), with `sync` and half a second between cases. A
@@ -82,16 +86,23 @@ fn main() {
     runs.push(Box::new(move || {
         cases::logward(dir, Dest::File, 1, n, true)
     }));
-    // Where each (logward, tracing-journald) pair of journald cases is.
+    // Where each (logward, tracing-journald, logward without id) triple of
+    // journald cases is. Each starts on a new journal file.
     let mut journald_pairs = Vec::new();
     if logward::journald_available() {
         for threads in [1, 2] {
             journald_pairs.push((threads, runs.len()));
             runs.push(Box::new(move || {
+                journald::journald_rotate();
                 cases::logward(dir, Dest::Journald, threads, n_journald, false)
             }));
             runs.push(Box::new(move || {
+                journald::journald_rotate();
                 journald::tracing_journald(threads, n_journald)
+            }));
+            runs.push(Box::new(move || {
+                journald::journald_rotate();
+                journald::logward_without_id(threads, n_journald)
             }));
         }
     } else {
@@ -115,12 +126,18 @@ fn main() {
     let journald_rounds: Vec<String> = journald_pairs
         .iter()
         .map(|&(threads, i)| {
-            let ratios: Vec<String> = results[i]
-                .iter()
-                .zip(&results[i + 1])
-                .map(|(ours, peer)| format!("{:.2}", ours.per_second() / peer.per_second()))
-                .collect();
-            format!("{threads} thread(s): {}", ratios.join(", "))
+            let ratios = |ours: &[Row]| {
+                ours.iter()
+                    .zip(&results[i + 1])
+                    .map(|(ours, peer)| format!("{:.2}", ours.per_second() / peer.per_second()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            format!(
+                "{threads} thread(s): {} (without id: {})",
+                ratios(&results[i]),
+                ratios(&results[i + 2])
+            )
         })
         .collect();
     let rows: Vec<Row> = results.into_iter().map(Row::median).collect();
@@ -129,6 +146,8 @@ fn main() {
     report::rows(&rows);
     println!();
     report::ratios(&rows);
+    println!();
+    report::journald(&rows);
     println!();
     report::targets(&rows, disabled);
     println!();

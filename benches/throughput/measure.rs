@@ -39,6 +39,8 @@ pub struct Row {
     pub lost: u64,
     /// Bytes per record, when they went to a file.
     pub bytes_per_record: Option<f64>,
+    /// CPU time journald spent per entry, in µs (journald cases).
+    pub journald_us: Option<f64>,
 }
 
 impl Row {
@@ -60,15 +62,19 @@ impl Row {
             latencies,
             lost: 0,
             bytes_per_record: None,
+            journald_us: None,
         }
     }
 
     /// Several rounds of one case as one row: the records/s of the median
-    /// round, the latencies of every call of every round, and the records
-    /// lost in all of them.
+    /// round, the latencies of every call of every round, the records lost
+    /// in all of them, and journald's mean CPU time per entry.
     pub fn median(mut rounds: Vec<Row>) -> Row {
         assert!(!rounds.is_empty(), "a case runs at least one round");
         let lost = rounds.iter().map(|r| r.lost).sum();
+        let journald: Vec<f64> = rounds.iter().filter_map(|r| r.journald_us).collect();
+        let journald_us =
+            (!journald.is_empty()).then(|| journald.iter().sum::<f64>() / journald.len() as f64);
         let mut latencies: Vec<u32> = rounds
             .iter_mut()
             .flat_map(|r| std::mem::take(&mut r.latencies))
@@ -78,6 +84,7 @@ impl Row {
         let mut row = rounds.swap_remove(rounds.len() / 2);
         row.lost = lost;
         row.latencies = latencies;
+        row.journald_us = journald_us;
         row
     }
 

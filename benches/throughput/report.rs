@@ -57,6 +57,29 @@ pub fn ratios(rows: &[Row]) {
     }
 }
 
+/// The journald cases: throughput, and the CPU time journald itself spent
+/// per entry, which bounds the throughput of any client.
+pub fn journald(rows: &[Row]) {
+    let cases: Vec<&Row> = rows.iter().filter(|r| r.dest == Dest::Journald).collect();
+    if cases.is_empty() {
+        return;
+    }
+    println!("| journald | threads | records/s | journald CPU µs/entry | lost |");
+    println!("|---|--:|--:|--:|--:|");
+    for r in cases {
+        let cpu = r
+            .journald_us
+            .map_or_else(|| "—".to_string(), |us| format!("{us:.1}"));
+        println!(
+            "| {} | {} | {} | {cpu} | {} |",
+            r.tool,
+            r.threads,
+            thousands(r.per_second() as u64),
+            r.lost
+        );
+    }
+}
+
 /// Each target of the file and journald sinks, per thread count, with the
 /// figure from this run and whether it is met.
 pub fn targets(rows: &[Row], disabled_ns: f64) {
