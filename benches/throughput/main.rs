@@ -38,7 +38,7 @@
 //! their `id`: what that field, unique to every entry, costs journald.
 //! These records stay in the journal.
 //!
-//! Every case runs `ROUNDS` times (default 3), the cases taking turns (odd
+//! Every case runs `ROUNDS` times (default 5), the cases taking turns (odd
 //! rounds in reverse order), with `sync` and half a second between cases. A
 //! row gives the records/s of the round with the median records/s, the
 //! latencies of every call of all rounds, and the records lost in all
@@ -62,7 +62,7 @@ const DEFAULT_N: u64 = 1_000_000;
 /// Records per journald case, unless `N_JOURNALD` says otherwise.
 const DEFAULT_N_JOURNALD: u64 = 200_000;
 /// Rounds of every case, unless `ROUNDS` says otherwise.
-const DEFAULT_ROUNDS: u64 = 3;
+const DEFAULT_ROUNDS: u64 = 5;
 
 fn main() {
     let n = count_from_env("N", DEFAULT_N);
@@ -74,6 +74,8 @@ fn main() {
 
     let dir = dir.as_path();
     let mut runs: Vec<Box<dyn Fn() -> Row>> = Vec::new();
+    // Runs 0 to 5 are logward, fmt_json and the baseline to a file, with 1
+    // and then 2 threads.
     for dest in [Dest::File, Dest::DevNull] {
         for threads in [1, 2] {
             runs.push(Box::new(move || {
@@ -140,6 +142,18 @@ fn main() {
             )
         })
         .collect();
+    let p50_rounds: Vec<String> = [1, 2]
+        .into_iter()
+        .map(|threads| {
+            let first = (threads - 1) * 3;
+            let pairs: Vec<String> = results[first]
+                .iter()
+                .zip(&results[first + 2])
+                .map(|(ours, base)| format!("{}/{}", ours.quantile(0.5), base.quantile(0.5)))
+                .collect();
+            format!("{threads} thread(s): {}", pairs.join(", "))
+        })
+        .collect();
     let rows: Vec<Row> = results.into_iter().map(Row::median).collect();
     let disabled = cases::disabled_ns();
 
@@ -159,6 +173,10 @@ fn main() {
          nothing (median). `logward sync` is `LOG_SYNC_AUDIT=always` (fsync \
          per written batch). Disabled event (below its type's level): \
          {disabled:.2} ns per call."
+    );
+    println!(
+        "file, caller p50 ns per round, logward/baseline: {}.",
+        p50_rounds.join("; ")
     );
     if !journald_rounds.is_empty() {
         println!(
