@@ -8,9 +8,11 @@
 //! while it polls (see the `idle` module); only when it has gone to sleep
 //! after a long idle time does the next record wake it.
 //!
-//! The queue holds at most `capacity` records, counting the batch the
-//! writer is writing: that bounds both memory and what a crash of the
-//! process can lose. A caller that finds it full waits (or drops the
+//! The queue holds at most `capacity` records not yet handed to the sink,
+//! counting those of the batch the writer is writing: that bounds both
+//! memory and what a crash of the process can lose. The writer gives back
+//! room as it goes (see [`Queue::free`]), so a caller facing a full queue
+//! waits for a few records to be written, not for a whole batch. A caller that finds it full waits (or drops the
 //! record, when its type is configured to) and wakes the writer, as do
 //! flush and stop requests, so those are answered at once.
 
@@ -254,6 +256,18 @@ impl Queue {
         }
     }
 
+    /// Writer: `n` more records of the batch it took have been handed to
+    /// the sink, so callers waiting on a full queue may queue as many. A
+    /// writer behind a slow sink reports this every few records, so that a
+    /// caller waits for room, not for the whole batch to be written.
+    pub(super) fn free(&self, n: usize) {
+        let mut state = self.lock();
+        state.taken = state.taken.saturating_sub(n);
+        if state.waiting > 0 {
+            self.progress.notify_all();
+        }
+    }
+
     /// Writer: every record through `taken.through` is written and flushed;
     /// after the last batch, the writer has finished.
     pub(super) fn done(&self, taken: Taken) {
@@ -351,6 +365,27 @@ mod tests {
         assert_eq!(web(&queue, "3", false), Pushed::Dropped);
         queue.done(taken);
         assert_eq!(web(&queue, "4", false), Pushed::Queued);
+    }
+
+    #[test]
+    fn room_comes_back_as_the_writer_goes_through_its_batch() {
+        let queue = Arc::new(Queue::new(4));
+        for n in 0..4 {
+            web(&queue, &n.to_string(), false);
+        }
+        let mut batch = queue.batch();
+        let taken = queue.take(&mut batch, &mut Idle::default());
+        assert_eq!(web(&queue, "full", false), Pushed::Dropped);
+        let waiter = {
+            let queue = Arc::clone(&queue);
+            std::thread::spawn(move || web(&queue, "waited", true))
+        };
+        queue.free(1);
+        assert_eq!(waiter.join().ok(), Some(Pushed::Queued));
+        assert_eq!(web(&queue, "full again", false), Pushed::Dropped);
+        queue.free(3);
+        assert_eq!(web(&queue, "5", false), Pushed::Queued);
+        queue.done(taken);
     }
 
     #[test]

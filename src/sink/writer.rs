@@ -22,6 +22,10 @@ use super::route::WhenFull;
 use crate::record::RecordContext;
 use crate::{Level, LogType};
 
+/// Records the writer hands to its sink between telling the queue that
+/// their room is free.
+const FREE_EVERY: usize = 1024;
+
 /// At most one "records dropped" notice per this interval.
 const DROP_REPORT_EVERY: Duration = Duration::from_secs(1);
 
@@ -163,8 +167,11 @@ impl Worker {
         let mut idle = Idle::default();
         loop {
             let taken = self.queue.take(&mut batch, &mut idle);
-            for entry in batch.entries() {
+            for (i, entry) in batch.entries().enumerate() {
                 self.sink.append(&entry);
+                if (i + 1) % FREE_EVERY == 0 {
+                    self.queue.free(FREE_EVERY);
+                }
             }
             batch.clear();
             self.report_drops(taken.last);
