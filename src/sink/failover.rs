@@ -94,13 +94,23 @@ impl Failover {
     /// Flushes the primary; when that fails, the records it could not
     /// write are re-routed.
     pub(crate) fn flush(&mut self) {
+        self.flush_with(|sink| sink.flush());
+    }
+
+    /// [`Failover::flush`] without making the records durable (see
+    /// [`Sink::flush_without_sync`]).
+    pub(crate) fn flush_without_sync(&mut self) {
+        self.flush_with(|sink| sink.flush_without_sync());
+    }
+
+    fn flush_with(&mut self, flush: impl Fn(&mut dyn Sink) -> io::Result<()>) {
         if self.failed.is_none()
-            && let Err(e) = self.primary.flush()
+            && let Err(e) = flush(self.primary.as_mut())
         {
             self.fail(&e);
             self.recover_unwritten(None);
         }
-        let _ = self.fallback.flush();
+        let _ = flush(self.fallback.as_mut());
     }
 
     fn retry_later(&mut self) {

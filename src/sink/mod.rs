@@ -46,6 +46,13 @@ pub trait Sink: Send + 'static {
     /// Pushes buffered records to their destination.
     fn flush(&mut self) -> io::Result<()>;
 
+    /// Pushes buffered records to their destination without making them
+    /// durable (no fsync), for a point within a large batch; the batch
+    /// still ends with [`Sink::flush`]. Defaults to [`Sink::flush`].
+    fn flush_without_sync(&mut self) -> io::Result<()> {
+        self.flush()
+    }
+
     /// Hands back the bytes of records that were given to [`Sink::append`]
     /// but could not be delivered (complete lines, oldest first), so they can
     /// be re-routed. A buffering sink includes the record of an `append` that

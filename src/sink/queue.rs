@@ -8,8 +8,8 @@
 //! while it polls (see the `idle` module); only when it has gone to sleep
 //! after a long idle time does the next record wake it.
 //!
-//! The queue holds at most `capacity` records not yet handed to the sink,
-//! counting those of the batch the writer is writing: that bounds both
+//! The queue holds at most `capacity` records not yet written and
+//! flushed, counting those of the batch the writer is writing: that bounds both
 //! memory and what a crash of the process can lose. The writer gives back
 //! room as it goes (see [`Queue::free`]), so a caller facing a full queue
 //! waits for a few records to be written, not for a whole batch. A caller that finds it full waits (or drops the
@@ -256,8 +256,8 @@ impl Queue {
         }
     }
 
-    /// Writer: `n` more records of the batch it took have been handed to
-    /// the sink, so callers waiting on a full queue may queue as many. A
+    /// Writer: `n` more records of the batch it took have been written and
+    /// flushed, so callers waiting on a full queue may queue as many. A
     /// writer behind a slow sink reports this every few records, so that a
     /// caller waits for room, not for the whole batch to be written.
     pub(super) fn free(&self, n: usize) {

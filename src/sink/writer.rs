@@ -22,8 +22,8 @@ use super::route::WhenFull;
 use crate::record::RecordContext;
 use crate::{Level, LogType};
 
-/// Records the writer hands to its sink between telling the queue that
-/// their room is free.
+/// Records the writer hands to its sink between writing them out and
+/// telling the queue that their room is free.
 const FREE_EVERY: usize = 1024;
 
 /// At most one "records dropped" notice per this interval.
@@ -170,6 +170,11 @@ impl Worker {
             for (i, entry) in batch.entries().enumerate() {
                 self.sink.append(&entry);
                 if (i + 1) % FREE_EVERY == 0 {
+                    // Written out first: a record whose room is given back
+                    // has reached its destination, so the queue still
+                    // bounds what a crash can lose. The fsync of
+                    // `LOG_SYNC=always` stays once per batch.
+                    self.sink.flush_without_sync();
                     self.queue.free(FREE_EVERY);
                 }
             }
@@ -219,5 +224,119 @@ impl Drop for Worker {
     /// on waiting for it.
     fn drop(&mut self) {
         self.queue.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::mpsc;
+
+    use super::*;
+    use crate::ManualClock;
+    use crate::sink::{Entry, StderrSink};
+
+    /// What the writer asked of its sink.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Call {
+        Append,
+        Flush,
+        FlushWithoutSync,
+    }
+
+    /// Keeps the calls in order. Its first append says so on `started`
+    /// and then waits for `go`, so that records pile up meanwhile.
+    struct Watched {
+        calls: Arc<Mutex<Vec<Call>>>,
+        started: mpsc::Sender<()>,
+        go: Option<mpsc::Receiver<()>>,
+    }
+
+    impl Watched {
+        fn call(&self, call: Call) {
+            if let Ok(mut calls) = self.calls.lock() {
+                calls.push(call);
+            }
+        }
+    }
+
+    impl Sink for Watched {
+        fn append(&mut self, _: &Entry<'_>) -> io::Result<()> {
+            if let Some(go) = self.go.take() {
+                let _ = self.started.send(());
+                let _ = go.recv();
+            }
+            self.call(Call::Append);
+            Ok(())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            self.call(Call::Flush);
+            Ok(())
+        }
+
+        fn flush_without_sync(&mut self) -> io::Result<()> {
+            self.call(Call::FlushWithoutSync);
+            Ok(())
+        }
+
+        fn describe(&self) -> String {
+            "watched".to_string()
+        }
+    }
+
+    /// `calls` as runs of the same call and their lengths.
+    fn runs(calls: &[Call]) -> Vec<(Call, usize)> {
+        let mut runs: Vec<(Call, usize)> = Vec::new();
+        for &call in calls {
+            match runs.last_mut() {
+                Some((last, n)) if *last == call => *n += 1,
+                _ => runs.push((call, 1)),
+            }
+        }
+        runs
+    }
+
+    #[test]
+    fn a_large_batch_is_written_out_without_sync_every_1024_records() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let (started_tx, started) = mpsc::channel();
+        let (go, go_rx) = mpsc::channel();
+        let sink = Watched {
+            calls: Arc::clone(&calls),
+            started: started_tx,
+            go: Some(go_rx),
+        };
+        let ctx = RecordContext::with_host(Arc::new(ManualClock::new(0)), "host", 1);
+        let writer = Writer::spawn(
+            Box::new(sink),
+            Box::new(StderrSink::new()),
+            10_000,
+            Arc::new(ctx),
+        )
+        .expect("the writer starts");
+        let submit = || writer.submit(b"{}\n", Level::Info, LogType::Web, WhenFull::Block);
+        submit();
+        started.recv().expect("the first record reaches the sink");
+        for _ in 0..3000 {
+            submit();
+        }
+        go.send(()).expect("the sink waits");
+        writer.flush();
+        let calls = calls.lock().map(|c| c.clone()).unwrap_or_default();
+        writer.stop();
+        assert_eq!(
+            runs(&calls),
+            [
+                (Call::Append, 1),
+                (Call::Flush, 1),
+                (Call::Append, 1024),
+                (Call::FlushWithoutSync, 1),
+                (Call::Append, 1024),
+                (Call::FlushWithoutSync, 1),
+                (Call::Append, 952),
+                (Call::Flush, 1),
+            ]
+        );
     }
 }
