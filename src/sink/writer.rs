@@ -22,9 +22,14 @@ use super::route::WhenFull;
 use crate::record::RecordContext;
 use crate::{Level, LogType};
 
-/// Records the writer hands to its sink between writing them out and
-/// telling the queue that their room is free.
-const FREE_EVERY: usize = 1024;
+/// How long a writer spends on one batch before it writes out what it has
+/// of it and gives back that room: a caller facing a full queue behind a
+/// slow sink waits about this long, not for the whole batch. A batch that
+/// a fast sink takes in less time is written as one, so callers are not
+/// woken again and again while it is.
+const FREE_AFTER: Duration = Duration::from_millis(50);
+/// Records between looks at the clock while a batch is written.
+const CLOCK_EVERY: usize = 64;
 
 /// At most one "records dropped" notice per this interval.
 const DROP_REPORT_EVERY: Duration = Duration::from_secs(1);
@@ -167,15 +172,17 @@ impl Worker {
         let mut idle = Idle::default();
         loop {
             let taken = self.queue.take(&mut batch, &mut idle);
+            let (mut freed, mut since) = (0, Instant::now());
             for (i, entry) in batch.entries().enumerate() {
                 self.sink.append(&entry);
-                if (i + 1) % FREE_EVERY == 0 {
+                if (i + 1) % CLOCK_EVERY == 0 && since.elapsed() >= FREE_AFTER {
                     // Written out first: a record whose room is given back
                     // has reached its destination, so the queue still
                     // bounds what a crash can lose. The fsync of
                     // `LOG_SYNC=always` stays once per batch.
                     self.sink.flush_without_sync();
-                    self.queue.free(FREE_EVERY);
+                    self.queue.free(i + 1 - freed);
+                    (freed, since) = (i + 1, Instant::now());
                 }
             }
             batch.clear();
@@ -245,7 +252,8 @@ mod tests {
     }
 
     /// Keeps the calls in order. Its first append says so on `started`
-    /// and then waits for `go`, so that records pile up meanwhile.
+    /// and then waits for `go`, so that records pile up meanwhile; every
+    /// later append takes a millisecond, as a slow sink would.
     struct Watched {
         calls: Arc<Mutex<Vec<Call>>>,
         started: mpsc::Sender<()>,
@@ -262,9 +270,12 @@ mod tests {
 
     impl Sink for Watched {
         fn append(&mut self, _: &Entry<'_>) -> io::Result<()> {
-            if let Some(go) = self.go.take() {
-                let _ = self.started.send(());
-                let _ = go.recv();
+            match self.go.take() {
+                Some(go) => {
+                    let _ = self.started.send(());
+                    let _ = go.recv();
+                }
+                None => std::thread::sleep(Duration::from_millis(1)),
             }
             self.call(Call::Append);
             Ok(())
@@ -298,7 +309,7 @@ mod tests {
     }
 
     #[test]
-    fn a_large_batch_is_written_out_without_sync_every_1024_records() {
+    fn a_slow_batch_gives_back_room_as_it_goes_without_syncing() {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let (started_tx, started) = mpsc::channel();
         let (go, go_rx) = mpsc::channel();
@@ -318,7 +329,7 @@ mod tests {
         let submit = || writer.submit(b"{}\n", Level::Info, LogType::Web, WhenFull::Block);
         submit();
         started.recv().expect("the first record reaches the sink");
-        for _ in 0..3000 {
+        for _ in 0..300 {
             submit();
         }
         go.send(()).expect("the sink waits");
@@ -330,11 +341,16 @@ mod tests {
             [
                 (Call::Append, 1),
                 (Call::Flush, 1),
-                (Call::Append, 1024),
+                // 64 records take at least 64 ms, more than FREE_AFTER.
+                (Call::Append, 64),
                 (Call::FlushWithoutSync, 1),
-                (Call::Append, 1024),
+                (Call::Append, 64),
                 (Call::FlushWithoutSync, 1),
-                (Call::Append, 952),
+                (Call::Append, 64),
+                (Call::FlushWithoutSync, 1),
+                (Call::Append, 64),
+                (Call::FlushWithoutSync, 1),
+                (Call::Append, 44),
                 (Call::Flush, 1),
             ]
         );
