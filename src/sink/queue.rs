@@ -8,13 +8,14 @@
 //! while it polls (see the `idle` module); only when it has gone to sleep
 //! after a long idle time does the next record wake it.
 //!
-//! The queue holds at most `capacity` records not yet written and
-//! flushed, counting those of the batch the writer is writing: that bounds both
-//! memory and what a crash of the process can lose. The writer gives back
-//! room as it goes (see [`Queue::free`]), so a caller facing a full queue
-//! waits for a few records to be written, not for a whole batch. A caller that finds it full waits (or drops the
-//! record, when its type is configured to) and wakes the writer, as do
-//! flush and stop requests, so those are answered at once.
+//! The queue holds at most `capacity` records that have not reached their
+//! destination, counting those of the batch the writer is writing: that
+//! bounds both memory and what a crash of the process can lose. A caller
+//! that finds it full waits (or drops the record, when its type is
+//! configured to) and wakes the writer, as do flush and stop requests, so
+//! those are answered at once. A writer slow through a batch gives back
+//! room as it goes (see [`Queue::free`]), so that a waiting caller need not
+//! wait for the whole batch.
 
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
@@ -256,10 +257,8 @@ impl Queue {
         }
     }
 
-    /// Writer: `n` more records of the batch it took have been written and
-    /// flushed, so callers waiting on a full queue may queue as many. A
-    /// writer behind a slow sink reports this every few records, so that a
-    /// caller waits for room, not for the whole batch to be written.
+    /// Writer: `n` more records of the batch it took have reached their
+    /// destination, so callers waiting on a full queue may queue as many.
     pub(super) fn free(&self, n: usize) {
         let mut state = self.lock();
         state.taken = state.taken.saturating_sub(n);
