@@ -12,12 +12,11 @@ use std::thread;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
-use tracing_subscriber::layer::SubscriberExt;
 
 use crate::util::capture::parse_lines;
 use crate::util::journald::{ensure_running, read_back, record_of};
 use crate::util::tmpfs::Tmpfs;
-use crate::util::unique_id;
+use crate::util::{runtime, unique_id};
 
 fn emit(run: &str, phase: &str, range: std::ops::Range<usize>) {
     for n in range {
@@ -59,17 +58,11 @@ fn full_disk(room: u64) {
     )
     .expect("write the configuration");
 
-    let (layer, guard) = logward::Logward::builder()
-        .with_config_path(&config)
-        .with_panic_hook(false)
-        .build()
-        .expect("logward builds")
-        .into_parts();
-    let subscriber = tracing_subscriber::registry().with(layer);
+    let (dispatch, guard) = runtime(&config);
     const FULL: usize = 50;
     const STILL_FULL: usize = 20;
     const FREED: usize = 30;
-    let stats = tracing::subscriber::with_default(subscriber, || {
+    let stats = tracing::dispatcher::with_default(&dispatch, || {
         let filler = disk.fill(room);
         emit(&run, "full", 0..FULL);
         guard.flush();

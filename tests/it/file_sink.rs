@@ -14,6 +14,8 @@ use logward::Date;
 use logward::sink::{Entry, FileSink, Rotation, Sink, rotated_files};
 use logward::{Clock, ErrorKind, Level, LogType, ManualClock};
 
+use crate::util::runtime;
+
 const SECOND: i64 = 1_000_000;
 
 /// Microseconds since the epoch at `date` plus `seconds`.
@@ -482,8 +484,6 @@ fn open_failure_names_the_path() {
 /// deleted or moved one.
 #[test]
 fn a_log_file_deleted_or_renamed_while_running_is_recreated_losing_nothing() {
-    use tracing_subscriber::layer::SubscriberExt;
-
     let tmp = tempfile::tempdir().unwrap();
     let log = tmp.path().join("logs/app.log");
     let moved = tmp.path().join("logs/app.log.moved");
@@ -496,20 +496,14 @@ fn a_log_file_deleted_or_renamed_while_running_is_recreated_losing_nothing() {
         ),
     )
     .unwrap();
-    let (layer, guard) = logward::Logward::builder()
-        .with_config_path(&config)
-        .with_panic_hook(false)
-        .build()
-        .unwrap()
-        .into_parts();
-    let subscriber = tracing_subscriber::registry().with(layer);
+    let (dispatch, guard) = runtime(&config);
     let log_range = |range: std::ops::Range<u32>| {
         for n in range {
             tracing::info!(n, "record {n}");
         }
         guard.flush();
     };
-    tracing::subscriber::with_default(subscriber, || {
+    tracing::dispatcher::with_default(&dispatch, || {
         log_range(0..100);
         fs::remove_file(&log).unwrap();
         log_range(100..200);

@@ -10,12 +10,11 @@ use std::path::{Path, PathBuf};
 use std::thread;
 
 use logward::sink::Stats;
-use logward::{Emit, Guard, Logward, audit, web};
+use logward::{Emit, Guard, audit, web};
 use serde::Deserialize;
 use tracing::Dispatch;
-use tracing_subscriber::layer::SubscriberExt;
 
-use crate::util::file_config;
+use crate::util::{file_config, runtime};
 
 const THREADS: usize = 4;
 const EACH: usize = 1_000_000;
@@ -26,13 +25,7 @@ const SENT: u64 = (THREADS * EACH) as u64;
 /// dispatcher that every logging thread shares; and the log's path.
 fn start(dir: &Path, extra: &str) -> (PathBuf, Dispatch, Guard) {
     let (log, config) = file_config(dir, &format!("LOG_QUEUE_SIZE=1024\n{extra}"));
-    let (layer, guard) = Logward::builder()
-        .with_config_path(&config)
-        .with_panic_hook(false)
-        .build()
-        .expect("logward builds")
-        .into_parts();
-    let dispatch = Dispatch::new(tracing_subscriber::registry().with(layer));
+    let (dispatch, guard) = runtime(&config);
     (log, dispatch, guard)
 }
 

@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use tracing_subscriber::layer::SubscriberExt;
 
 use crate::util::capture::{FIXED_MICROS, SharedBuf, parse_lines};
+use crate::util::runtime;
 
 type Record = Map<String, Value>;
 
@@ -185,14 +186,8 @@ fn overflow_drop_from_the_configuration_is_counted_exactly() {
     )
     .expect("write config");
     const WEB: usize = 5_000;
-    let (layer, guard) = Logward::builder()
-        .with_config_path(&config)
-        .with_panic_hook(false)
-        .build()
-        .expect("logward builds")
-        .into_parts();
-    let subscriber = tracing_subscriber::registry().with(layer);
-    tracing::subscriber::with_default(subscriber, || {
+    let (dispatch, guard) = runtime(&config);
+    tracing::dispatcher::with_default(&dispatch, || {
         for i in 0..WEB {
             web::Request::new("GET", "/", 200)
                 .message(&i.to_string())

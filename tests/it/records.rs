@@ -386,6 +386,26 @@ fn span_fields_recorded_later_replace_earlier_values() {
 }
 
 #[test]
+fn one_span_gives_its_context_in_order_and_yields_to_the_event() {
+    let records = capture(|| {
+        let span = tracing::info_span!("request", tenant = "t", user_name = "al", request_id = "r");
+        let _entered = span.enter();
+        tracing::info!(step = 1, "plain");
+        tracing::info!(tenant = "mine", "repeats a span key");
+    });
+    // After the six required fields.
+    assert_eq!(
+        keys(&records[0])[6..],
+        ["request_id", "user_name", "tenant", "step", "message"]
+    );
+    assert_eq!(
+        keys(&records[1])[6..],
+        ["request_id", "user_name", "tenant", "message"]
+    );
+    assert_eq!(records[1]["tenant"], "mine");
+}
+
+#[test]
 fn the_context_follows_the_current_span_through_enter_and_exit() {
     let records = capture(|| {
         let a = tracing::info_span!("a", request_id = "a");

@@ -1,6 +1,10 @@
 //! Helpers shared by the integration tests.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use logward::{Guard, Logward};
+use tracing::Dispatch;
+use tracing_subscriber::layer::SubscriberExt;
 
 pub mod capture;
 pub mod child;
@@ -16,7 +20,7 @@ pub fn unique_id() -> String {
 
 /// Writes `dir/config`: every log type to `dir/app.log` at level info, then
 /// the `extra` lines. Returns the log's path and the configuration's.
-pub fn file_config(dir: &std::path::Path, extra: &str) -> (PathBuf, PathBuf) {
+pub fn file_config(dir: &Path, extra: &str) -> (PathBuf, PathBuf) {
     let log = dir.join("app.log");
     let config = dir.join("config");
     std::fs::write(
@@ -28,4 +32,19 @@ pub fn file_config(dir: &std::path::Path, extra: &str) -> (PathBuf, PathBuf) {
     )
     .expect("write the configuration");
     (log, config)
+}
+
+/// The runtime built from the configuration file `config`, without a
+/// panic hook, as a dispatcher for the logging threads; and its guard.
+pub fn runtime(config: &Path) -> (Dispatch, Guard) {
+    let (layer, guard) = Logward::builder()
+        .with_config_path(config)
+        .with_panic_hook(false)
+        .build()
+        .expect("logward builds")
+        .into_parts();
+    (
+        Dispatch::new(tracing_subscriber::registry().with(layer)),
+        guard,
+    )
 }
