@@ -17,7 +17,6 @@
 //! # Ok::<(), logward::Error>(())
 //! ```
 
-mod bundle;
 mod clock;
 mod config;
 mod date;
@@ -31,10 +30,6 @@ pub mod record;
 mod runtime;
 pub mod sink;
 
-pub use bundle::{
-    ArchiveMember, BundleOutput, BundleRequest, BundleSummary, BundleUsageError, Bundler,
-    RawBundleArgs, Source, SourceReport, WrittenTo, bundle_sources, export_record,
-};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     Config, ConfigError, ConfigErrorKind, ConfigErrors, DEFAULT_CONFIG_PATH, Destination, Origin,

@@ -1,5 +1,5 @@
 //! Integration tests, in one binary so they share the harness in `util`.
 
-mod util;
+use logward_testkit as util;
 
 mod it;

@@ -6,7 +6,7 @@ use super::{BundleOutput, BundleRequest, BundleSummary};
 
 /// The fields of the `logs_exported` audit record for a finished bundle:
 /// the filters, where it went and how many records it holds, and the
-/// operating-system user who ran it. Write it with [`crate::Guard::emit`].
+/// operating-system user who ran it. Write it with [`logward::Guard::emit`].
 pub fn export_record(
     request: &BundleRequest,
     summary: &BundleSummary,

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use super::request::BundleRequest;
-use crate::{Date, Level, LogType};
+use logward::{Date, Level, LogType};
 
 /// The fields of a record that the filter needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,8 +111,8 @@ pub(crate) fn parse_created_at(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::push_rfc3339;
     use crate::{BundleRequest, RawBundleArgs};
+    use logward::record::push_rfc3339;
 
     const LINE: &str = r#"{"id":"x","created_at":"2026-11-22T04:30:00.123456Z","hostname":"h","level":"warning","log_type":"web","pid":1,"message":"a \"quoted\" text"}"#;
 

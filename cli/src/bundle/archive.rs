@@ -42,8 +42,8 @@ use tempfile::NamedTempFile;
 
 use super::source::{Record, SourceReport};
 use super::{Counts, request::BundleRequest};
-use crate::LogType;
-use crate::record::push_rfc3339;
+use logward::LogType;
+use logward::record::push_rfc3339;
 
 /// Mode of the archive's members.
 const MEMBER_MODE: u32 = 0o640;

@@ -1,8 +1,8 @@
 //! Which sources a configuration's records can be in.
 
 use super::Source;
-use crate::config::Destination;
-use crate::{Config, LogType, journald_available};
+use logward::Destination;
+use logward::{Config, LogType, journald_available};
 
 /// The sources to read for `types` under `config`: each distinct file that
 /// one of the types is routed to, and the journal for every selected type —

@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use logward::sink::{FileSink, JournaldSink, Rotation};
 use logward::{
-    BundleRequest, BundleSummary, Bundler, Date, Emit, Level, LogType, Logward, ManualClock,
-    RawBundleArgs, Source, WrittenTo, analysis, application, audit, tanium, web,
+    Date, Emit, Level, LogType, Logward, ManualClock, analysis, application, audit, tanium, web,
 };
+use logward_cli::{BundleRequest, BundleSummary, Bundler, RawBundleArgs, Source, WrittenTo};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use tracing_subscriber::layer::SubscriberExt;

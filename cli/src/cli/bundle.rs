@@ -4,10 +4,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use logward::{
-    BundleRequest, BundleSummary, Bundler, Config, Level, LogType, Logward, RawBundleArgs,
-    WrittenTo,
-};
+use logward::{Config, Level, LogType, Logward};
+use logward_cli::{BundleRequest, BundleSummary, Bundler, RawBundleArgs, WrittenTo};
 
 use super::{BundleArgs, UsageError};
 
@@ -26,7 +24,7 @@ pub fn run(args: BundleArgs) -> anyhow::Result<ExitCode> {
     })
     .map_err(|e| UsageError(e.to_string()))?;
     let config = Config::load(args.config.config.as_deref())?;
-    let sources = logward::bundle_sources(&config, request.types());
+    let sources = logward_cli::bundle_sources(&config, request.types());
     let effective = format!(
         "source: {}\nfingerprint: {}\n\n{}",
         config.source().map_or_else(
@@ -57,7 +55,7 @@ fn record_export(
         .with_lifecycle_records(false)
         .build()?;
     let (_layer, guard) = logward.into_parts::<tracing_subscriber::Registry>();
-    let fields = logward::export_record(request, summary);
+    let fields = logward_cli::export_record(request, summary);
     guard.emit(LogType::Audit, Level::Info, &fields, Some("logs exported"));
     drop(guard);
     Ok(())

@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use super::lines::{LineReader, MAX_LINE, Status};
 use super::request::BundleRequest;
 use super::source::{LineSource, SourceReport};
-use crate::Date;
-use crate::sink::{LogFile, rotated_files};
+use logward::Date;
+use logward::sink::{LogFile, rotated_files};
 
 /// The lines of a sink's files, file after file.
 pub(crate) struct FileLines {

@@ -8,7 +8,7 @@
 //! --all`, filtered by a field that is unique to the test, polling until the
 //! expected number of entries is there or a deadline passes.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::thread;
@@ -30,7 +30,7 @@ pub fn ensure_running() {
         if logward::journald_available() {
             return Ok(());
         }
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/start-journald");
+        let script = crate::workspace_root().join(".ci/start-journald");
         let output = Command::new("bash")
             .arg(&script)
             .output()

@@ -19,7 +19,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::{Date, Level, LogType};
+use logward::{Date, Level, LogType};
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
 const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
@@ -67,7 +67,8 @@ pub enum BundleOutput {
 /// A bundle request whose every option has been checked.
 ///
 /// ```
-/// use logward::{BundleRequest, Level, LogType, RawBundleArgs};
+/// use logward::{Level, LogType};
+/// use logward_cli::{BundleRequest, RawBundleArgs};
 ///
 /// let request = BundleRequest::from_raw(RawBundleArgs {
 ///     date_to: Some("2026-11-22".into()),
@@ -79,7 +80,7 @@ pub enum BundleOutput {
 /// assert_eq!(request.levels(), [Level::Error, Level::Critical]);
 /// // The whole of 2026-11-22 is included.
 /// assert_eq!(request.to(), Some(1_795_392_000_000_000));
-/// # Ok::<(), logward::BundleUsageError>(())
+/// # Ok::<(), logward_cli::BundleUsageError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BundleRequest {

@@ -27,8 +27,15 @@ pub fn build(name: &str) -> PathBuf {
     let target_dir = profile_dir.parent().expect("the target directory");
     let mut cargo = Command::new(env!("CARGO"));
     cargo
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["build", "--quiet", "--example", name, "--target-dir"])
+        .current_dir(crate::workspace_root())
+        .args([
+            "build",
+            "--quiet",
+            "--workspace",
+            "--example",
+            name,
+            "--target-dir",
+        ])
         .arg(target_dir);
     if profile_dir.ends_with("release") {
         cargo.arg("--release");

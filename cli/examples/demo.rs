@@ -25,9 +25,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use logward::Clock;
 
 use logward::{
-    BundleRequest, Bundler, Config, Destination, Emit, Level, LogType, Logward, RawBundleArgs,
-    analysis, application, audit, tanium, web,
+    Config, Destination, Emit, Level, LogType, Logward, analysis, application, audit, tanium, web,
 };
+use logward_cli::{BundleRequest, Bundler, RawBundleArgs};
 
 const USERS: [(&str, &str); 4] = [
     ("u-1001", "alice"),
@@ -70,7 +70,11 @@ impl Args {
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args = Args::parse()?;
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // The workspace root, where `config/` and `target/` are.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("the tool's crate sits in the workspace root")?
+        .to_path_buf();
     let dir = args.dir.unwrap_or_else(|| root.join("target/logward-demo"));
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
@@ -116,13 +120,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         compress: true,
         ..RawBundleArgs::default()
     })?;
-    let summary = Bundler::new(logward::bundle_sources(&config, request.types()))
+    let summary = Bundler::new(logward_cli::bundle_sources(&config, request.types()))
         .with_config(config.render_table(), config.fingerprint())
         .run(&request)?;
     guard.emit(
         LogType::Audit,
         Level::Info,
-        &logward::export_record(&request, &summary),
+        &logward_cli::export_record(&request, &summary),
         Some("logs exported"),
     );
     drop(guard);

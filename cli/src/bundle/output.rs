@@ -19,7 +19,7 @@ use tempfile::NamedTempFile;
 use super::archive::{Archive, ArchiveMember, ManifestInput};
 use super::request::{BundleOutput, BundleRequest};
 use super::source::Record;
-use crate::{Error, ErrorKind, Result};
+use logward::{Error, ErrorKind, Result};
 
 /// Where a bundle was written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

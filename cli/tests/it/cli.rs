@@ -454,7 +454,7 @@ fn bundle_into_a_closed_pipe_ends_quietly() {
 
 #[test]
 fn every_shipped_configuration_file_passes_config_check() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let dir = crate::util::workspace_root().join("config");
     let mut checked = 0;
     for entry in std::fs::read_dir(&dir).expect("config/ is listed") {
         let path = entry.expect("entry").path();

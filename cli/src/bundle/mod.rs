@@ -22,7 +22,8 @@
 //! bounded: one pending record per source, plus I/O buffers.
 //!
 //! ```no_run
-//! use logward::{Bundler, BundleRequest, LogType, RawBundleArgs, Source};
+//! use logward::LogType;
+//! use logward_cli::{Bundler, BundleRequest, RawBundleArgs, Source};
 //!
 //! let request = BundleRequest::from_raw(RawBundleArgs {
 //!     date_from: Some("2026-11-20".into()),
@@ -68,7 +69,7 @@ use output::{Flow, Output};
 use progress::Progress;
 use source::{Record, SourceStream};
 
-use crate::{Clock, Error, ErrorKind, Level, LogType, Result, SystemClock};
+use logward::{Clock, Error, ErrorKind, Level, LogType, Result, SystemClock};
 
 /// Makes bundles from a fixed set of sources.
 #[derive(Debug, Clone)]

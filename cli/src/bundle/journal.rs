@@ -26,7 +26,7 @@ use std::thread::JoinHandle;
 use super::lines::{LineReader, MAX_LINE, Status};
 use super::request::BundleRequest;
 use super::source::{LineSource, SourceReport};
-use crate::LogType;
+use logward::LogType;
 
 /// How far the journal's time window is widened on each side (10 minutes).
 pub(crate) const JOURNAL_SLACK_MICROS: i64 = 10 * 60 * 1_000_000;

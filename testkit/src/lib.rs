@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests of the workspace's crates.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +11,13 @@ pub mod child;
 pub mod example;
 pub mod journald;
 pub mod tmpfs;
+
+/// The workspace's root directory, where `.ci/` and `config/` are.
+pub fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("testkit sits in the workspace root")
+}
 
 /// A fresh id (32 hex digits) that tags the records of one test, so that it
 /// reads back only its own records from a shared journal.

@@ -20,7 +20,7 @@ use super::filter::{Head, Verdict, judge};
 use super::journal::JournalLines;
 use super::lines::Status;
 use super::request::BundleRequest;
-use crate::LogType;
+use logward::LogType;
 
 /// A place to read records from.
 ///
@@ -41,7 +41,7 @@ pub enum Source {
         extra_matches: Vec<String>,
     },
     /// A file sink: its live file and rotated siblings (see
-    /// [`rotated_files`](crate::sink::rotated_files)).
+    /// [`rotated_files`](logward::sink::rotated_files)).
     Files {
         /// The live file's path, as configured.
         path: PathBuf,

@@ -1,0 +1,15 @@
+//! The library behind the `logward` command: what the tool does for an
+//! operator, apart from its flags.
+//!
+//! - [`Bundler`]: collect the records of every configured source by date,
+//!   type and level into JSON lines or a `.tar.gz` support bundle.
+//!
+//! Services do not link this crate: the runtime they link is the `logward`
+//! crate, which this one builds on.
+
+mod bundle;
+
+pub use bundle::{
+    ArchiveMember, BundleOutput, BundleRequest, BundleSummary, BundleUsageError, Bundler,
+    RawBundleArgs, Source, SourceReport, WrittenTo, bundle_sources, export_record,
+};

@@ -1,0 +1,6 @@
+//! One module per capability under test.
+
+mod bundle;
+mod cli;
+mod cli_docs;
+mod demo_sigterm;
