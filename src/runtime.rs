@@ -48,6 +48,7 @@ pub struct Builder {
     panic_hook: bool,
     lifecycle: bool,
     journald_socket: PathBuf,
+    types: Vec<LogType>,
 }
 
 /// Where the routing comes from.
@@ -73,6 +74,7 @@ impl Default for Builder {
             panic_hook: true,
             lifecycle: true,
             journald_socket: PathBuf::from(JOURNALD_SOCKET),
+            types: LogType::ALL.to_vec(),
         }
     }
 }
@@ -157,6 +159,14 @@ impl Builder {
         self
     }
 
+    /// Opens only the sinks of `types` (default: all); records of the other
+    /// types go to stderr. One-shot tools such as `logward emit` use it so
+    /// that they create no file or directory of a type they do not write.
+    pub fn with_log_types(mut self, types: &[LogType]) -> Self {
+        self.types = types.to_vec();
+        self
+    }
+
     /// Loads the configuration (unless a sink was given), opens the sinks,
     /// starts the writers and builds the layer.
     ///
@@ -181,7 +191,7 @@ impl Builder {
         };
         let (mut plan, fingerprint) = match config {
             Ok(config) => (
-                wiring::plan(&config, &self.clock, &self.journald_socket)?,
+                wiring::plan(&config, &self.clock, &self.journald_socket, &self.types)?,
                 config.fingerprint(),
             ),
             Err(sink) => (
