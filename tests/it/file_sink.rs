@@ -525,3 +525,33 @@ fn a_log_file_deleted_or_renamed_while_running_is_recreated_losing_nothing() {
     assert_eq!(mode(&log), 0o640);
     assert_eq!((stats.written, stats.rerouted, stats.lost), (301, 0, 0));
 }
+
+/// Another process sharing the file rotated it away at midnight and has
+/// not started a new one yet: the sink does not rotate it again, reports
+/// no failure (which would re-route the records) and starts the new file.
+#[test]
+fn a_live_file_already_rotated_by_another_process_is_no_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let path = dir.join("app.log");
+    let clock = ManualClock::new(at("2026-03-10", 86_399));
+    let mut sink = open(&path, daily(0), &clock);
+    append(&mut sink, "{\"n\":0}\n").unwrap();
+    sink.flush().unwrap();
+
+    fs::rename(&path, dir.join("app.log.2026-03-10")).unwrap();
+    clock.set_micros(at("2026-03-11", 1));
+    // More than the sink buffers, so that it writes (and rotates) on append.
+    let lines: Vec<String> = (1..=300)
+        .map(|n| format!("{{\"n\":{n},\"pad\":\"{}\"}}\n", "x".repeat(400)))
+        .collect();
+    for line in &lines {
+        append(&mut sink, line).unwrap();
+    }
+    sink.flush().unwrap();
+
+    assert_eq!(names(dir), set(&["app.log", "app.log.2026-03-10"]));
+    assert_eq!(read(&dir.join("app.log.2026-03-10")), "{\"n\":0}\n");
+    assert_eq!(read(&path), lines.concat());
+    assert!(sink.take_unwritten().is_empty());
+}
