@@ -122,7 +122,7 @@ pub(crate) fn check_file(
             if me == 0 {
                 user(0)
             } else {
-                format!("{} or root", user(me))
+                format!("{}, by root", user(me))
             },
         ));
     }
