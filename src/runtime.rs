@@ -173,8 +173,10 @@ impl Builder {
     /// # Errors
     ///
     /// An [`ErrorKind::Config`] error naming every problem when the
-    /// configuration is invalid or a log directory is not writable; an
-    /// [`ErrorKind::Sink`] error when a sink or writer cannot be started.
+    /// configuration is invalid; an [`ErrorKind::Sink`] error naming every
+    /// log file or directory that cannot be used (not writable, or refused
+    /// as a link, a device or another user's file), or when a sink or
+    /// writer cannot be started.
     pub fn build(self) -> Result<Logward> {
         if self.when_full[LogType::Audit.index()].is_some_and(|w| w != WhenFull::Block) {
             return Err(Error::new(

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use super::{FileSink, JournaldSink, Rotation, Sink, StderrSink, WhenFull, journald_available_at};
 use crate::config::{Destination, Overflow, SyncPolicy};
-use crate::{Clock, Config, Level, LogType, Result};
+use crate::{Clock, Config, Error, ErrorKind, Level, LogType, Result};
 
 /// A sink to run behind one writer thread, and its fallback.
 pub(crate) type SinkPair = (Box<dyn Sink>, Box<dyn Sink>);
@@ -73,15 +73,23 @@ enum Key {
 ///
 /// # Errors
 ///
-/// A configuration error naming the key and path of a log directory or file
-/// that cannot be written; a sink error when a file cannot be opened.
+/// A sink error naming the key and path of each log file or directory that
+/// cannot be used (a permission problem is no invalid configuration), or
+/// when a file cannot be opened.
 pub(crate) fn plan(
     config: &Config,
     clock: &Arc<dyn Clock>,
     journald_socket: &Path,
     types: &[LogType],
 ) -> Result<Plan> {
-    config.check_writable_for(types)?;
+    config.check_writable_for(types).map_err(|problems| {
+        let count = problems.len();
+        let noun = if count == 1 { "problem" } else { "problems" };
+        Error::new(
+            ErrorKind::Sink,
+            format!("cannot use the log files, {count} {noun}:\n{problems}"),
+        )
+    })?;
     let identifier = config
         .syslog_identifier()
         .map_or_else(program_name, str::to_string);

@@ -90,8 +90,12 @@ fn a_link_a_fifo_or_a_device_at_the_log_path_is_refused_at_start_never_followed_
         let dir = tempfile::tempdir().expect("tempdir");
         let config = config_for(dir.path(), &log, "");
         let error = start_error(config, Duration::from_secs(20));
-        assert_eq!(error.kind(), ErrorKind::Config, "{error}");
+        assert_eq!(error.kind(), ErrorKind::Sink, "{error}");
         let message = error.to_string();
+        assert!(
+            message.starts_with("cannot use the log files, 1 problem:\n"),
+            "{message}"
+        );
         assert!(
             message.contains(&format!(
                 "refusing {}: {found}; required: a regular file",

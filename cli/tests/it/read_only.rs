@@ -106,6 +106,27 @@ fn config_check_reports_a_sink_it_cannot_use_as_exit_1_not_an_invalid_configurat
             web.display()
         )
     );
+
+    // Starting (here `emit`) with that sink is a runtime failure too.
+    let out = logward(
+        &[
+            "emit",
+            "--config",
+            &config,
+            "--log-type",
+            "web",
+            "--level",
+            "info",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot use the log files, 1 problem:"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read(&web).expect("read"), b"", "nothing written to it");
 }
 
 #[test]
