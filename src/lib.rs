@@ -33,7 +33,7 @@ pub mod sink;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     Config, ConfigError, ConfigErrorKind, ConfigErrors, DEFAULT_CONFIG_PATH, Destination, Origin,
-    Overflow, Route, SyncPolicy,
+    Overflow, Route, SyncPolicy, WouldCreate,
 };
 pub use date::Date;
 pub use error::{Error, ErrorKind, Result};

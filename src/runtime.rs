@@ -48,6 +48,7 @@ pub struct Builder {
     panic_hook: bool,
     lifecycle: bool,
     journald_socket: PathBuf,
+    types: Vec<LogType>,
 }
 
 /// Where the routing comes from.
@@ -73,6 +74,7 @@ impl Default for Builder {
             panic_hook: true,
             lifecycle: true,
             journald_socket: PathBuf::from(JOURNALD_SOCKET),
+            types: LogType::ALL.to_vec(),
         }
     }
 }
@@ -157,14 +159,24 @@ impl Builder {
         self
     }
 
+    /// Opens only the sinks of `types` (default: all); records of the other
+    /// types go to stderr. One-shot tools such as `logward emit` use it so
+    /// that they create no file or directory of a type they do not write.
+    pub fn with_log_types(mut self, types: &[LogType]) -> Self {
+        self.types = types.to_vec();
+        self
+    }
+
     /// Loads the configuration (unless a sink was given), opens the sinks,
     /// starts the writers and builds the layer.
     ///
     /// # Errors
     ///
     /// An [`ErrorKind::Config`] error naming every problem when the
-    /// configuration is invalid or a log directory is not writable; an
-    /// [`ErrorKind::Sink`] error when a sink or writer cannot be started.
+    /// configuration is invalid; an [`ErrorKind::Sink`] error naming every
+    /// log file or directory that cannot be used (not writable, or refused
+    /// as a link, a device or another user's file), or when a sink or
+    /// writer cannot be started.
     pub fn build(self) -> Result<Logward> {
         if self.when_full[LogType::Audit.index()].is_some_and(|w| w != WhenFull::Block) {
             return Err(Error::new(
@@ -181,7 +193,7 @@ impl Builder {
         };
         let (mut plan, fingerprint) = match config {
             Ok(config) => (
-                wiring::plan(&config, &self.clock, &self.journald_socket)?,
+                wiring::plan(&config, &self.clock, &self.journald_socket, &self.types)?,
                 config.fingerprint(),
             ),
             Err(sink) => (

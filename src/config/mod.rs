@@ -46,6 +46,7 @@ use crate::log_type::LogType;
 
 pub use error::{ConfigError, ConfigErrorKind, ConfigErrors, Origin};
 pub use route::{Destination, Overflow, Route, SyncPolicy};
+pub use writable::WouldCreate;
 
 use error::Diagnostics;
 use provider::EnvOverrides;

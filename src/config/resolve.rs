@@ -443,8 +443,15 @@ fn parse_path(value: &str) -> Result<PathBuf, String> {
     Ok(path)
 }
 
+/// Digits only: Rust's integer parsing also takes a leading `+`, which a
+/// count written in a configuration file never has.
+fn digits(value: &str) -> Option<&str> {
+    let value = value.trim();
+    (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())).then_some(value)
+}
+
 fn parse_count(value: &str) -> Result<NonZeroU32, String> {
-    value.trim().parse().map_err(|_| {
+    digits(value).and_then(|v| v.parse().ok()).ok_or_else(|| {
         format!(
             "not a positive whole number; allowed: 1 to {}, the number of files kept including \
              the live file",
@@ -470,8 +477,8 @@ fn parse_sync(value: &str) -> Result<SyncPolicy, String> {
 }
 
 fn parse_queue_size(value: &str) -> Result<usize, String> {
-    match value.trim().parse::<usize>() {
-        Ok(size) if (1..=MAX_QUEUE_SIZE).contains(&size) => Ok(size),
+    match digits(value).map(str::parse::<usize>) {
+        Some(Ok(size)) if (1..=MAX_QUEUE_SIZE).contains(&size) => Ok(size),
         _ => Err(format!(
             "not a queue size; allowed: a whole number of records from 1 to {MAX_QUEUE_SIZE}"
         )),

@@ -3,7 +3,6 @@
 
 use std::ffi::OsStr;
 use std::num::NonZeroU32;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::error::Diagnostics;
@@ -874,7 +873,7 @@ tanium       info   journald  -         -     block     never
 }
 
 #[test]
-fn check_writable_creates_missing_directories_0750_without_creating_the_log() {
+fn check_writable_creates_nothing_and_reports_what_a_start_would_create() {
     let Ok(dir) = tempfile::tempdir() else {
         panic!("no temporary directory");
     };
@@ -888,12 +887,15 @@ fn check_writable_creates_missing_directories_0750_without_creating_the_log() {
         audit.display()
     ));
 
-    assert_eq!(config.check_writable().map_err(|e| e.to_string()), Ok(()));
-    for created in [dir.path().join("shop"), logs.clone()] {
-        let mode = std::fs::metadata(&created).map(|m| m.permissions().mode() & 0o7777);
-        assert_eq!(mode.ok(), Some(0o750), "{}", created.display());
-    }
-    let left: Vec<_> = std::fs::read_dir(&logs)
+    let created = config.check_writable().map_err(|e| e.to_string());
+    assert_eq!(
+        created,
+        Ok(crate::WouldCreate {
+            directories: vec![dir.path().join("shop"), logs.clone()],
+            files: vec![log],
+        })
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
         .map(|entries| {
             entries
                 .filter_map(|e| e.ok())
@@ -901,7 +903,11 @@ fn check_writable_creates_missing_directories_0750_without_creating_the_log() {
                 .collect()
         })
         .unwrap_or_default();
-    assert!(left.is_empty(), "the check left files behind: {left:?}");
+    assert_eq!(
+        left,
+        [std::ffi::OsString::from("audit.log")],
+        "the check created files"
+    );
 }
 
 #[test]

@@ -16,6 +16,7 @@ mod id;
 pub(crate) mod json;
 mod timestamp;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::{Clock, Level, LogType};
@@ -95,12 +96,16 @@ impl RecordContext {
         message: Option<&str>,
     ) {
         self.begin(out, level, log_type);
+        // The index of each key's last occurrence, so that a record of many
+        // fields (`logward emit` with thousands of arguments) is rendered in
+        // linear time.
+        let mut last: HashMap<&str, usize> = HashMap::with_capacity(fields.len());
+        for (i, (key, _)) in fields.iter().enumerate() {
+            last.insert(key.as_ref(), i);
+        }
         for (i, (key, value)) in fields.iter().enumerate() {
             let key = key.as_ref();
-            if fields[i + 1..]
-                .iter()
-                .any(|(later, _)| later.as_ref() == key)
-            {
+            if last.get(key) != Some(&i) {
                 continue;
             }
             if is_reserved(key) || key == "message" {

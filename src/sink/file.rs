@@ -15,11 +15,22 @@
 //! - the directory (and any missing parent) is created with mode 0750 and the
 //!   live file with mode 0640, whatever the process umask;
 //! - a restart on the same UTC day appends to the live file; a live file last
-//!   written on another day is rotated when the sink opens;
+//!   written on an earlier day is rotated when the sink opens;
 //! - with [`Rotation::max_files`], exactly that many files are kept (live
 //!   file included) after every rotation and at every open;
 //! - a live file deleted or renamed by someone else is noticed within about a
 //!   second (on [`Sink::flush`]) and the path is created again;
+//! - only a regular file that passes the `trust` module's rules (owner, mode,
+//!   directory) is ever opened, at start and on every re-open; a symbolic
+//!   link is never followed and a FIFO never blocks;
+//! - several processes may share one rotating file (a service and `logward
+//!   emit` from cron): a process renames the live file only while holding an
+//!   exclusive `flock` on it and after checking that the path still names
+//!   the file it has open (device and inode), so it never renames a fresh
+//!   file another process started; a live file that is already gone was
+//!   rotated by someone else, which is no failure. Records of an earlier day
+//!   than the live file's (written just after another process rotated at
+//!   midnight) are appended to it rather than rotating that newer file;
 //! - a failed write is returned as an error, and the records that did not
 //!   reach the file can be taken back with [`FileSink::take_unwritten`].
 
@@ -31,8 +42,10 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsE
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rustix::fs::FlockOperation;
+
 use super::rotation::{self, Rotation, mtime_micros, with_path};
-use super::{Entry, Sink};
+use super::{Entry, Sink, trust};
 use crate::Date;
 use crate::{Clock, Error, ErrorKind};
 
@@ -41,6 +54,10 @@ const BUFFER_CAPACITY: usize = 64 * 1024;
 
 const DIR_MODE: u32 = 0o750;
 const FILE_MODE: u32 = 0o640;
+
+/// How many times in a row the live file may turn out to have been rotated
+/// by another process before the sink gives up on one write.
+const ROTATION_ATTEMPTS: usize = 4;
 
 /// A sink that appends JSON lines to a file and rotates it daily.
 ///
@@ -127,8 +144,8 @@ impl Today {
 impl FileSink {
     /// Opens (creating if needed) the live file `path` and its directory.
     ///
-    /// If the live file is not empty and was last modified on another UTC day
-    /// than `clock`'s today and `rotation.daily` is set, it is rotated first;
+    /// If the live file is not empty and was last modified on an earlier UTC
+    /// day than `clock`'s today and `rotation.daily` is set, it is rotated first;
     /// then, with `rotation.max_files`, old rotated files are pruned. With
     /// `sync`, every [`Sink::flush`] also fsyncs the file.
     pub fn open(
@@ -191,7 +208,8 @@ impl FileSink {
             let Some(live) = self.live.as_mut() else {
                 return Err(io::Error::other("live file missing after opening it"));
             };
-            live.date = Some(date);
+            // A late record (of an earlier day) does not make the file older.
+            live.date = Some(live.date.map_or(date, |d| d.max(date)));
             self.unsynced = true;
             self.pending
                 .write_first_day(&mut live.file)
@@ -207,8 +225,23 @@ impl FileSink {
             self.open_live()?;
         }
         if self.rotation.daily {
-            let live_date = self.live.as_ref().and_then(|live| live.date);
-            if let Some(live_date) = live_date.filter(|&d| d != date) {
+            let mut attempts = 0;
+            // Only an older live file is rotated: records of an earlier day
+            // join a newer file that another process started after midnight.
+            while let Some(live_date) = self
+                .live
+                .as_ref()
+                .and_then(|live| live.date)
+                .filter(|&d| d < date)
+            {
+                attempts += 1;
+                if attempts > ROTATION_ATTEMPTS {
+                    return Err(io::Error::other(format!(
+                        "cannot rotate {}: it was replaced {ROTATION_ATTEMPTS} times in a row \
+                         by another process",
+                        self.path.display()
+                    )));
+                }
                 self.rotate(live_date)?;
             }
         }
@@ -221,7 +254,9 @@ impl FileSink {
         Ok(())
     }
 
-    /// Renames the live file after `date` and starts a new one.
+    /// Renames the live file after `date` and starts a new one, unless
+    /// another process sharing the file rotated it first: then the file now
+    /// at the path is opened instead.
     fn rotate(&mut self, date: Date) -> io::Result<()> {
         let Some(live) = self.live.as_mut() else {
             return Ok(());
@@ -242,7 +277,20 @@ impl FileSink {
                 .map_err(|e| with_path(e, "cannot sync", &self.path))?;
             self.unsynced = false;
         }
-        rotation::rotate_to_free_name(&self.path, date)?;
+        // Every logward process rotating this file takes the lock on it, so
+        // checking that the path still names it and renaming it is one step
+        // among them; the lock goes with the descriptor, closed below.
+        rustix::fs::flock(&live.file, FlockOperation::LockExclusive)
+            .map_err(|e| with_path(e.into(), "cannot lock", &self.path))?;
+        if names_file(&self.path, live.dev, live.ino)? {
+            match rotation::rotate_to_free_name(&self.path, date) {
+                Ok(_) => {}
+                // Renamed by another process between the check and the
+                // rename (one that does not lock): rotated all the same.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
         self.live = None;
         self.pending.file_changed();
         self.prune_pending = true;
@@ -255,11 +303,10 @@ impl FileSink {
         let Some(live) = self.live.as_ref() else {
             return Ok(());
         };
-        match fs::metadata(&self.path) {
-            Ok(meta) if meta.dev() == live.dev && meta.ino() == live.ino => Ok(()),
-            Ok(_) => self.reopen(),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => self.reopen(),
-            Err(e) => Err(with_path(e, "cannot read", &self.path)),
+        if names_file(&self.path, live.dev, live.ino)? {
+            Ok(())
+        } else {
+            self.reopen()
         }
     }
 
@@ -272,7 +319,9 @@ impl FileSink {
     fn open_live(&mut self) -> io::Result<()> {
         let dir = parent_dir(&self.path);
         create_dirs(dir)?;
-        let (file, created) = open_or_create(&self.path)?;
+        let dir_meta = fs::metadata(dir).map_err(|e| with_path(e, "cannot read", dir))?;
+        trust::check_dir(dir, &dir_meta).map_err(io::Error::other)?;
+        let (file, created) = open_or_create(&self.path, &dir_meta)?;
         let meta = file
             .metadata()
             .map_err(|e| with_path(e, "cannot read", &self.path))?;
@@ -294,7 +343,7 @@ impl FileSink {
 ///
 /// - `append` buffers the record (up to 64 KiB) and writes the buffer out
 ///   when it is full. It rotates first when the record's UTC day (by the
-///   clock, at `append`) differs from the live file's.
+///   clock, at `append`) is later than the live file's.
 /// - `flush` writes the buffer out and, when opened with `sync`, fsyncs the
 ///   file. It first checks (one `stat`) that the path still names the open
 ///   file, and reopens or re-creates it if not: records flushed after someone
@@ -496,12 +545,26 @@ fn create_dirs(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Whether `path` itself (not a link's target) is the file `dev`/`ino`; a
+/// missing path is not.
+fn names_file(path: &Path, dev: u64, ino: u64) -> io::Result<bool> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) => Ok(meta.dev() == dev && meta.ino() == ino),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(with_path(e, "cannot read", path)),
+    }
+}
+
 /// Opens `path` for appending, creating it with mode 0640 (independent of
-/// the umask) if it does not exist. Returns whether it was created.
-fn open_or_create(path: &Path) -> io::Result<(File, bool)> {
+/// the umask) if it does not exist; an existing file must pass the `trust`
+/// checks (`dir` is its directory's metadata). Returns whether it was
+/// created.
+fn open_or_create(path: &Path, dir: &fs::Metadata) -> io::Result<(File, bool)> {
     // Another process may create or delete the file between our two
     // attempts; a few rounds settle it.
     for _ in 0..3 {
+        // `create_new` (O_EXCL) never follows a symbolic link: one at the
+        // path is "already exists", and the open below refuses it.
         match OpenOptions::new()
             .append(true)
             .create_new(true)
@@ -516,14 +579,14 @@ fn open_or_create(path: &Path) -> io::Result<(File, bool)> {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(with_path(e, "cannot create", path)),
         }
-        match OpenOptions::new().append(true).open(path) {
+        match trust::open_existing(path, dir) {
             Ok(file) => return Ok((file, false)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(with_path(e, "cannot open", path)),
+            Err(e) => return Err(e),
         }
     }
     Err(io::Error::other(format!(
-        "cannot open {}: it exists but cannot be opened (a dangling symlink?)",
+        "cannot open {}: it keeps appearing and disappearing",
         path.display()
     )))
 }

@@ -12,6 +12,7 @@ mod queue;
 mod rotation;
 mod route;
 mod stderr;
+pub(crate) mod trust;
 mod writer;
 
 use std::io;

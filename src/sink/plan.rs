@@ -5,13 +5,18 @@
 //! Fallbacks: a file falls back to journald (stderr when there is no
 //! journald), journald to stderr. Without a journald socket at start, the
 //! journald types go to stderr and one warning record says so.
+//!
+//! A plan may be limited to some log types (`logward emit` writes one type):
+//! then only their sinks are checked and opened, and the other types go to
+//! stderr, so a one-shot command creates no file or directory it does not
+//! write.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{FileSink, JournaldSink, Rotation, Sink, StderrSink, WhenFull, journald_available_at};
 use crate::config::{Destination, Overflow, SyncPolicy};
-use crate::{Clock, Config, Level, LogType, Result};
+use crate::{Clock, Config, Error, ErrorKind, Level, LogType, Result};
 
 /// A sink to run behind one writer thread, and its fallback.
 pub(crate) type SinkPair = (Box<dyn Sink>, Box<dyn Sink>);
@@ -59,21 +64,32 @@ fn program_name() -> String {
 enum Key {
     Journald,
     File(PathBuf),
+    /// A type the plan does not open: stderr.
+    Unopened,
 }
 
-/// Opens the sinks `config` routes to, with journald listening on
-/// `journald_socket`.
+/// Opens the sinks `config` routes `types` to, with journald listening on
+/// `journald_socket`; the other types go to stderr.
 ///
 /// # Errors
 ///
-/// A configuration error naming the key and path of a log directory or file
-/// that cannot be written; a sink error when a file cannot be opened.
+/// A sink error naming the key and path of each log file or directory that
+/// cannot be used (a permission problem is no invalid configuration), or
+/// when a file cannot be opened.
 pub(crate) fn plan(
     config: &Config,
     clock: &Arc<dyn Clock>,
     journald_socket: &Path,
+    types: &[LogType],
 ) -> Result<Plan> {
-    config.check_writable()?;
+    config.check_writable_for(types).map_err(|problems| {
+        let count = problems.len();
+        let noun = if count == 1 { "problem" } else { "problems" };
+        Error::new(
+            ErrorKind::Sink,
+            format!("cannot use the log files, {count} {noun}:\n{problems}"),
+        )
+    })?;
     let identifier = config
         .syslog_identifier()
         .map_or_else(program_name, str::to_string);
@@ -85,6 +101,7 @@ pub(crate) fn plan(
     for log_type in LogType::ALL {
         let route = config.route(log_type);
         let key = match &route.destination {
+            _ if !types.contains(&log_type) => Key::Unopened,
             Destination::File { path, .. } => Key::File(path.clone()),
             _ => Key::Journald,
         };
@@ -93,6 +110,7 @@ pub(crate) fn plan(
             continue;
         }
         let pair: SinkPair = match &route.destination {
+            _ if key == Key::Unopened => (Box::new(StderrSink::new()), Box::new(StderrSink::new())),
             Destination::File {
                 path,
                 rotate_daily,

@@ -15,6 +15,7 @@ use logward::sink::{Entry, FileSink, Rotation, Sink, rotated_files};
 use logward::{Clock, ErrorKind, Level, LogType, ManualClock};
 
 use crate::util::runtime;
+use crate::util::tmpfs::Tmpfs;
 
 const SECOND: i64 = 1_000_000;
 
@@ -319,7 +320,8 @@ fn rotated_name_collision_gets_a_suffix_and_overwrites_nothing() {
     append(&mut sink, "{\"n\":1}\n").unwrap();
     clock.set_micros(at("2026-03-11", 3600));
     append(&mut sink, "{\"n\":2}\n").unwrap();
-    // The clock steps back over midnight, then forward again.
+    // The clock steps back over midnight, then forward again: the late
+    // record joins the newer file instead of rotating it.
     clock.set_micros(at("2026-03-10", 7200));
     append(&mut sink, "{\"n\":3}\n").unwrap();
     clock.set_micros(at("2026-03-11", 7200));
@@ -328,19 +330,11 @@ fn rotated_name_collision_gets_a_suffix_and_overwrites_nothing() {
 
     assert_eq!(
         names(dir),
-        set(&[
-            "app.log",
-            "app.log.2026-03-10",
-            "app.log.2026-03-10.1",
-            "app.log.2026-03-10.2",
-            "app.log.2026-03-11",
-        ])
+        set(&["app.log", "app.log.2026-03-10", "app.log.2026-03-10.1"])
     );
     assert_eq!(read(&dir.join("app.log.2026-03-10")), "earlier\n");
     assert_eq!(read(&dir.join("app.log.2026-03-10.1")), "{\"n\":1}\n");
-    assert_eq!(read(&dir.join("app.log.2026-03-11")), "{\"n\":2}\n");
-    assert_eq!(read(&dir.join("app.log.2026-03-10.2")), "{\"n\":3}\n");
-    assert_eq!(read(&path), "{\"n\":4}\n");
+    assert_eq!(read(&path), "{\"n\":2}\n{\"n\":3}\n{\"n\":4}\n");
 }
 
 #[test]
@@ -424,15 +418,22 @@ fn deleted_live_file_is_recreated_and_next_records_land_in_it() {
 
 #[test]
 fn write_failure_is_reported_and_unwritten_records_are_handed_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let disk = Tmpfs::mount(&tmp.path().join("disk"), "size=64k");
+    let path = disk.dir.join("app.log");
     let clock = ManualClock::new(at("2026-03-10", 3600));
-    let mut sink = open(Path::new("/dev/full"), Rotation::default(), &clock);
-    assert_eq!(sink.describe(), "file /dev/full");
+    let mut sink = open(&path, Rotation::default(), &clock);
+    assert_eq!(sink.describe(), format!("file {}", path.display()));
+    disk.fill(0);
 
     append(&mut sink, "{\"n\":1}\n").unwrap();
     append(&mut sink, "{\"n\":2}\n").unwrap();
     let error = sink.flush().unwrap_err();
     assert_eq!(error.kind(), io::ErrorKind::StorageFull);
-    assert!(error.to_string().contains("/dev/full"), "{error}");
+    assert!(
+        error.to_string().contains(&path.display().to_string()),
+        "{error}"
+    );
     assert_eq!(sink.take_unwritten(), b"{\"n\":1}\n{\"n\":2}\n");
 
     // While failing, each append tries the file again and reports at once.
@@ -445,24 +446,22 @@ fn write_failure_is_reported_and_unwritten_records_are_handed_back() {
 #[test]
 fn sink_recovers_when_the_file_becomes_writable_again() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("app.log");
-    let real = tmp.path().join("real.log");
-    std::os::unix::fs::symlink("/dev/full", &path).unwrap();
+    let disk = Tmpfs::mount(&tmp.path().join("disk"), "size=64k");
+    let path = disk.dir.join("app.log");
     let clock = ManualClock::new(at("2026-03-10", 3600));
     let mut sink = open(&path, Rotation::default(), &clock);
+    let filler = disk.fill(0);
 
     append(&mut sink, "{\"n\":1}\n").unwrap();
     assert!(sink.flush().is_err());
 
-    // Space comes back: the path now leads to a writable file. The records
-    // kept since the failure are written, in order, on the next append.
-    fs::write(&real, "").unwrap();
-    fs::remove_file(&path).unwrap();
-    std::os::unix::fs::symlink(&real, &path).unwrap();
+    // Space comes back. The records kept since the failure are written, in
+    // order, on the next append.
+    fs::remove_file(filler).unwrap();
     append(&mut sink, "{\"n\":2}\n").unwrap();
     append(&mut sink, "{\"n\":3}\n").unwrap();
     sink.flush().unwrap();
-    assert_eq!(read(&real), "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n");
+    assert_eq!(read(&path), "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n");
     assert!(sink.take_unwritten().is_empty());
 }
 
@@ -525,4 +524,34 @@ fn a_log_file_deleted_or_renamed_while_running_is_recreated_losing_nothing() {
     assert!(read(&log).ends_with("\"message\":\"logging stopped\"}\n"));
     assert_eq!(mode(&log), 0o640);
     assert_eq!((stats.written, stats.rerouted, stats.lost), (301, 0, 0));
+}
+
+/// Another process sharing the file rotated it away at midnight and has
+/// not started a new one yet: the sink does not rotate it again, reports
+/// no failure (which would re-route the records) and starts the new file.
+#[test]
+fn a_live_file_already_rotated_by_another_process_is_no_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let path = dir.join("app.log");
+    let clock = ManualClock::new(at("2026-03-10", 86_399));
+    let mut sink = open(&path, daily(0), &clock);
+    append(&mut sink, "{\"n\":0}\n").unwrap();
+    sink.flush().unwrap();
+
+    fs::rename(&path, dir.join("app.log.2026-03-10")).unwrap();
+    clock.set_micros(at("2026-03-11", 1));
+    // More than the sink buffers, so that it writes (and rotates) on append.
+    let lines: Vec<String> = (1..=300)
+        .map(|n| format!("{{\"n\":{n},\"pad\":\"{}\"}}\n", "x".repeat(400)))
+        .collect();
+    for line in &lines {
+        append(&mut sink, line).unwrap();
+    }
+    sink.flush().unwrap();
+
+    assert_eq!(names(dir), set(&["app.log", "app.log.2026-03-10"]));
+    assert_eq!(read(&dir.join("app.log.2026-03-10")), "{\"n\":0}\n");
+    assert_eq!(read(&path), lines.concat());
+    assert!(sink.take_unwritten().is_empty());
 }

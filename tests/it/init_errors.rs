@@ -116,7 +116,7 @@ fn an_unwritable_log_directory_names_the_key_and_the_path() {
             log.display()
         ),
     );
-    assert_eq!(error.kind(), ErrorKind::Config);
+    assert_eq!(error.kind(), ErrorKind::Sink);
     let message = error.to_string();
     assert!(
         message.contains(&format!(
@@ -145,7 +145,7 @@ fn a_read_only_log_directory_names_the_key_the_path_and_the_cause() {
         dir.path(),
         &format!("LOG_LEVEL=info\nLOG_FILE={}\n", log.display()),
     );
-    assert_eq!(error.kind(), ErrorKind::Config);
+    assert_eq!(error.kind(), ErrorKind::Sink);
     let message = error.to_string();
     assert!(
         message.contains(&format!("{config}:2: LOG_FILE=\"{}\": ", log.display())),

@@ -3,6 +3,7 @@
 mod crash;
 mod failover;
 mod file_sink;
+mod file_trust;
 mod init_errors;
 mod journald;
 mod journald_faults;

@@ -198,8 +198,11 @@ impl BundleRequest {
 
 /// A `logward bundle` option that cannot be used: which flag, its value,
 /// and why (including what is allowed). The command line exits with code 2.
+///
+/// Reads `--date-from "yesterday": expected …`, or for a bare flag
+/// `--compress needs --out-file: …`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{flag} {value:?}: {reason}")]
+#[error("{}", self.describe())]
 pub struct BundleUsageError {
     flag: &'static str,
     value: String,
@@ -212,6 +215,14 @@ impl BundleUsageError {
             flag,
             value: value.into(),
             reason: reason.into(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        if self.value.is_empty() {
+            format!("{} {}", self.flag, self.reason)
+        } else {
+            format!("{} {:?}: {}", self.flag, self.value, self.reason)
         }
     }
 

@@ -1,7 +1,7 @@
 //! `logward bundle`: logs by date, type and level for support.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use logward::{Config, Level, LogType, Logward};
@@ -12,7 +12,7 @@ use super::{BundleArgs, UsageError};
 /// Validates the flags, reads every source the configuration routes the
 /// selected types to, writes the bundle and records the export as an audit
 /// record.
-pub fn run(args: BundleArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: BundleArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let request = BundleRequest::from_raw(RawBundleArgs {
         date_from: args.date_from,
         date_to: args.date_to,
@@ -23,7 +23,7 @@ pub fn run(args: BundleArgs) -> anyhow::Result<ExitCode> {
         force: args.force,
     })
     .map_err(|e| UsageError(e.to_string()))?;
-    let config = Config::load(args.config.config.as_deref())?;
+    let config = Config::load(config)?;
     let sources = logward_cli::bundle_sources(&config, request.types());
     let effective = format!(
         "source: {}\nfingerprint: {}\n\n{}",
@@ -53,6 +53,7 @@ fn record_export(
         .with_config(config)
         .with_panic_hook(false)
         .with_lifecycle_records(false)
+        .with_log_types(&[LogType::Audit])
         .build()?;
     let (_layer, guard) = logward.into_parts::<tracing_subscriber::Registry>();
     let fields = logward_cli::export_record(request, summary);

@@ -7,19 +7,28 @@
 //! `key=value` sets a string field, `key:=json` a field with a JSON value
 //! (number, boolean, array, object). With `--stdin`, each input line is a
 //! JSON object whose members become the fields of one record.
+//!
+//! Only the sink of the emitted log type is opened: emitting an audit record
+//! creates no directory or file of the other types.
+//!
+//! For tests only, `IT_LOGWARD_NOW=<microseconds since the epoch>` stands
+//! the clock still at that moment (records' `created_at` and the file
+//! sink's rotation), so that a test can run real `logward emit` processes
+//! on both sides of a midnight; a warning on stderr says it is in effect.
 
 use std::io::BufRead;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use logward::{Guard, Level, LogType, Logward};
+use logward::{Guard, Level, LogType, Logward, ManualClock};
 use serde_json::Value;
 
 use super::{EmitArgs, UsageError};
 
 /// Emits the record(s) and shuts the runtime down, so that everything is
 /// written before the process exits.
-pub fn run(args: EmitArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: EmitArgs, config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let pairs = if args.stdin {
         None
     } else {
@@ -27,8 +36,13 @@ pub fn run(args: EmitArgs) -> anyhow::Result<ExitCode> {
     };
     let mut builder = Logward::builder()
         .with_panic_hook(false)
-        .with_lifecycle_records(false);
-    if let Some(path) = args.config.config {
+        .with_lifecycle_records(false)
+        .with_log_types(&[args.log_type]);
+    if let Some(micros) = test_clock()? {
+        eprintln!("logward: warning: the clock is set by {TEST_CLOCK_VAR} (for tests only)");
+        builder = builder.with_clock(ManualClock::new(micros));
+    }
+    if let Some(path) = config {
         builder = builder.with_config_path(path);
     }
     let logward = builder.build()?;
@@ -55,6 +69,26 @@ pub fn run(args: EmitArgs) -> anyhow::Result<ExitCode> {
     };
     drop(guard);
     result.map(|()| ExitCode::SUCCESS)
+}
+
+/// The test-only clock override (see the module doc). Not `LOGWARD_*`:
+/// those are configuration overrides.
+const TEST_CLOCK_VAR: &str = "IT_LOGWARD_NOW";
+
+/// The moment [`TEST_CLOCK_VAR`] sets, if it is set.
+fn test_clock() -> Result<Option<i64>, UsageError> {
+    let Some(value) = std::env::var_os(TEST_CLOCK_VAR) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .and_then(|v| v.parse().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            UsageError(format!(
+                "{TEST_CLOCK_VAR}={value:?}: not a number; allowed: microseconds since 1970-01-01 UTC"
+            ))
+        })
 }
 
 /// One record's fields and message, parsed from the command line.

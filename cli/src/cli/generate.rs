@@ -1,6 +1,10 @@
 //! `logward completions` and `logward man`: shell completions and manual
 //! pages generated from the same clap definition that parses the command
 //! line, so they never disagree with it.
+//!
+//! The examples and exit codes (clap's "after help") are set in the pages
+//! without filling (`.nf`), so the formatter never joins or breaks a line of
+//! an example command; long commands are continued with `\` in the text.
 
 use std::io::Write;
 use std::path::Path;
@@ -25,10 +29,8 @@ pub fn completions(shell: Shell) -> anyhow::Result<ExitCode> {
 pub fn man(out_dir: Option<&Path>) -> anyhow::Result<ExitCode> {
     let cmd = Cli::command();
     let Some(dir) = out_dir else {
-        let mut page = Vec::new();
-        clap_mangen::Man::new(cmd)
-            .render(&mut page)
-            .and_then(|()| print(&page))
+        render(cmd)
+            .and_then(|page| print(&page))
             .context("cannot write the manual page to stdout")?;
         return Ok(ExitCode::SUCCESS);
     };
@@ -40,7 +42,9 @@ pub fn man(out_dir: Option<&Path>) -> anyhow::Result<ExitCode> {
         .into());
     }
     let before = pages(dir)?;
-    clap_mangen::generate_to(cmd, dir)
+    let mut cmd = cmd.disable_help_subcommand(true);
+    cmd.build();
+    write_pages(cmd, dir)
         .with_context(|| format!("cannot write manual pages into {}", dir.display()))?;
     for page in pages(dir)? {
         let replaced = if before.contains(&page) {
@@ -51,6 +55,37 @@ pub fn man(out_dir: Option<&Path>) -> anyhow::Result<ExitCode> {
         println!("{}{replaced}", dir.join(&page).display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the page of `cmd` and of each of its subcommands into `dir`, as
+/// `clap_mangen::generate_to` names them (`logward-bundle.1`).
+fn write_pages(cmd: clap::Command, dir: &Path) -> std::io::Result<()> {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        write_pages(sub.clone(), dir)?;
+    }
+    let name = clap_mangen::Man::new(cmd.clone()).get_filename();
+    std::fs::write(dir.join(name), render(cmd)?)
+}
+
+/// The manual page of `cmd`, its extra section unfilled.
+fn render(cmd: clap::Command) -> std::io::Result<Vec<u8>> {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd).render(&mut page)?;
+    let text = String::from_utf8_lossy(&page);
+    let Some(start) = text.find("\n.SH EXTRA\n") else {
+        return Ok(page);
+    };
+    let body = start + "\n.SH EXTRA\n".len();
+    let end = text[body..]
+        .find("\n.SH ")
+        .map_or(text.len(), |i| body + i + 1);
+    Ok(format!(
+        "{}.nf\n{}.fi\n{}",
+        &text[..body],
+        &text[body..end],
+        &text[end..]
+    )
+    .into_bytes())
 }
 
 /// Writes `bytes` to stdout; a reader that went away (`| head`) is not an

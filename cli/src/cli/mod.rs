@@ -29,13 +29,21 @@ impl std::error::Error for UsageError {}
 const AFTER_HELP: &str = "\
 Examples:
   logward config check
-  logward bundle --date-from 2026-11-20 --log-type audit --out-file /tmp/support.tar.gz --compress
-  logward emit --log-type application --level info --message \"backup done\" job=backup
+  logward bundle --date-from 2026-11-20 --log-type audit \\
+      --out-file /tmp/support.tar.gz --compress
+  logward emit --log-type application --level info \\
+      --message \"backup done\" job=backup
 
 Exit codes:
   0  success
   1  runtime failure (a sink, a file or journald could not be used)
   2  usage or configuration error";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  logward config check
+  logward config check --config /etc/logward/config
+  LOGWARD_LOG_LEVEL=debug logward --config ./staging.conf config check";
 
 /// Structured audit logging for Linux services.
 ///
@@ -51,6 +59,9 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "logward", version, propagate_version = true, after_help = AFTER_HELP)]
 pub struct Cli {
+    /// Configuration file, before or after the command [default: $LOGWARD_CONFIG, else /etc/logward/config]
+    #[arg(long, value_name = "PATH", global = true)]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -61,17 +72,20 @@ enum Command {
     #[command(after_help = "\
 Examples:
   logward bundle --date-from 2026-11-20 --log-type audit | less
-  logward bundle --date-from \"2026-11-20 08:00:00\" --date-to 2026-11-21 --log-level error,critical --out-file errors.jsonl
+  logward bundle --date-from \"2026-11-20 08:00:00\" --date-to 2026-11-21 \\
+      --log-level error,critical --out-file errors.jsonl
   logward bundle --log-type audit,web --out-file /tmp/support.tar.gz --compress")]
     Bundle(BundleArgs),
     /// Write one record (or one per JSON line on stdin) through the configured routing.
     #[command(after_help = "\
 Examples:
-  logward emit --log-type audit --level warning action=login_attempt access_granted:=false client_ip=10.0.0.7
-  echo '{\"job\":\"backup\",\"bytes\":123,\"message\":\"done\"}' | logward emit --log-type application --level info --stdin")]
+  logward emit --log-type audit --level warning \\
+      action=login_attempt access_granted:=false client_ip=10.0.0.7
+  echo '{\"job\":\"backup\",\"bytes\":123,\"message\":\"done\"}' \\
+      | logward emit --log-type application --level info --stdin")]
     Emit(EmitArgs),
     /// Check the configuration.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = CHECK_EXAMPLES)]
     Config(ConfigCommand),
     /// Print a shell completion script for logward.
     #[command(after_help = "\
@@ -103,16 +117,7 @@ struct ManArgs {
 }
 
 #[derive(Debug, Args)]
-struct ConfigArg {
-    /// Configuration file [default: $LOGWARD_CONFIG, else /etc/logward/config]
-    #[arg(long, value_name = "PATH")]
-    config: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
 struct BundleArgs {
-    #[command(flatten)]
-    config: ConfigArg,
     /// First moment included: YYYY-MM-DD or "YYYY-MM-DD HH:MM:SS", UTC [default: no limit]
     #[arg(long, value_name = "DATE")]
     date_from: Option<String>,
@@ -138,8 +143,6 @@ struct BundleArgs {
 
 #[derive(Debug, Args)]
 struct EmitArgs {
-    #[command(flatten)]
-    config: ConfigArg,
     /// Log type: audit, web, application, analysis or tanium
     #[arg(long, value_name = "TYPE", value_parser = parse_log_type)]
     log_type: LogType,
@@ -159,13 +162,11 @@ struct EmitArgs {
 
 #[derive(Debug, Subcommand)]
 enum ConfigCommand {
-    /// Print the effective routing per log type and the configuration's
-    /// fingerprint; exit 2 when the configuration is invalid.
-    #[command(after_help = "\
-Examples:
-  logward config check
-  logward config check --config /etc/logward/config")]
-    Check(ConfigArg),
+    /// Print the effective routing per log type, the configuration's
+    /// fingerprint and what a start would create; exit 2 when the
+    /// configuration is invalid, 1 when a file sink cannot be used.
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check,
 }
 
 fn parse_log_type(s: &str) -> Result<LogType, String> {
@@ -181,9 +182,9 @@ fn parse_level(s: &str) -> Result<Level, String> {
 /// Runs the command; errors carry their exit code through [`exit_code`].
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Bundle(args) => bundle::run(args),
-        Command::Emit(args) => emit::run(args),
-        Command::Config(ConfigCommand::Check(args)) => check::run(args.config.as_deref()),
+        Command::Bundle(args) => bundle::run(args, cli.config.as_deref()),
+        Command::Emit(args) => emit::run(args, cli.config),
+        Command::Config(ConfigCommand::Check) => check::run(cli.config.as_deref()),
         Command::Completions(args) => generate::completions(args.shell),
         Command::Man(args) => generate::man(args.out_dir.as_deref()),
     }

@@ -11,6 +11,7 @@ fn help_of_every_command_shows_examples() {
         &[][..],
         &["bundle"],
         &["emit"],
+        &["config"],
         &["config", "check"],
         &["completions"],
         &["man"],
@@ -25,6 +26,85 @@ fn help_of_every_command_shows_examples() {
     let top = stdout(&logward(&["--help"], None));
     assert!(top.contains("Exit codes:\n  0  success"), "{top}");
     assert!(top.contains("2  usage or configuration error"), "{top}");
+}
+
+/// The commands of every help page.
+const PAGES: [&[&str]; 7] = [
+    &[],
+    &["bundle"],
+    &["emit"],
+    &["config"],
+    &["config", "check"],
+    &["completions"],
+    &["man"],
+];
+
+/// Checks the lines of an "Examples:" block as shown (`indent` spaces
+/// before each): each starts a command, or continues the line before it,
+/// which ends in `\`; a line broken by the formatter starts with neither.
+fn assert_examples_unbroken(page: &str, text: &str, indent: usize) {
+    let mut lines = text.lines().skip_while(|l| l.trim() != "Examples:").skip(1);
+    let mut previous = "";
+    let mut seen = 0;
+    for line in lines.by_ref().take_while(|l| !l.trim().is_empty()) {
+        let (pad, rest) = line.split_at(line.len() - line.trim_start().len());
+        let continues = previous.ends_with('\\');
+        if continues {
+            assert_eq!(
+                pad.len(),
+                indent + 6,
+                "{page}: {line:?} continues {previous:?}"
+            );
+        } else {
+            assert_eq!(pad.len(), indent + 2, "{page}: {line:?}");
+            let starts = ["logward ", "echo ", "source ", "LOGWARD_"];
+            assert!(
+                starts.iter().any(|s| rest.starts_with(s)),
+                "{page}: {line:?} is not a command: the line before it was broken"
+            );
+        }
+        previous = line;
+        seen += 1;
+    }
+    assert!(seen > 0, "{page}: no examples in\n{text}");
+}
+
+#[test]
+fn help_and_man_examples_never_wrap_inside_a_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for page in PAGES {
+        let name = page.join(" ");
+        let mut argv = page.to_vec();
+        argv.push("--help");
+        for columns in ["80", "100"] {
+            let out = Command::new(env!("CARGO_BIN_EXE_logward"))
+                .args(&argv)
+                .env("COLUMNS", columns)
+                .output()
+                .expect("logward runs");
+            let help = stdout(&out);
+            assert_examples_unbroken(&format!("{name} --help at {columns}"), &help, 0);
+        }
+    }
+    let out = logward(
+        &["man", "--out-dir", &dir.path().display().to_string()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for entry in std::fs::read_dir(dir.path()).expect("list") {
+        let page = entry.expect("entry").path();
+        let shown = Command::new("man")
+            .arg("-l")
+            .arg(&page)
+            .env("MANWIDTH", "60")
+            .env("MAN_KEEP_FORMATTING", "0")
+            .env("MANPAGER", "cat")
+            .output()
+            .expect("man runs");
+        assert!(shown.status.success(), "{}", stderr(&shown));
+        let text = stdout(&shown);
+        assert_examples_unbroken(&page.display().to_string(), &text, 7);
+    }
 }
 
 #[test]
