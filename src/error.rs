@@ -1,5 +1,6 @@
 //! The library's one error type.
 
+use std::fmt;
 use std::path::PathBuf;
 
 /// What went wrong, broadly; match on this rather than on messages.
@@ -17,7 +18,11 @@ pub enum ErrorKind {
 }
 
 /// An error from logward: a kind, a message with its context, and the cause.
-#[derive(Debug, thiserror::Error)]
+///
+/// Its `Debug` is the readable text (the message, then each
+/// cause on a line of its own), because that is what `main` returning
+/// `Result<(), logward::Error>` prints; `{:#?}` gives the fields.
+#[derive(thiserror::Error)]
 #[error("{message}")]
 pub struct Error {
     kind: ErrorKind,
@@ -25,6 +30,28 @@ pub struct Error {
     path: Option<PathBuf>,
     #[source]
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            return f
+                .debug_struct("Error")
+                .field("kind", &self.kind)
+                .field("message", &self.message)
+                .field("path", &self.path)
+                .field("source", &self.source)
+                .finish();
+        }
+        // The message already names the path it is about.
+        f.write_str(&self.message)?;
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            write!(f, "\ncaused by: {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
 }
 
 /// `Result` with logward's [`Error`].
