@@ -9,7 +9,7 @@ use serde_json::json;
 use tracing::level_filters::LevelFilter;
 use tracing_log::AsLog;
 use tracing_subscriber::filter::Filtered;
-use tracing_subscriber::layer::{Identity, SubscriberExt};
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::{Layer, Registry};
 
@@ -288,7 +288,7 @@ impl Logward {
             .filter
             .minimum(LogType::Application)
             .to_tracing_filter();
-        self.install(Identity::new(), log_level)
+        self.install(tracing_subscriber::registry(), log_level)
     }
 
     /// Installs logward and another layer of the developer's (typically a
@@ -321,14 +321,15 @@ impl Logward {
             .minimum(LogType::Application)
             .to_tracing_filter()
             .max(layer.max_level_hint().unwrap_or(LevelFilter::TRACE));
-        self.install(layer, log_level)
+        self.install(tracing_subscriber::registry().with(layer), log_level)
     }
 
-    /// Installs `registry + layer + logward`; `log_level` is the most
-    /// verbose `log` level any layer keeps.
-    fn install<L>(self, layer: L, log_level: LevelFilter) -> Result<Guard>
+    /// Installs logward on top of `inner` (a `Registry`, with the
+    /// developer's layer or without); `log_level` is the most verbose
+    /// `log` level any layer keeps.
+    fn install<I>(self, inner: I, log_level: LevelFilter) -> Result<Guard>
     where
-        L: Layer<Registry> + Send + Sync + 'static,
+        I: tracing::Subscriber + for<'a> LookupSpan<'a> + Send + Sync + 'static,
     {
         if self.log_bridge {
             // `log` checks its own maximum first: records below every
@@ -345,7 +346,7 @@ impl Logward {
                 })?;
         }
         let (logward, guard) = self.into_parts();
-        let subscriber = tracing_subscriber::registry().with(layer).with(logward);
+        let subscriber = inner.with(logward);
         tracing::subscriber::set_global_default(subscriber).map_err(|e| {
             Error::new(
                 ErrorKind::AlreadyInitialized,
