@@ -92,3 +92,34 @@ impl Error {
         self.path.as_deref()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Config;
+    use std::path::Path;
+
+    #[test]
+    fn debug_is_the_readable_listing_that_main_prints() {
+        let errors = Config::from_str("LOG_LEVEL=verbose\n", Path::new("/etc/logward/config"))
+            .err()
+            .expect("an invalid level");
+        let error = Error::from(errors);
+        assert_eq!(
+            format!("{error:?}"),
+            "invalid logward configuration, 1 problem:\n/etc/logward/config:1: LOG_LEVEL=\"verbose\": unknown level; allowed: debug, info, warning, error, critical"
+        );
+        assert!(format!("{error:#?}").starts_with("Error {\n    kind: Config,"));
+    }
+
+    #[test]
+    fn debug_lists_each_cause_on_its_own_line() {
+        let io = std::io::Error::other(std::fmt::Error);
+        let error =
+            Error::new(ErrorKind::Sink, "cannot open log file /var/log/x.log").with_source(io);
+        assert_eq!(
+            format!("{error:?}"),
+            "cannot open log file /var/log/x.log\ncaused by: an error occurred when formatting an argument\ncaused by: an error occurred when formatting an argument"
+        );
+    }
+}

@@ -22,7 +22,7 @@
 //!
 //! With axum (`examples/http_service.rs` is a whole service):
 //!
-//! ```ignore
+//! ```
 //! use axum::{Extension, Router, routing::get};
 //! use logward::http::{RequestLayer, RequestSpan};
 //!
@@ -32,6 +32,7 @@
 //!     "hello"
 //! }
 //! let app: Router = Router::new().route("/me", get(me)).layer(RequestLayer::new());
+//! # drop(app);
 //! ```
 
 mod request_id;
