@@ -102,8 +102,7 @@ mod tests {
     #[test]
     fn debug_is_the_readable_listing_that_main_prints() {
         let errors = Config::from_str("LOG_LEVEL=verbose\n", Path::new("/etc/logward/config"))
-            .err()
-            .expect("an invalid level");
+            .expect_err("an invalid level");
         let error = Error::from(errors);
         assert_eq!(
             format!("{error:?}"),
@@ -112,14 +111,21 @@ mod tests {
         assert!(format!("{error:#?}").starts_with("Error {\n    kind: Config,"));
     }
 
+    #[derive(Debug, thiserror::Error)]
+    #[error("permission denied")]
+    struct Denied;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot create /var/log/app")]
+    struct Create(#[source] Denied);
+
     #[test]
     fn debug_lists_each_cause_on_its_own_line() {
-        let io = std::io::Error::other(std::fmt::Error);
-        let error =
-            Error::new(ErrorKind::Sink, "cannot open log file /var/log/x.log").with_source(io);
+        let error = Error::new(ErrorKind::Sink, "cannot open log file /var/log/app/x.log")
+            .with_source(Create(Denied));
         assert_eq!(
             format!("{error:?}"),
-            "cannot open log file /var/log/x.log\ncaused by: an error occurred when formatting an argument\ncaused by: an error occurred when formatting an argument"
+            "cannot open log file /var/log/app/x.log\ncaused by: cannot create /var/log/app\ncaused by: permission denied"
         );
     }
 }

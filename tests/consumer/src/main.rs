@@ -67,7 +67,11 @@ async fn send(addr: SocketAddr, n: usize, id: &str) -> std::io::Result<String> {
     stream.read_to_string(&mut response).await?;
     Ok(response
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("x-request-id: ").map(str::to_string))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("x-request-id: ")
+                .map(str::to_string)
+        })
         .unwrap_or_default())
 }
 
