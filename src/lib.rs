@@ -16,6 +16,12 @@
 //! tracing::info!(items = 3, "cart updated");
 //! # Ok::<(), logward::Error>(())
 //! ```
+//!
+//! `init` also bridges the `log` crate's records into `application`
+//! records; [`init_with`] installs a layer of the developer's beside
+//! logward's. Cargo features, off by default: `http`, a `tower` layer that
+//! gives every request its span and `web` record (`logward::http`); `fmt`,
+//! `stderr_layer()`, a `fmt` layer to stderr filtered by `RUST_LOG`.
 
 mod clock;
 mod config;

@@ -78,6 +78,25 @@ impl Activity {
     }
 }
 
+/// The required fields of a [`UserActivity`], by name.
+#[derive(Debug, Clone, Copy)]
+pub struct UserActivityFields<'a> {
+    /// What the user did.
+    pub action: Activity,
+    /// Whether it was allowed.
+    pub access_granted: bool,
+    /// The kind of element acted on (e.g. `"report"`).
+    pub element: &'a str,
+    /// The address the request came from.
+    pub client_ip: &'a str,
+}
+
+impl<'a> From<UserActivityFields<'a>> for UserActivity<'a> {
+    fn from(fields: UserActivityFields<'a>) -> Self {
+        UserActivity::from_fields(fields)
+    }
+}
+
 /// User activity on an element (`action` is the [`Activity`]).
 #[derive(Debug, Clone)]
 #[must_use = "nothing is logged until `log` or a level method is called"]
@@ -110,6 +129,27 @@ impl<'a> UserActivity<'a> {
             forwarded_for_client_ip: None,
             message: None,
         }
+    }
+
+    /// The same record with every required field named at the call site:
+    ///
+    /// ```
+    /// use logward::{Emit, audit};
+    /// audit::UserActivity::from_fields(audit::UserActivityFields {
+    ///     action: audit::Activity::ExportJira,
+    ///     access_granted: true,
+    ///     element: "report",
+    ///     client_ip: "10.0.0.7",
+    /// })
+    /// .info();
+    /// ```
+    pub fn from_fields(fields: UserActivityFields<'a>) -> Self {
+        UserActivity::new(
+            fields.action,
+            fields.access_granted,
+            fields.element,
+            fields.client_ip,
+        )
     }
 
     super::optional_str_setters! {

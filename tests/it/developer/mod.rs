@@ -8,6 +8,7 @@ mod compose;
 mod consumer;
 mod http;
 mod log_bridge;
+mod named_fields;
 mod panic_context;
 mod span_levels;
 
