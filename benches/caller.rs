@@ -11,6 +11,9 @@
 //! - `fmt_json_non_blocking`: `tracing-subscriber`'s `fmt().json()` through
 //!   `tracing-appender`'s `non_blocking` (lossy off), also to `io::sink()`.
 //! - `disabled`: an event below its type's level under logward.
+//! - `error_field`: an application record with an error field (a cause
+//!   chain of two) under logward; run with `RUST_BACKTRACE=1` to see that
+//!   it walks no stack.
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
@@ -42,6 +45,12 @@ fn bench_in_span<S>(
         if disabled {
             group.bench_function("disabled", |b| {
                 b.iter(|| tracing::debug!(target: "logward::audit", attempt = 1, "below the level"))
+            });
+            let error = std::io::Error::other(std::fmt::Error);
+            group.bench_function("error_field", |b| {
+                b.iter(|| {
+                    tracing::error!(error = &error as &dyn std::error::Error, "request failed")
+                })
             });
         }
     });

@@ -16,12 +16,20 @@
 //! tracing::info!(items = 3, "cart updated");
 //! # Ok::<(), logward::Error>(())
 //! ```
+//!
+//! `init` also bridges the `log` crate's records into `application`
+//! records; [`init_with`] installs a layer of the developer's beside
+//! logward's. Cargo features, off by default: `http`, a `tower` layer that
+//! gives every request its span and `web` record (`logward::http`); `fmt`,
+//! `stderr_layer()`, a `fmt` layer to stderr filtered by `RUST_LOG`.
 
 mod clock;
 mod config;
 mod date;
 mod error;
 mod event;
+#[cfg(feature = "http")]
+pub mod http;
 mod layer;
 mod level;
 mod log_type;
@@ -38,10 +46,12 @@ pub use config::{
 pub use date::Date;
 pub use error::{Error, ErrorKind, Result};
 pub use event::{Emit, analysis, application, audit, tanium, web};
+#[cfg(feature = "fmt")]
+pub use layer::stderr_layer;
 pub use layer::{LogwardLayer, TypeFilter};
 pub use level::{CRITICAL_FIELD, Level, ParseLevelError};
 pub use log_type::{LogType, ParseLogTypeError};
-pub use runtime::{Builder, DEFAULT_QUEUE_SIZE, Guard, Logward, init};
+pub use runtime::{Builder, DEFAULT_QUEUE_SIZE, Guard, Logward, init, init_with};
 pub use sink::{JournaldSink, journald_available, journald_available_at};
 
 #[doc(hidden)]

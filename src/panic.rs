@@ -1,11 +1,11 @@
 //! Panics become critical records before the process goes on unwinding
-//! (or aborts).
+//! (or aborts), with the context of the span the panicking code was in.
 
 use std::sync::{Arc, Weak};
 
 use serde_json::json;
 
-use crate::record::RecordContext;
+use crate::record::{self, RecordContext};
 use crate::sink::Routes;
 use crate::{Level, LogType};
 
@@ -29,18 +29,28 @@ pub(crate) fn install(routes: Weak<Routes>, ctx: Arc<RecordContext>) {
                 .unwrap_or_default();
             let thread = std::thread::current();
             let thread_name = thread.name().unwrap_or("unnamed");
+            let fields = [
+                ("runtime_event", json!("panic")),
+                ("location", json!(location)),
+                ("thread", json!(thread_name)),
+            ];
             let mut line = Vec::new();
-            ctx.render(
-                &mut line,
-                Level::Critical,
-                LogType::Application,
-                &[
-                    ("runtime_event", json!("panic")),
-                    ("location", json!(location)),
-                    ("thread", json!(thread_name)),
-                ],
-                Some(&format!("panic: {message}")),
-            );
+            ctx.begin(&mut line, Level::Critical, LogType::Application);
+            // The hook runs on the panicking thread before unwinding, so
+            // its current span is the one the panic happened in.
+            line.extend_from_slice(&crate::layer::current_context(&[
+                "runtime_event",
+                "location",
+                "thread",
+            ]));
+            for (key, value) in &fields {
+                record::push_key(&mut line, key);
+                // Serialising a `Value` into a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut line, value);
+            }
+            record::push_key(&mut line, "message");
+            record::json::push_str(&mut line, &format!("panic: {message}"));
+            record::finish(&mut line);
             let route = routes.get(LogType::Application);
             route.submit(&line, Level::Critical, LogType::Application);
             // A writer thread cannot wait for itself.

@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde_json::json;
-use tracing_subscriber::Layer;
+use tracing::level_filters::LevelFilter;
+use tracing_log::AsLog;
 use tracing_subscriber::filter::Filtered;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::{Layer, Registry};
 
 use crate::layer::{LogwardLayer, TypeFilter};
 use crate::record::RecordContext;
@@ -47,6 +49,7 @@ pub struct Builder {
     queue_size: Option<usize>,
     panic_hook: bool,
     lifecycle: bool,
+    log_bridge: bool,
     journald_socket: PathBuf,
     types: Vec<LogType>,
 }
@@ -73,6 +76,7 @@ impl Default for Builder {
             queue_size: None,
             panic_hook: true,
             lifecycle: true,
+            log_bridge: true,
             journald_socket: PathBuf::from(JOURNALD_SOCKET),
             types: LogType::ALL.to_vec(),
         }
@@ -139,6 +143,15 @@ impl Builder {
     /// Whether a panic is written as a critical record (default: yes).
     pub fn with_panic_hook(mut self, enabled: bool) -> Self {
         self.panic_hook = enabled;
+        self
+    }
+
+    /// Whether [`Logward::init`] and [`Logward::init_with`] install the
+    /// `log` → `tracing` bridge (default: yes), so that records of crates
+    /// using the `log` crate become `application` records. Turn it off when
+    /// the program sets a `log` logger of its own.
+    pub fn with_log_bridge(mut self, enabled: bool) -> Self {
+        self.log_bridge = enabled;
         self
     }
 
@@ -241,6 +254,7 @@ impl Builder {
             filter: TypeFilter::new(routes.minimums()),
             layer: LogwardLayer::new(ctx, routes),
             guard,
+            log_bridge: self.log_bridge,
         })
     }
 }
@@ -250,6 +264,7 @@ pub struct Logward {
     layer: LogwardLayer,
     filter: TypeFilter,
     guard: Guard,
+    log_bridge: bool,
 }
 
 impl Logward {
@@ -273,10 +288,77 @@ impl Logward {
         (self.layer.with_filter(self.filter), self.guard)
     }
 
-    /// Installs logward as the global `tracing` subscriber.
+    /// Installs logward as the global `tracing` subscriber, and the `log`
+    /// bridge unless [`Builder::with_log_bridge`] turned it off.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::AlreadyInitialized`] when a global `tracing` subscriber
+    /// or a `log` logger is already set.
     pub fn init(self) -> Result<Guard> {
-        let (layer, guard) = self.into_parts();
-        let subscriber = tracing_subscriber::registry().with(layer);
+        let log_level = self
+            .filter
+            .minimum(LogType::Application)
+            .to_tracing_filter();
+        self.install(tracing_subscriber::registry(), log_level)
+    }
+
+    /// Installs logward and another layer of the developer's (typically a
+    /// `fmt` layer to stderr with its own filter, see `stderr_layer` with
+    /// the `fmt` feature) as the global `tracing` subscriber, and the `log`
+    /// bridge unless turned off.
+    ///
+    /// The other layer's filter decides only what that layer sees: put it
+    /// on the layer (`fmt::layer().with_filter(EnvFilter::from_default_env())`),
+    /// never as a layer of its own, which would filter logward's records too.
+    ///
+    /// ```no_run
+    /// use tracing_subscriber::Layer;
+    /// use tracing_subscriber::filter::LevelFilter;
+    ///
+    /// let other = tracing_subscriber::layer::Identity::new().with_filter(LevelFilter::WARN);
+    /// let _guard = logward::Logward::builder().build()?.init_with(other)?;
+    /// # Ok::<(), logward::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Logward::init`].
+    pub fn init_with<L>(self, layer: L) -> Result<Guard>
+    where
+        L: Layer<Registry> + Send + Sync + 'static,
+    {
+        let log_level = self
+            .filter
+            .minimum(LogType::Application)
+            .to_tracing_filter()
+            .max(layer.max_level_hint().unwrap_or(LevelFilter::TRACE));
+        self.install(tracing_subscriber::registry().with(layer), log_level)
+    }
+
+    /// Installs logward on top of `inner` (a `Registry`, with the
+    /// developer's layer or without); `log_level` is the most verbose
+    /// `log` level any layer keeps.
+    fn install<I>(self, inner: I, log_level: LevelFilter) -> Result<Guard>
+    where
+        I: tracing::Subscriber + for<'a> LookupSpan<'a> + Send + Sync + 'static,
+    {
+        if self.log_bridge {
+            // `log` checks its own maximum first: records below every
+            // layer's level cost one load, as disabled `tracing` events do.
+            tracing_log::LogTracer::builder()
+                .with_max_level(log_level.as_log())
+                .init()
+                .map_err(|e| {
+                    Error::new(
+                        ErrorKind::AlreadyInitialized,
+                        "a `log` logger is already set; build with `with_log_bridge(false)` to keep it",
+                    )
+                    .with_source(e)
+                })?;
+        }
+        let (logward, guard) = self.into_parts();
+        let subscriber = inner.with(logward);
         tracing::subscriber::set_global_default(subscriber).map_err(|e| {
             Error::new(
                 ErrorKind::AlreadyInitialized,
@@ -371,7 +453,26 @@ impl Drop for Guard {
     }
 }
 
-/// Builds the runtime with its defaults and installs it globally.
+/// Builds the runtime with its defaults and installs it globally, with the
+/// `log` bridge ([`Logward::init`]).
+///
+/// # Errors
+///
+/// A configuration or sink error from [`Builder::build`], or
+/// [`ErrorKind::AlreadyInitialized`].
 pub fn init() -> Result<Guard> {
     Logward::builder().build()?.init()
+}
+
+/// Builds the runtime with its defaults and installs it globally beside
+/// the developer's `layer` ([`Logward::init_with`]).
+///
+/// # Errors
+///
+/// As [`init`].
+pub fn init_with<L>(layer: L) -> Result<Guard>
+where
+    L: Layer<Registry> + Send + Sync + 'static,
+{
+    Logward::builder().build()?.init_with(layer)
 }

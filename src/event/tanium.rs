@@ -42,6 +42,23 @@ impl Emit for Operation<'_> {
     }
 }
 
+/// The required fields of a tanium [`ApiRequest`], by name.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiRequestFields<'a> {
+    /// The Tanium server called.
+    pub target: &'a str,
+    /// The path requested.
+    pub path: &'a str,
+    /// What was done.
+    pub message: &'a str,
+}
+
+impl<'a> From<ApiRequestFields<'a>> for ApiRequest<'a> {
+    fn from(fields: ApiRequestFields<'a>) -> Self {
+        ApiRequest::from_fields(fields)
+    }
+}
+
 /// A request to the Tanium API: the operation fields plus `target`, `path`,
 /// and optional `status_code` and `error`.
 #[derive(Debug, Clone)]
@@ -74,6 +91,21 @@ impl<'a> ApiRequest<'a> {
     pub fn status_code(mut self, code: u16) -> Self {
         self.status_code = Some(code);
         self
+    }
+
+    /// The same record with its required fields named at the call site:
+    ///
+    /// ```
+    /// use logward::{Emit, tanium};
+    /// tanium::ApiRequest::from_fields(tanium::ApiRequestFields {
+    ///     target: "tanium",
+    ///     path: "/api/v2/endpoints",
+    ///     message: "endpoint list fetched",
+    /// })
+    /// .info();
+    /// ```
+    pub fn from_fields(fields: ApiRequestFields<'a>) -> Self {
+        ApiRequest::new(fields.target, fields.path, fields.message)
     }
 
     super::optional_str_setters! {

@@ -111,12 +111,38 @@ pub(crate) struct Specials {
     pub(crate) message: Vec<u8>,
     /// The error chains of the event's error fields, as plain text.
     pub(crate) stacktrace: String,
+    /// The event's `backtrace` field, rendered as a JSON string; empty
+    /// when absent.
+    pub(crate) backtrace: Vec<u8>,
 }
 
 impl Specials {
     pub(crate) fn clear(&mut self) {
         self.message.clear();
         self.stacktrace.clear();
+        self.backtrace.clear();
+    }
+
+    /// The `stacktrace` text: the error chains, then the backtrace.
+    pub(crate) fn write_stacktrace(&self, out: &mut Vec<u8>) {
+        if self.stacktrace.is_empty() && self.backtrace.is_empty() {
+            return;
+        }
+        crate::record::push_key(out, "stacktrace");
+        if self.backtrace.is_empty() {
+            json::push_str(out, &self.stacktrace);
+            return;
+        }
+        // One JSON string: the chain, then the backtrace's text without
+        // its opening quote.
+        let head = if self.stacktrace.is_empty() {
+            "Stack backtrace:\n".to_string()
+        } else {
+            format!("{}\n\nStack backtrace:\n", self.stacktrace)
+        };
+        out.push(b'"');
+        json::push_escaped(out, &head);
+        out.extend_from_slice(&self.backtrace[1..]);
     }
 }
 
@@ -131,8 +157,8 @@ pub(crate) struct Visitor<'a> {
 
 impl Visitor<'_> {
     /// Where the value of `field` goes: after its key in the fields, or
-    /// into the message (a `text` value of `message`, when the visitor has
-    /// [`Specials`]); `None` for the critical marker, which is never
+    /// into the message or the backtrace (a `text` value of `message` or
+    /// `backtrace`, when the visitor has [`Specials`]); `None` for the critical marker, which is never
     /// rendered. A span's `message` is kept under `fields.message`.
     #[inline]
     fn slot(&mut self, field: &Field, text: bool) -> Option<&mut Vec<u8>> {
@@ -141,10 +167,15 @@ impl Visitor<'_> {
         if role == Role::Skip {
             return None;
         }
-        if role == Role::Message && text && self.specials.is_some() {
+        if matches!(role, Role::Message | Role::Backtrace) && text && self.specials.is_some() {
             let specials = self.specials.as_deref_mut()?;
-            specials.message.clear();
-            return Some(&mut specials.message);
+            let out = if role == Role::Message {
+                &mut specials.message
+            } else {
+                &mut specials.backtrace
+            };
+            out.clear();
+            return Some(out);
         }
         match key {
             Some(key) => self.fields.push_key_segment(key.segment, key.text, key.bit),
@@ -217,9 +248,13 @@ impl Visit for Visitor<'_> {
     }
 }
 
-/// Appends an error and its chain of sources, one cause per line, and the
-/// backtrace when the environment enables capturing one
-/// (`RUST_BACKTRACE` / `RUST_LIB_BACKTRACE`).
+/// Appends an error and its chain of sources, one cause per line.
+///
+/// No backtrace is captured here: it would be the logging call's stack,
+/// not the error's, and walking the stack costs hundreds of microseconds
+/// on the caller's thread. Stable Rust cannot ask a `dyn Error` for its
+/// own backtrace, so the caller passes it as the event's `backtrace` field
+/// (`backtrace = %error.backtrace()`), which is written after the chain.
 fn push_chain(out: &mut String, error: &(dyn std::error::Error + 'static)) {
     use std::fmt::Write;
     if !out.is_empty() {
@@ -235,10 +270,6 @@ fn push_chain(out: &mut String, error: &(dyn std::error::Error + 'static)) {
         let _ = write!(out, "\n    {n}: {cause}");
         n += 1;
         source = cause.source();
-    }
-    let backtrace = std::backtrace::Backtrace::capture();
-    if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
-        let _ = write!(out, "\n\nStack backtrace:\n{backtrace}");
     }
 }
 

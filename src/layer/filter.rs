@@ -1,6 +1,17 @@
 //! Per-type minimum levels, decided from static callsite metadata.
+//!
+//! `tracing` checks a callsite's level against a global maximum
+//! ([`LevelFilter::current`], the highest of every subscriber's
+//! `max_level_hint`) before anything else, for spans and events alike: a
+//! span below it is never created, and the records inside it lose its
+//! fields. So the filter's hint never cuts: it is `TRACE`, every span
+//! callsite is enabled ([`Interest::always`]) and every event callsite
+//! below its type's level is disabled once ([`Interest::never`]). A
+//! disabled event then costs the global level check and one load of its
+//! callsite's cached interest.
 
 use tracing::Metadata;
+use tracing::level_filters::LevelFilter;
 use tracing::subscriber::Interest;
 use tracing_subscriber::layer::{Context, Filter};
 
@@ -33,8 +44,20 @@ impl TypeFilter {
         if meta.is_span() {
             return true;
         }
-        Level::of_event(meta) >= self.minimum(LogType::from_target(meta.target()))
+        Level::of_event(meta) >= self.minimum(log_type_of(meta))
     }
+}
+
+/// The log type of an event: from its target, except that a record of the
+/// `log` crate (its metadata as the `log` bridge filters it carries the
+/// `log` target as its own and a `log.target` field) is always
+/// `application`, as the layer renders it.
+fn log_type_of(meta: &Metadata<'_>) -> LogType {
+    let log_type = LogType::from_target(meta.target());
+    if log_type != LogType::Application && meta.fields().field("log.target").is_some() {
+        return LogType::Application;
+    }
+    log_type
 }
 
 impl<S> Filter<S> for TypeFilter {
@@ -50,7 +73,8 @@ impl<S> Filter<S> for TypeFilter {
         }
     }
 
-    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
-        self.minimum.iter().min().map(|l| l.to_tracing_filter())
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        // Spans at every level carry context; events are cut per callsite.
+        Some(LevelFilter::TRACE)
     }
 }

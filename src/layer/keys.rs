@@ -25,6 +25,9 @@ pub(super) enum Role {
     Message,
     /// The critical marker, never rendered.
     Skip,
+    /// `backtrace`: an event's goes into `stacktrace`, after the error
+    /// chain; a span's is an ordinary field.
+    Backtrace,
 }
 
 impl Role {
@@ -33,6 +36,7 @@ impl Role {
         match name {
             CRITICAL_FIELD => Role::Skip,
             "message" => Role::Message,
+            "backtrace" => Role::Backtrace,
             _ => Role::Field,
         }
     }

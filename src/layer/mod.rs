@@ -11,6 +11,8 @@ mod fields;
 mod filter;
 mod keys;
 mod render;
+#[cfg(feature = "fmt")]
+mod stderr;
 
 use std::sync::Arc;
 
@@ -24,6 +26,10 @@ use crate::record::RecordContext;
 use crate::sink::Routes;
 
 pub use filter::TypeFilter;
+#[cfg(feature = "fmt")]
+pub use stderr::stderr_layer;
+
+pub(crate) use render::current_context;
 
 use entered::{Entered, Snapshot};
 use fields::{Fields, Visitor};

@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 
 use tracing::{Event, Subscriber};
+use tracing_subscriber::Registry;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
@@ -15,7 +16,7 @@ use super::SpanFields;
 use super::entered::{Current, Entered, Snapshot};
 use super::fields::{Fields, Specials, Visitor};
 use super::keys::KeyCache;
-use crate::record::{self, RecordContext, json};
+use crate::record::{self, RecordContext};
 use crate::sink::Routes;
 use crate::{Level, LogType};
 
@@ -102,10 +103,7 @@ fn render<S>(
         s.out.extend_from_slice(b",\"message\":");
         s.out.extend_from_slice(&s.specials.message);
     }
-    if !s.specials.stacktrace.is_empty() {
-        record::push_key(&mut s.out, "stacktrace");
-        json::push_str(&mut s.out, &s.specials.stacktrace);
-    }
+    s.specials.write_stacktrace(&mut s.out);
     record::finish(&mut s.out);
 }
 
@@ -158,6 +156,48 @@ where
             }
         }
     }
+}
+
+/// The context text (`,"key":value` segments, in record order) of the
+/// current thread's current span under the current dispatcher, without the
+/// keys in `skip`; empty outside any span, or when the dispatcher has no
+/// `Registry` with logward's span fields. For records written outside a
+/// `tracing` event: a panic.
+pub(crate) fn current_context(skip: &[&str]) -> Vec<u8> {
+    tracing::dispatcher::get_default(|dispatch| {
+        let mut out = Vec::new();
+        let Some(registry) = dispatch.downcast_ref::<Registry>() else {
+            return out;
+        };
+        let current = dispatch.current_span();
+        let Some(innermost) = current.id().and_then(|id| registry.span(id)) else {
+            return out;
+        };
+        let (mut leading, mut context) = (Fields::default(), Fields::default());
+        for span in innermost.scope() {
+            let extensions = span.extensions();
+            let Some(SpanFields { fields, .. }) = extensions.get::<SpanFields>() else {
+                continue;
+            };
+            for i in 0..fields.len() {
+                let key = fields.key(i);
+                if skip.iter().any(|k| k.as_bytes() == key) {
+                    continue;
+                }
+                let target = if is_leading(key) {
+                    &mut leading
+                } else {
+                    &mut context
+                };
+                if !target.contains(key) {
+                    target.push_segment(fields.segment(i), fields.key_offset(i));
+                }
+            }
+        }
+        push_leading(&mut out, &leading);
+        out.extend_from_slice(&context.buf);
+        out
+    })
 }
 
 /// Copies the context of `span` as it is, when it is the only span around

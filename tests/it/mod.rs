@@ -1,6 +1,7 @@
 //! One module per capability under test.
 
 mod crash;
+mod developer;
 mod failover;
 mod file_sink;
 mod file_trust;
