@@ -46,6 +46,11 @@ pub struct Stats {
     pub dropped: u64,
     /// Records that reached neither the sink, the fallback, nor stderr.
     pub lost: u64,
+    /// Records the sink accepted whole but with some of its extra fields
+    /// left out (journald's per-entry limits; `MESSAGE` holds the record).
+    pub trimmed: u64,
+    /// The extra fields left out of those records.
+    pub fields_omitted: u64,
 }
 
 impl std::ops::AddAssign for Stats {
@@ -54,6 +59,8 @@ impl std::ops::AddAssign for Stats {
         self.rerouted += o.rerouted;
         self.dropped += o.dropped;
         self.lost += o.lost;
+        self.trimmed += o.trimmed;
+        self.fields_omitted += o.fields_omitted;
     }
 }
 
@@ -63,6 +70,8 @@ pub(crate) struct Counters {
     pub(crate) rerouted: AtomicU64,
     pub(crate) dropped: AtomicU64,
     pub(crate) lost: AtomicU64,
+    pub(crate) trimmed: AtomicU64,
+    pub(crate) fields_omitted: AtomicU64,
 }
 
 impl Counters {
@@ -72,6 +81,8 @@ impl Counters {
             rerouted: self.rerouted.load(Ordering::Relaxed),
             dropped: self.dropped.load(Ordering::Relaxed),
             lost: self.lost.load(Ordering::Relaxed),
+            trimmed: self.trimmed.load(Ordering::Relaxed),
+            fields_omitted: self.fields_omitted.load(Ordering::Relaxed),
         }
     }
 }
