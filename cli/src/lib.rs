@@ -3,13 +3,19 @@
 //!
 //! - [`Bundler`]: collect the records of every configured source by date,
 //!   type and level into JSON lines or a `.tar.gz` support bundle.
+//! - [`JournalReader`] and [`Trust`]: read the journal back, trusting only
+//!   the entries of logward's own senders.
 //!
 //! Services do not link this crate: the runtime they link is the `logward`
 //! crate, which this one builds on.
 
 mod bundle;
+mod journal;
+mod users;
 
 pub use bundle::{
     ArchiveMember, BundleOutput, BundleRequest, BundleSummary, BundleUsageError, Bundler,
-    RawBundleArgs, Source, SourceReport, WrittenTo, bundle_sources, export_record,
+    JournalReport, RawBundleArgs, Source, SourceReport, WrittenTo, bundle_sources,
+    configured_log_files, export_record,
 };
+pub use journal::{JournalEntry, JournalReader, Sender, Senders, Trust};

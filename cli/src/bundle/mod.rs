@@ -58,9 +58,10 @@ use serde::{Serialize, Serializer};
 
 pub use archive::ArchiveMember;
 pub use export::export_record;
+pub use journal::JournalReport;
 pub use output::WrittenTo;
 pub use request::{BundleOutput, BundleRequest, BundleUsageError, RawBundleArgs};
-pub use routing::bundle_sources;
+pub use routing::{bundle_sources, configured_log_files};
 pub use source::{Source, SourceReport};
 
 use archive::ManifestInput;

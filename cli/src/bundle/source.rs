@@ -17,9 +17,10 @@ use serde::{Serialize, Serializer};
 
 use super::files::FileLines;
 use super::filter::{Head, Verdict, judge};
-use super::journal::JournalLines;
+use super::journal::{JournalLines, JournalReport};
 use super::lines::Status;
 use super::request::BundleRequest;
+use crate::journal::Trust;
 use logward::LogType;
 
 /// A place to read records from.
@@ -39,6 +40,8 @@ pub enum Source {
         /// (e.g. `_HOSTNAME=web-1`); the same field given twice matches
         /// either value, as in `journalctl`.
         extra_matches: Vec<String>,
+        /// Whose entries are records; the others are counted and left out.
+        trust: Trust,
     },
     /// A file sink: its live file and rotated siblings (see
     /// [`rotated_files`](logward::sink::rotated_files)).
@@ -51,11 +54,13 @@ pub enum Source {
 }
 
 impl Source {
-    /// The journal, for `log_types`, without further matches.
+    /// The journal, for `log_types`, without further matches, trusting
+    /// only root's entries.
     pub fn journal(log_types: impl Into<Vec<LogType>>) -> Source {
         Source::Journal {
             log_types: log_types.into(),
             extra_matches: Vec::new(),
+            trust: Trust::root_only(),
         }
     }
 
@@ -139,6 +144,10 @@ pub struct SourceReport {
     pub skipped: u64,
     /// What could not be read, one message each; the rest was still bundled.
     pub errors: Vec<String>,
+    /// For the journal: whom it trusted, the sender of every record
+    /// bundled, and the entries of other senders left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal: Option<JournalReport>,
 }
 
 fn type_names<S: Serializer>(types: &[LogType], serializer: S) -> Result<S::Ok, S::Error> {
@@ -160,6 +169,10 @@ pub(crate) trait LineSource {
 
     /// The current line after [`LineSource::advance`] returned [`Status::Line`].
     fn line(&self) -> &[u8];
+
+    /// The current line was selected as a record: note what the report
+    /// says about each record (the journal's senders).
+    fn kept(&mut self, _report: &mut SourceReport) {}
 }
 
 /// A source being read: its selected records, in the source's order.
@@ -187,10 +200,15 @@ impl<'r> SourceStream<'r> {
             Box::new(NoLines)
         } else {
             match source {
-                Source::Journal { extra_matches, .. } => Box::new(JournalLines::spawn(
+                Source::Journal {
+                    extra_matches,
+                    trust,
+                    ..
+                } => Box::new(JournalLines::spawn(
                     request,
                     &log_types,
                     extra_matches,
+                    trust,
                     &mut report,
                 )),
                 Source::Files { path, .. } => Box::new(FileLines::open(path, request, &mut report)),
@@ -222,11 +240,13 @@ impl Iterator for SourceStream<'_> {
                     let line = self.lines.line();
                     match judge(line, self.request, &self.report.log_types) {
                         Verdict::Keep(head) => {
-                            self.report.records += 1;
-                            return Some(Record {
+                            let record = Record {
                                 head,
                                 line: line.to_vec(),
-                            });
+                            };
+                            self.report.records += 1;
+                            self.lines.kept(&mut self.report);
+                            return Some(record);
                         }
                         Verdict::Drop => self.report.filtered += 1,
                         Verdict::Malformed => self.report.skipped += 1,

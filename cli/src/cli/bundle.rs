@@ -24,7 +24,7 @@ pub fn run(args: BundleArgs) -> anyhow::Result<ExitCode> {
     })
     .map_err(|e| UsageError(e.to_string()))?;
     let config = Config::load(args.config.config.as_deref())?;
-    let sources = logward_cli::bundle_sources(&config, request.types());
+    let sources = logward_cli::bundle_sources(&config, request.types())?;
     let effective = format!(
         "source: {}\nfingerprint: {}\n\n{}",
         config.source().map_or_else(

@@ -4,3 +4,4 @@ mod bundle;
 mod cli;
 mod cli_docs;
 mod demo_sigterm;
+mod journal_trust;
