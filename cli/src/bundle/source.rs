@@ -80,25 +80,21 @@ impl Source {
     }
 }
 
-impl Source {
-    /// Whether `path` is, or could be, one of this source's files: its live
-    /// file or a name of the rotated pattern beside it. Writing a bundle
-    /// there would replace the logs being bundled.
-    pub(crate) fn could_hold(&self, path: &Path) -> bool {
-        let Source::Files { path: live, .. } = self else {
-            return false;
-        };
-        let (Some(name), Some(live_name)) = (path.file_name(), live.file_name()) else {
-            return false;
-        };
-        let same_dir = match (canonical_dir(path), canonical_dir(live)) {
-            (Some(a), Some(b)) => a == b,
-            _ => false,
-        };
-        let mut rotated_prefix = live_name.as_bytes().to_vec();
-        rotated_prefix.push(b'.');
-        same_dir && (name == live_name || name.as_bytes().starts_with(&rotated_prefix))
-    }
+/// Whether `path` is, or could be, one of the files of the file sink
+/// writing `live`: the live file or a name of the rotated pattern beside it
+/// (the same directory, even through another spelling or a symlink).
+/// Writing a bundle there would replace logs.
+pub fn is_sink_file(live: &Path, path: &Path) -> bool {
+    let (Some(name), Some(live_name)) = (path.file_name(), live.file_name()) else {
+        return false;
+    };
+    let same_dir = match (canonical_dir(path), canonical_dir(live)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    };
+    let mut rotated_prefix = live_name.as_bytes().to_vec();
+    rotated_prefix.push(b'.');
+    same_dir && (name == live_name || name.as_bytes().starts_with(&rotated_prefix))
 }
 
 /// The canonical form of the directory `path` is in.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use logward::{Config, Level, LogType, Logward};
-use logward_cli::{BundleRequest, BundleSummary, Bundler, RawBundleArgs, WrittenTo};
+use logward_cli::{BundleOutput, BundleRequest, BundleSummary, Bundler, RawBundleArgs, WrittenTo};
 
 use super::{BundleArgs, UsageError};
 
@@ -24,6 +24,21 @@ pub fn run(args: BundleArgs) -> anyhow::Result<ExitCode> {
     })
     .map_err(|e| UsageError(e.to_string()))?;
     let config = Config::load(args.config.config.as_deref())?;
+    let log_files = logward_cli::configured_log_files(&config);
+    if let BundleOutput::File { path, .. } = request.output() {
+        if let Some(live) = log_files
+            .iter()
+            .find(|live| logward_cli::is_sink_file(live, path))
+        {
+            return Err(UsageError(format!(
+                "--out-file {:?}: it is a log file, or a rotated file, of the file sink writing \
+                 {}; allowed: a path outside the log files (--force does not change this)",
+                path.display().to_string(),
+                live.display()
+            ))
+            .into());
+        }
+    }
     let sources = logward_cli::bundle_sources(&config, request.types())?;
     let effective = format!(
         "source: {}\nfingerprint: {}\n\n{}",
@@ -35,6 +50,7 @@ pub fn run(args: BundleArgs) -> anyhow::Result<ExitCode> {
         config.render_table()
     );
     let summary = Bundler::new(sources)
+        .with_log_files(log_files)
         .with_config(effective, config.fingerprint())
         .with_progress(std::io::stderr().is_terminal())
         .run(&request)?;

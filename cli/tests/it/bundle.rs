@@ -770,7 +770,7 @@ fn the_bundle_never_replaces_a_log_file_it_reads() {
                 ..Default::default()
             }))
             .expect_err("refused");
-        assert!(err.to_string().contains("is a log file of file"), "{err}");
+        assert!(err.to_string().contains("is a log file"), "{err}");
         assert_eq!(fs::read(&target).expect("log file"), before);
     }
 }

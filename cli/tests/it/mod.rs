@@ -1,6 +1,7 @@
 //! One module per capability under test.
 
 mod bundle;
+mod bundle_cli;
 mod cli;
 mod cli_docs;
 mod demo_sigterm;
