@@ -25,8 +25,8 @@ pub use rotation::{LogFile, Rotation, rotated_files};
 pub use route::WhenFull;
 pub(crate) use route::{Route, Routes};
 pub use stderr::{StderrSink, WriteSink};
-pub use writer::Stats;
 pub(crate) use writer::Writer;
+pub use writer::{SinkStats, Stats};
 
 use crate::{Level, LogType};
 

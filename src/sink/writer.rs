@@ -53,6 +53,19 @@ pub struct Stats {
     pub fields_omitted: u64,
 }
 
+/// One writer's sink, its fallback, and what the writer did: see
+/// [`Guard::sink_stats`](crate::Guard::sink_stats).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SinkStats {
+    /// The sink, e.g. `file /var/log/app/audit.log` or `journald`.
+    pub sink: String,
+    /// Where its records go while it fails, e.g. `journald` or `stderr`.
+    pub fallback: String,
+    /// Its counts; `rerouted` records went to the fallback.
+    pub stats: Stats,
+}
+
 impl std::ops::AddAssign for Stats {
     fn add_assign(&mut self, o: Stats) {
         self.written += o.written;
@@ -93,6 +106,7 @@ pub(crate) struct Writer {
     counters: Arc<Counters>,
     thread: Mutex<Option<JoinHandle<()>>>,
     description: String,
+    fallback: String,
 }
 
 impl Writer {
@@ -107,6 +121,7 @@ impl Writer {
         let queue = Arc::new(Queue::new(capacity));
         let counters = Arc::new(Counters::default());
         let description = sink.describe();
+        let fallback_description = fallback.describe();
         let mut worker = Worker {
             sink: Failover::new(sink, fallback, ctx, Arc::clone(&counters)),
             queue: Arc::clone(&queue),
@@ -122,6 +137,7 @@ impl Writer {
             counters,
             thread: Mutex::new(Some(thread)),
             description,
+            fallback: fallback_description,
         }))
     }
 
@@ -166,6 +182,11 @@ impl Writer {
 
     pub(crate) fn describe(&self) -> &str {
         &self.description
+    }
+
+    /// The fallback's description, e.g. `journald`.
+    pub(crate) fn describe_fallback(&self) -> &str {
+        &self.fallback
     }
 }
 

@@ -60,6 +60,7 @@ use serde::{Serialize, Serializer};
 pub use archive::ArchiveMember;
 pub use export::export_record;
 pub use journal::JournalReport;
+pub use lines::{LineReader, MAX_LINE, Status as LineStatus};
 pub use output::WrittenTo;
 pub use request::{BundleOutput, BundleRequest, BundleUsageError, RawBundleArgs};
 pub use routing::{bundle_sources, configured_log_files};

@@ -8,7 +8,7 @@ use logward::sink::JOURNALD_SOCKET;
 use logward::{Config, Destination, ErrorKind, Guard, Level, LogType, Logward};
 use logward_cli::{BundleOutput, BundleRequest, BundleSummary, Bundler, RawBundleArgs, WrittenTo};
 
-use super::{BundleArgs, UsageError};
+use super::{BundleArgs, UsageError, out};
 
 /// Validates the flags, reads every source the configuration routes the
 /// selected types to, writes the bundle and records the export as an audit
@@ -130,7 +130,7 @@ fn report(summary: &BundleSummary) {
     };
     for source in &summary.sources {
         for error in &source.errors {
-            eprintln!("logward: warning: {error}");
+            out::stderr(&format!("logward: warning: {error}"));
         }
     }
     if let Some(path) = path {
@@ -139,12 +139,12 @@ fn report(summary: &BundleSummary) {
             .iter()
             .map(|(t, n)| format!("{t} {n}"))
             .collect();
-        eprintln!(
+        out::stderr(&format!(
             "logward: {} records ({}) written to {}; {} lines skipped",
             summary.records,
             per_type.join(", "),
             path.display(),
             summary.skipped
-        );
+        ));
     }
 }

@@ -4,5 +4,6 @@ mod bundle;
 mod bundle_cli;
 mod cli;
 mod cli_docs;
+mod cli_output;
 mod demo_sigterm;
 mod journal_trust;
