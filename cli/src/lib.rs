@@ -15,7 +15,8 @@ mod users;
 
 pub use bundle::{
     ArchiveMember, BundleOutput, BundleRequest, BundleSummary, BundleUsageError, Bundler,
-    JournalReport, LineReader, LineStatus, MAX_LINE, RawBundleArgs, Source, SourceReport,
-    WrittenTo, bundle_sources, configured_log_files, export_record, is_sink_file,
+    JournalReport, LineReader, LineStatus, MAX_LINE, REORDER_BYTES, REORDER_RECORDS, RawBundleArgs,
+    Source, SourceReport, WrittenTo, bundle_sources, configured_log_files, export_record,
+    is_sink_file,
 };
 pub use journal::{JournalEntry, JournalReader, Sender, Senders, Trust};

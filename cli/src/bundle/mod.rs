@@ -7,7 +7,8 @@
 //!    levels, output) or a [`BundleUsageError`], before any work;
 //! 2. `source`, `journal`, `files`, `lines`: each [`Source`] is read as a
 //!    stream of lines (`journalctl` output, or a file sink's files oldest
-//!    first), lines longer than 16 MiB skipped;
+//!    first), lines longer than 16 MiB skipped, and put in `created_at`
+//!    order through a bounded reorder window;
 //! 3. `filter`: each line is parsed just enough to know its `created_at`,
 //!    level and log type; lines that are not records are counted and
 //!    skipped, never fatal;
@@ -19,7 +20,8 @@
 //! 6. `progress`: a progress line on a terminal's stderr for long bundles.
 //!
 //! Records are passed through as their original bytes. Memory stays
-//! bounded: one pending record per source, plus I/O buffers.
+//! bounded: each source's reorder window (at most 16,384 records and
+//! 16 MiB), plus I/O buffers.
 //!
 //! ```no_run
 //! use logward::LogType;
@@ -64,7 +66,7 @@ pub use lines::{LineReader, MAX_LINE, Status as LineStatus};
 pub use output::WrittenTo;
 pub use request::{BundleOutput, BundleRequest, BundleUsageError, RawBundleArgs};
 pub use routing::{bundle_sources, configured_log_files};
-pub use source::{Source, SourceReport, is_sink_file};
+pub use source::{REORDER_BYTES, REORDER_RECORDS, Source, SourceReport, is_sink_file};
 
 use archive::ManifestInput;
 use merge::{Merge, Timed};

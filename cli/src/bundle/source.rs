@@ -8,7 +8,20 @@
 //!
 //! A source that cannot be read, wholly or in part, is not fatal: what went
 //! wrong is kept in its [`SourceReport`] and the other sources are bundled.
+//!
+//! A source is nearly, not exactly, in `created_at` order: a service's
+//! threads take their records' times before they queue them, so a batch
+//! (and the journal, which keeps entries in the order they arrive) can hold
+//! a record just before one created a moment earlier, by another thread or
+//! another process; and same-day rotated siblings (`.1`) may overlap at
+//! their edges. Each source is therefore read through a reorder window:
+//! the stream holds up to [`REORDER_RECORDS`] records (and at most
+//! [`REORDER_BYTES`] of them) and always yields the earliest it holds. A
+//! record that comes more than a window late is yielded where it is
+//! found, and counted in the report's `out_of_order`.
 
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
 use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -138,6 +151,9 @@ pub struct SourceReport {
     /// Lines that are not records: malformed, truncated, too long, or valid
     /// JSON without the record's fields.
     pub skipped: u64,
+    /// Records bundled after a later one of the same source, because they
+    /// came more than the reorder window late (see the module docs).
+    pub out_of_order: u64,
     /// What could not be read, one message each; the rest was still bundled.
     pub errors: Vec<String>,
     /// For the journal: whom it trusted, the sender of every record
@@ -171,11 +187,57 @@ pub(crate) trait LineSource {
     fn kept(&mut self, _report: &mut SourceReport) {}
 }
 
-/// A source being read: its selected records, in the source's order.
+/// Most records a source's reorder window holds.
+pub const REORDER_RECORDS: usize = 16 * 1024;
+
+/// Most bytes of records a source's reorder window holds (16 MiB); it
+/// always holds at least one record.
+pub const REORDER_BYTES: usize = 16 * 1024 * 1024;
+
+/// A record waiting in the reorder window: earliest `created_at` first,
+/// then the order it was read in.
+struct Waiting {
+    seq: u64,
+    record: Record,
+}
+
+impl Waiting {
+    fn key(&self) -> (i64, u64) {
+        (self.record.head.created_at, self.seq)
+    }
+}
+
+impl PartialEq for Waiting {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Waiting {}
+
+impl PartialOrd for Waiting {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Waiting {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+/// A source being read: its selected records, in `created_at` order within
+/// the reorder window.
 pub(crate) struct SourceStream<'r> {
     lines: Box<dyn LineSource>,
     request: &'r BundleRequest,
     report: SourceReport,
+    window: BinaryHeap<Reverse<Waiting>>,
+    window_bytes: usize,
+    read: u64,
+    exhausted: bool,
+    last_out: Option<i64>,
 }
 
 impl<'r> SourceStream<'r> {
@@ -215,6 +277,11 @@ impl<'r> SourceStream<'r> {
             lines,
             request,
             report,
+            window: BinaryHeap::new(),
+            window_bytes: 0,
+            read: 0,
+            exhausted: false,
+            last_out: None,
         }
     }
 
@@ -227,7 +294,38 @@ impl<'r> SourceStream<'r> {
 impl Iterator for SourceStream<'_> {
     type Item = Record;
 
+    /// The earliest record of the window, after filling it.
     fn next(&mut self) -> Option<Record> {
+        while !self.exhausted
+            && self.window.len() < REORDER_RECORDS
+            && (self.window.is_empty() || self.window_bytes < REORDER_BYTES)
+        {
+            match self.read_record() {
+                Some(record) => {
+                    self.window_bytes += record.line.len();
+                    self.read += 1;
+                    self.window.push(Reverse(Waiting {
+                        seq: self.read,
+                        record,
+                    }));
+                }
+                None => self.exhausted = true,
+            }
+        }
+        let Reverse(Waiting { record, .. }) = self.window.pop()?;
+        self.window_bytes -= record.line.len();
+        let time = record.head.created_at;
+        match self.last_out {
+            Some(last) if time < last => self.report.out_of_order += 1,
+            _ => self.last_out = Some(time),
+        }
+        Some(record)
+    }
+}
+
+impl SourceStream<'_> {
+    /// The next selected record of the source, in the source's order.
+    fn read_record(&mut self) -> Option<Record> {
         loop {
             match self.lines.advance(&mut self.report) {
                 Status::End => return None,
