@@ -5,15 +5,22 @@
 //!   type and level into JSON lines or a `.tar.gz` support bundle.
 //! - [`Filter`]: Cloudflare Logpush's filter language over records, one
 //!   implementation for every command that selects records by their fields.
+//! - [`JournalReader`] and [`Trust`]: read the journal back, trusting only
+//!   the entries of logward's own senders.
 //!
 //! Services do not link this crate: the runtime they link is the `logward`
 //! crate, which this one builds on.
 
 mod bundle;
 mod filter;
+mod journal;
+mod users;
 
 pub use bundle::{
     ArchiveMember, BundleOutput, BundleRequest, BundleSummary, BundleUsageError, Bundler,
-    RawBundleArgs, Source, SourceReport, WrittenTo, bundle_sources, export_record,
+    JournalReport, LineReader, LineStatus, MAX_LINE, REORDER_BYTES, REORDER_RECORDS, RawBundleArgs,
+    Source, SourceReport, WrittenTo, bundle_sources, configured_log_files, export_record,
+    is_sink_file,
 };
 pub use filter::{Filter, FilterError};
+pub use journal::{JournalEntry, JournalReader, Sender, Senders, Trust};

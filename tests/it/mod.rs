@@ -8,6 +8,7 @@ mod file_trust;
 mod init_errors;
 mod journald;
 mod journald_faults;
+mod journald_limits;
 mod lean;
 mod load;
 mod overflow;

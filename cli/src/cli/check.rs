@@ -11,43 +11,49 @@ use std::process::ExitCode;
 
 use logward::Config;
 
+use super::out;
+
 /// Loads and validates the configuration, prints the routing table, and
 /// checks (without creating anything) that every file sink can be used.
 pub fn run(path: Option<&Path>) -> anyhow::Result<ExitCode> {
     let config = Config::load(path)?;
     for warning in config.warnings() {
-        eprintln!("logward: warning: {warning}");
+        out::stderr(&format!("logward: warning: {warning}"));
     }
-    match config.source() {
-        Some(source) => println!("configuration: {}", source.display()),
-        None => println!("configuration: built-in default (no file)"),
-    }
-    println!("fingerprint:   {}", config.fingerprint());
-    println!();
-    print!("{}", config.render_table());
+    let source = match config.source() {
+        Some(source) => source.display().to_string(),
+        None => "built-in default (no file)".to_string(),
+    };
+    let mut text = format!(
+        "configuration: {source}\nfingerprint:   {}\n\n{}",
+        config.fingerprint(),
+        config.render_table()
+    );
     match config.check_writable() {
         Ok(created) => {
-            println!();
+            text.push('\n');
             if created.directories.is_empty() && created.files.is_empty() {
-                println!("a start creates no file or directory");
+                text.push_str("a start creates no file or directory\n");
             }
             for dir in &created.directories {
-                println!(
-                    "a start would create directory {} (mode 0750)",
+                text.push_str(&format!(
+                    "a start would create directory {} (mode 0750)\n",
                     dir.display()
-                );
+                ));
             }
             for file in &created.files {
-                println!(
-                    "a start would create file      {} (mode 0640)",
+                text.push_str(&format!(
+                    "a start would create file      {} (mode 0640)\n",
                     file.display()
-                );
+                ));
             }
+            out::stdout(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
         Err(problems) => {
+            out::stdout(text.as_bytes())?;
             for problem in problems.errors() {
-                eprintln!("logward: cannot use a file sink: {problem}");
+                out::stderr(&format!("logward: cannot use a file sink: {problem}"));
             }
             Ok(ExitCode::from(1))
         }

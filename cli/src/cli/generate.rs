@@ -6,7 +6,6 @@
 //! without filling (`.nf`), so the formatter never joins or breaks a line of
 //! an example command; long commands are continued with `\` in the text.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -14,13 +13,13 @@ use anyhow::Context;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use super::{Cli, UsageError};
+use super::{Cli, UsageError, out};
 
 /// Prints the completion script for `shell` on stdout.
 pub fn completions(shell: Shell) -> anyhow::Result<ExitCode> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "logward", &mut script);
-    print(&script).context("cannot write the completion script to stdout")?;
+    out::stdout(&script)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -29,9 +28,8 @@ pub fn completions(shell: Shell) -> anyhow::Result<ExitCode> {
 pub fn man(out_dir: Option<&Path>) -> anyhow::Result<ExitCode> {
     let cmd = Cli::command();
     let Some(dir) = out_dir else {
-        render(cmd)
-            .and_then(|page| print(&page))
-            .context("cannot write the manual page to stdout")?;
+        let page = render(cmd).context("cannot render the manual page")?;
+        out::stdout(&page)?;
         return Ok(ExitCode::SUCCESS);
     };
     if !dir.is_dir() {
@@ -46,14 +44,16 @@ pub fn man(out_dir: Option<&Path>) -> anyhow::Result<ExitCode> {
     cmd.build();
     write_pages(cmd, dir)
         .with_context(|| format!("cannot write manual pages into {}", dir.display()))?;
+    let mut written = String::new();
     for page in pages(dir)? {
         let replaced = if before.contains(&page) {
             " (replaced)"
         } else {
             ""
         };
-        println!("{}{replaced}", dir.join(&page).display());
+        written.push_str(&format!("{}{replaced}\n", dir.join(&page).display()));
     }
+    out::stdout(written.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -86,16 +86,6 @@ fn render(cmd: clap::Command) -> std::io::Result<Vec<u8>> {
         &text[end..]
     )
     .into_bytes())
-}
-
-/// Writes `bytes` to stdout; a reader that went away (`| head`) is not an
-/// error.
-fn print(bytes: &[u8]) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
-    }
 }
 
 /// The names of the `logward*.1` files in `dir`, sorted.

@@ -1,9 +1,13 @@
 //! One module per capability under test.
 
 mod bundle;
+mod bundle_cli;
+mod bundle_order;
 mod cli;
 mod cli_docs;
 mod cli_edges;
+mod cli_output;
 mod demo_sigterm;
+mod journal_trust;
 mod read_only;
 mod shared_rotation;
