@@ -43,15 +43,30 @@ fn import_csv_help_examples_stay_whole_at_80_columns() {
         .expect("an Examples section");
     let mut continued = false;
     for line in examples.lines() {
-        let expected = if continued { "      --" } else { "  logward import csv " };
-        assert!(line.starts_with(expected), "{line:?} is not whole in:\n{help}");
+        let expected = if continued {
+            "      --"
+        } else {
+            "  logward import csv "
+        };
+        assert!(
+            line.starts_with(expected),
+            "{line:?} is not whole in:\n{help}"
+        );
         continued = line.ends_with('\\');
     }
     assert!(!continued, "the last example ends its command");
-    for line in help.split("Exit codes:\n").nth(1).expect("exit codes").lines() {
+    for line in help
+        .split("Exit codes:\n")
+        .nth(1)
+        .expect("exit codes")
+        .lines()
+    {
         let code = line.as_bytes();
         assert!(
-            code.len() > 5 && code[..2] == *b"  " && code[2].is_ascii_digit() && code[3..5] == *b"  ",
+            code.len() > 5
+                && code[..2] == *b"  "
+                && code[2].is_ascii_digit()
+                && code[3..5] == *b"  ",
             "{line:?} wrapped in:\n{help}"
         );
     }

@@ -69,7 +69,10 @@ pub struct HttpsServer {
 impl HttpsServer {
     /// Starts a server whose CA file is written into `dir`; `answer` gets
     /// the request's index (from 0) and the request.
-    pub fn start(dir: &Path, answer: impl Fn(usize, &Request) -> Reply + Send + Sync + 'static) -> Self {
+    pub fn start(
+        dir: &Path,
+        answer: impl Fn(usize, &Request) -> Reply + Send + Sync + 'static,
+    ) -> Self {
         let ca_key = KeyPair::generate().expect("CA key");
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -106,8 +109,11 @@ impl HttpsServer {
                 while !stop.load(Ordering::Relaxed) && Instant::now() < end {
                     match listener.accept() {
                         Ok((tcp, _)) => {
-                            let (config, requests, answer) =
-                                (Arc::clone(&config), Arc::clone(&requests), Arc::clone(&answer));
+                            let (config, requests, answer) = (
+                                Arc::clone(&config),
+                                Arc::clone(&requests),
+                                Arc::clone(&answer),
+                            );
                             std::thread::spawn(move || serve(tcp, &config, &requests, &*answer));
                         }
                         Err(_) => std::thread::sleep(Duration::from_millis(5)),
@@ -152,7 +158,8 @@ fn serve(
     answer: &Answer,
 ) {
     tcp.set_nonblocking(false).expect("blocking");
-    tcp.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    tcp.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
     let conn = rustls::ServerConnection::new(Arc::clone(config)).expect("TLS connection");
     let mut tls = BufReader::new(rustls::StreamOwned::new(conn, tcp));
     loop {

@@ -44,14 +44,30 @@ fn body(rows: impl IntoIterator<Item = u64>) -> String {
             )
         })
         .collect();
-    format!("{{\"observations\":[{}],\"source\":\"OpenVPN\"}}", observations.join(","))
+    format!(
+        "{{\"observations\":[{}],\"source\":\"OpenVPN\"}}",
+        observations.join(",")
+    )
 }
 
-fn post_args<'a>(server_url: &'a str, ca: &'a str, headers: &'a str, batch: &'a str) -> Vec<&'a str> {
+fn post_args<'a>(
+    server_url: &'a str,
+    ca: &'a str,
+    headers: &'a str,
+    batch: &'a str,
+) -> Vec<&'a str> {
     let mut args = MAP.to_vec();
     args.extend_from_slice(&[
-        "--source", "OpenVPN", "--post", server_url, "--ca-file", ca, "--header-file", headers,
-        "--batch", batch,
+        "--source",
+        "OpenVPN",
+        "--post",
+        server_url,
+        "--ca-file",
+        ca,
+        "--header-file",
+        headers,
+        "--batch",
+        batch,
     ]);
     args
 }
@@ -66,7 +82,10 @@ fn posted_records(log: &Path) -> Vec<Map<String, Value>> {
 fn assert_request(request: &Request, expected_body: &str) {
     assert_eq!(request.method, "POST");
     assert_eq!(request.path, PATH);
-    assert_eq!(request.header("authorization"), Some(format!("ExtraHop apikey={KEY}").as_str()));
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("ExtraHop apikey={KEY}").as_str())
+    );
     assert_eq!(request.header("content-type"), Some("application/json"));
     assert_eq!(String::from_utf8_lossy(&request.body), expected_body);
 }
@@ -78,10 +97,18 @@ fn observations_go_in_batches_with_the_exact_body_and_authorization() {
     let headers = setup(tmp.path(), 5);
     let server = HttpsServer::start(tmp.path(), |_, _| Reply::status(202, ""));
     let (url, ca) = (server.url(PATH), server.ca_file.display().to_string());
-    let out = import(tmp.path(), &config, "vpn.csv", &post_args(&url, &ca, &headers, "2"));
+    let out = import(
+        tmp.path(),
+        &config,
+        "vpn.csv",
+        &post_args(&url, &ca, &headers, "2"),
+    );
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains(&format!("5 observations posted to {url} in 3 requests")), "{err}");
+    assert!(
+        err.contains(&format!("5 observations posted to {url} in 3 requests")),
+        "{err}"
+    );
     let requests = server.requests();
     assert_eq!(requests.len(), 3);
     for (request, rows) in requests.iter().zip([vec![1, 2], vec![3, 4], vec![5]]) {
@@ -89,7 +116,10 @@ fn observations_go_in_batches_with_the_exact_body_and_authorization() {
     }
     // Posting alone writes no row records, one audit record per batch.
     let all = records(&log);
-    assert!(all.iter().all(|r| r.get("import_line").is_none()), "{all:?}");
+    assert!(
+        all.iter().all(|r| r.get("import_line").is_none()),
+        "{all:?}"
+    );
     let posted = posted_records(&log);
     assert_eq!(posted.len(), 3);
     for (record, (rows, first, last)) in posted.iter().zip([(2, 2, 3), (2, 4, 5), (1, 6, 6)]) {
@@ -102,10 +132,18 @@ fn observations_go_in_batches_with_the_exact_body_and_authorization() {
         assert_eq!(record["last_line"], json!(last));
     }
     let text = fs::read_to_string(&log).expect("log");
-    assert!(!text.contains(KEY) && !err.contains(KEY), "the key is never written");
+    assert!(
+        !text.contains(KEY) && !err.contains(KEY),
+        "the key is never written"
+    );
 
     // A re-run posts nothing again.
-    let again = import(tmp.path(), &config, "vpn.csv", &post_args(&url, &ca, &headers, "2"));
+    let again = import(
+        tmp.path(),
+        &config,
+        "vpn.csv",
+        &post_args(&url, &ca, &headers, "2"),
+    );
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     assert_eq!(server.requests().len(), 3);
 }
@@ -127,12 +165,27 @@ fn a_400_stops_with_the_body_shown_and_a_re_run_resends_from_the_refused_batch()
         })
     };
     let (url, ca) = (server.url(PATH), server.ca_file.display().to_string());
-    let out = import(tmp.path(), &config, "vpn.csv", &post_args(&url, &ca, &headers, "2"));
+    let out = import(
+        tmp.path(),
+        &config,
+        "vpn.csv",
+        &post_args(&url, &ca, &headers, "2"),
+    );
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("answered 400: {\"error\":\"ipaddr 10.8.0.3 is not valid\"}"), "{err}");
-    assert!(err.contains("observations for lines 4–5 were refused"), "{err}");
-    assert_eq!(server.requests().len(), 2, "no request after the refused one");
+    assert!(
+        err.contains("answered 400: {\"error\":\"ipaddr 10.8.0.3 is not valid\"}"),
+        "{err}"
+    );
+    assert!(
+        err.contains("observations for lines 4–5 were refused"),
+        "{err}"
+    );
+    assert_eq!(
+        server.requests().len(),
+        2,
+        "no request after the refused one"
+    );
     let posted = posted_records(&log);
     assert_eq!(posted.len(), 2);
     assert_eq!(posted[1]["status"], json!(400));
@@ -140,7 +193,12 @@ fn a_400_stops_with_the_body_shown_and_a_re_run_resends_from_the_refused_batch()
     assert_eq!(posted[1]["first_line"], json!(4));
 
     refuse.store(false, std::sync::atomic::Ordering::Relaxed);
-    let again = import(tmp.path(), &config, "vpn.csv", &post_args(&url, &ca, &headers, "2"));
+    let again = import(
+        tmp.path(),
+        &config,
+        "vpn.csv",
+        &post_args(&url, &ca, &headers, "2"),
+    );
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     let requests = server.requests();
     assert_eq!(requests.len(), 5);
@@ -177,8 +235,14 @@ fn status_429_and_503_and_a_timeout_are_retried_honouring_retry_after() {
     let out = import(tmp.path(), &config, "vpn.csv", &args);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(start.elapsed() >= Duration::from_secs(3), "waited as Retry-After asked, then for the timeout");
-    assert!(err.contains("status 429: slow down; retrying in 2.0 s"), "{err}");
+    assert!(
+        start.elapsed() >= Duration::from_secs(3),
+        "waited as Retry-After asked, then for the timeout"
+    );
+    assert!(
+        err.contains("status 429: slow down; retrying in 2.0 s"),
+        "{err}"
+    );
     assert!(err.contains("status 503: busy; retrying in"), "{err}");
     assert!(err.contains("timeout: global; retrying in"), "{err}");
     let requests = server.requests();
@@ -219,10 +283,18 @@ fn the_header_file_must_be_readable_by_its_owner_only() {
     fs::set_permissions(&headers, fs::Permissions::from_mode(0o644)).expect("chmod");
     let server = HttpsServer::start(tmp.path(), |_, _| Reply::status(202, ""));
     let (url, ca) = (server.url(PATH), server.ca_file.display().to_string());
-    let out = import(tmp.path(), &config, "vpn.csv", &post_args(&url, &ca, &headers, "2"));
+    let out = import(
+        tmp.path(),
+        &config,
+        "vpn.csv",
+        &post_args(&url, &ca, &headers, "2"),
+    );
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("mode 0644 lets group or others access it"), "{err}");
+    assert!(
+        err.contains("mode 0644 lets group or others access it"),
+        "{err}"
+    );
     assert!(!err.contains(KEY), "{err}");
     assert!(server.requests().is_empty());
 }
