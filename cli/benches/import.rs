@@ -9,7 +9,7 @@
 //! ```
 //!
 //! - Data: an OpenVPN-style CSV (`Common Name`, `Real IP`, `VPN IP`,
-//!   `Start Time`, `Bytes Received`, `Bytes Sent`, about 90 bytes a row) of
+//!   `Start Time`, `Bytes Received`, `Bytes Sent`, about 77 bytes a row) of
 //!   `BENCH_IMPORT_MB` megabytes (default 1024), made once under
 //!   `<target>/bench-import/` and reused while its size matches.
 //! - logward: `logward import csv` mapping `VPN IP`, `Real IP` and

@@ -377,7 +377,7 @@ fn a_re_run_imports_only_what_was_appended_and_a_rewritten_file_from_its_start()
 
     // A file rewritten in place (other content, same name) is new: imported from its start.
     let mut rewritten = HEADER.to_string();
-    (101..=103).for_each(|n| rewritten.push_str(&row(n)));
+    (101..=170).for_each(|n| rewritten.push_str(&row(n)));
     fs::write(&csv, &rewritten).expect("rewrite");
     let fresh = import(tmp.path(), &config, "vpn.csv", &MAP);
     assert_eq!(fresh.status.code(), Some(0), "{}", stderr(&fresh));
@@ -386,7 +386,7 @@ fn a_re_run_imports_only_what_was_appended_and_a_rewritten_file_from_its_start()
         "{}",
         stderr(&fresh)
     );
-    assert_eq!(imported_users(&log, &csv).len(), 63);
+    assert_eq!(imported_users(&log, &csv).len(), 130);
 }
 
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
