@@ -15,7 +15,6 @@ use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 #[derive(Debug, Clone)]
 pub struct TrustRoots {
     certs: Vec<Certificate<'static>>,
-    origin: String,
 }
 
 /// Why no roots could be loaded.
@@ -58,10 +57,7 @@ impl TrustRoots {
                 .map_or_else(|| "none found".to_string(), ToString::to_string);
             return Err(TlsError::System(why));
         }
-        Ok(TrustRoots {
-            certs,
-            origin: "system roots".into(),
-        })
+        Ok(TrustRoots { certs })
     }
 
     /// The certificates of the PEM file at `path`, instead of the system's.
@@ -89,15 +85,7 @@ impl TrustRoots {
                 why: "no certificate found".into(),
             });
         }
-        Ok(TrustRoots {
-            certs,
-            origin: format!("CA file {}", path.display()),
-        })
-    }
-
-    /// Where the roots came from, for messages.
-    pub fn origin(&self) -> &str {
-        &self.origin
+        Ok(TrustRoots { certs })
     }
 
     /// The TLS configuration of a client that trusts these roots (and
