@@ -7,12 +7,18 @@
 //!   implementation for every command that selects records by their fields.
 //! - [`JournalReader`] and [`Trust`]: read the journal back, trusting only
 //!   the entries of logward's own senders.
+//! - [`import()`]: CSV logs of other systems into records, and into
+//!   ExtraHop observations ([`ImportRequest`]).
+//! - [`http`]: destinations, trust roots, secret header files and retries,
+//!   for every sender of the tool.
 //!
 //! Services do not link this crate: the runtime they link is the `logward`
 //! crate, which this one builds on.
 
 mod bundle;
 mod filter;
+pub mod http;
+mod import;
 mod journal;
 mod users;
 
@@ -23,4 +29,9 @@ pub use bundle::{
     is_sink_file,
 };
 pub use filter::{Filter, FilterError};
+pub use import::{
+    ColumnRef, DEFAULT_BATCH, DEFAULT_FORMAT, DEFAULT_STATE_DIR, DEFAULT_TIMEOUT_SECS,
+    ImportRequest, ImportState, ImportSummary, ImportUsageError, Input, PostSpec, RawImportArgs,
+    TimeSpec, import, parse_zone, state_dir,
+};
 pub use journal::{JournalEntry, JournalReader, Sender, Senders, Trust};
