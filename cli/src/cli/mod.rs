@@ -94,11 +94,14 @@ Examples:
     #[command(subcommand, after_help = CHECK_EXAMPLES)]
     Config(ConfigCommand),
     /// Import logs of other systems as records (and post them as observations).
-    #[command(subcommand, after_help = "\
+    #[command(
+        subcommand,
+        after_help = "\
 Examples:
   logward import csv vpn.csv --column ipaddr=\"VPN IP\" \\
       --column associated_ipaddr=\"Real IP\" --time-column \"Start Time\"
-  logward import csv --help")]
+  logward import csv --help"
+    )]
     Import(ImportCommand),
     /// Print a shell completion script for logward.
     #[command(after_help = "\
