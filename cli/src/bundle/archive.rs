@@ -18,7 +18,7 @@
 //!
 //! ```text
 //! {"hostname":"web-1","generated_at":"2026-11-22T04:30:00.123456Z","logward_version":"0.1.0",
-//!  "filters":{"date_from":"2026-11-20","date_to":null,"log_type":"audit","log_level":null,
+//!  "filters":{"date_from":"2026-11-20","date_to":null,"log_type":"audit","log_level":null,"filter":null,
 //!             "from":"2026-11-20T00:00:00.000000Z","to":null,"log_types":["audit"],"levels":["debug",…]},
 //!  "config_fingerprint":"…","records":12,"per_type":{"audit":12},"per_level":{"debug":0,"info":10,…},
 //!  "lines_skipped":1,"sources":[{"source":"file /var/log/app/audit.log","log_types":["audit"],
@@ -31,7 +31,8 @@
 //!  "members":[{"name":"config.txt","records":0,"bytes":230,"sha256":"…"},{"name":"audit.jsonl",…}]}
 //! ```
 //!
-//! `filters` holds the options as given (`date_from` … `log_level`) and as
+//! `filters` holds the options as given (`date_from` … `log_level`, and
+//! `filter`, the `--filter` text) and as
 //! understood (`from`, and `to`, the first instant no longer included).
 
 use std::fs::File;
@@ -235,6 +236,7 @@ fn manifest(input: &ManifestInput<'_>, members: &[ArchiveMember]) -> Value {
             "date_to": raw.date_to,
             "log_type": raw.log_type,
             "log_level": raw.log_level,
+            "filter": raw.filter,
             "from": request.from().map(timestamp),
             "to": request.to().map(timestamp),
             "log_types": request.types().iter().map(|t| t.as_str()).collect::<Vec<_>>(),

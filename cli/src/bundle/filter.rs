@@ -68,7 +68,10 @@ pub(crate) fn judge(line: &[u8], request: &BundleRequest, types: &[LogType]) -> 
         None => Verdict::Malformed,
         Some(head)
             if types.contains(&head.log_type)
-                && request.selects(head.created_at, head.log_type, head.level) =>
+                && request.selects(head.created_at, head.log_type, head.level)
+                && request
+                    .filter()
+                    .is_none_or(|filter| filter.matches_line(line)) =>
         {
             Verdict::Keep(head)
         }

@@ -21,6 +21,8 @@ use std::path::PathBuf;
 
 use logward::{Date, Level, LogType};
 
+use crate::Filter;
+
 const MICROS_PER_SECOND: i64 = 1_000_000;
 const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
 
@@ -45,6 +47,8 @@ pub struct RawBundleArgs {
     pub compress: bool,
     /// `--force`: replace an existing `out_file`.
     pub force: bool,
+    /// `--filter`: a filter in Cloudflare Logpush's language ([`Filter`]).
+    pub filter: Option<String>,
 }
 
 /// Where the bundle goes.
@@ -82,12 +86,13 @@ pub enum BundleOutput {
 /// assert_eq!(request.to(), Some(1_795_392_000_000_000));
 /// # Ok::<(), logward_cli::BundleUsageError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BundleRequest {
     from: Option<i64>,
     to: Option<i64>,
     types: Vec<LogType>,
     levels: Vec<Level>,
+    filter: Option<Filter>,
     output: BundleOutput,
     raw: RawBundleArgs,
 }
@@ -127,15 +132,30 @@ impl BundleRequest {
             Some(text) => parse_list("--log-level", text, LEVEL_NAMES)?,
             None => Level::ALL.to_vec(),
         };
+        let filter = raw
+            .filter
+            .as_deref()
+            .map(|text| {
+                Filter::parse(text)
+                    .map_err(|e| BundleUsageError::new("--filter", text, e.to_string()))
+            })
+            .transpose()?;
         let output = output(&raw)?;
         Ok(BundleRequest {
             from,
             to,
             types,
             levels,
+            filter,
             output,
             raw,
         })
+    }
+
+    /// The record filter (`--filter`), if one was given: a record is
+    /// selected only when it also passes it.
+    pub fn filter(&self) -> Option<&Filter> {
+        self.filter.as_ref()
     }
 
     /// The first instant included, in microseconds since the epoch (UTC);

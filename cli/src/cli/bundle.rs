@@ -22,6 +22,7 @@ pub fn run(args: BundleArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
         out_file: args.out_file,
         compress: args.compress,
         force: args.force,
+        filter: args.filter,
     })
     .map_err(|e| UsageError(e.to_string()))?;
     let config = Config::load(config)?;

@@ -80,7 +80,9 @@ Examples:
   logward bundle --date-from 2026-11-20 --log-type audit | less
   logward bundle --date-from \"2026-11-20 08:00:00\" --date-to 2026-11-21 \\
       --log-level error,critical --out-file errors.jsonl
-  logward bundle --log-type audit,web --out-file /tmp/support.tar.gz --compress")]
+  logward bundle --log-type audit,web --out-file /tmp/support.tar.gz --compress
+  logward bundle --log-type web \\
+      --filter '{\"where\":{\"key\":\"status_code\",\"operator\":\"geq\",\"value\":500}}'")]
     Bundle(BundleArgs),
     /// Write one record (or one per JSON line on stdin) through the configured routing.
     #[command(after_help = "\
@@ -146,6 +148,9 @@ struct BundleArgs {
     /// Comma list of exactly the levels to keep: debug, info, warning, error, critical [default: all]
     #[arg(long, value_name = "LEVELS")]
     log_level: Option<String>,
+    /// Keep only records that pass this filter, in Cloudflare Logpush's language: {"where":{"key":"status_code","operator":"geq","value":500}}
+    #[arg(long, value_name = "JSON")]
+    filter: Option<String>,
     /// Write to this file instead of stdout
     #[arg(long, value_name = "PATH")]
     out_file: Option<PathBuf>,

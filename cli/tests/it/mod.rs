@@ -2,6 +2,7 @@
 
 mod bundle;
 mod bundle_cli;
+mod bundle_filter;
 mod bundle_order;
 mod cli;
 mod cli_docs;
