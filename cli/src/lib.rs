@@ -5,15 +5,26 @@
 //!   type and level into JSON lines or a `.tar.gz` support bundle.
 //! - [`Filter`]: Cloudflare Logpush's filter language over records, one
 //!   implementation for every command that selects records by their fields.
+//! - [`import()`]: CSV logs of other systems into records, and into
+//!   ExtraHop observations ([`ImportRequest`]).
+//! - [`http`]: destinations, trust roots, secret header files and retries,
+//!   for every sender of the tool.
 //!
 //! Services do not link this crate: the runtime they link is the `logward`
 //! crate, which this one builds on.
 
 mod bundle;
 mod filter;
+pub mod http;
+mod import;
 
 pub use bundle::{
     ArchiveMember, BundleOutput, BundleRequest, BundleSummary, BundleUsageError, Bundler,
     RawBundleArgs, Source, SourceReport, WrittenTo, bundle_sources, export_record,
 };
 pub use filter::{Filter, FilterError};
+pub use import::{
+    ColumnRef, DEFAULT_BATCH, DEFAULT_FORMAT, DEFAULT_STATE_DIR, DEFAULT_TIMEOUT_SECS,
+    ImportRequest, ImportState, ImportSummary, ImportUsageError, Input, PostSpec, RawImportArgs,
+    TimeSpec, import, parse_zone, state_dir,
+};

@@ -7,6 +7,7 @@ mod bundle;
 mod check;
 mod emit;
 mod generate;
+mod import;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +32,7 @@ Examples:
   logward config check
   logward bundle --date-from 2026-11-20 --log-type audit --out-file /tmp/support.tar.gz --compress
   logward emit --log-type application --level info --message \"backup done\" job=backup
+  logward import csv vpn.csv --column ipaddr=\"VPN IP\" --time-column \"Start Time\"
 
 Exit codes:
   0  success
@@ -42,8 +44,8 @@ Exit codes:
 /// Services that link the logward library write every tracing event as one
 /// flat JSON record, routed by log type (audit, web, application, analysis,
 /// tanium) to systemd-journald or to a daily-rotating file. This command
-/// checks that routing, writes records from scripts, and collects logs into
-/// a support bundle.
+/// checks that routing, writes records from scripts, imports CSV logs of
+/// other systems, and collects logs into a support bundle.
 ///
 /// The configuration is --config PATH, else $LOGWARD_CONFIG, else
 /// /etc/logward/config; any key can be overridden by LOGWARD_<KEY> in the
@@ -73,6 +75,9 @@ Examples:
     /// Check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Import logs of other systems as records (and post them as observations).
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Print a shell completion script for logward.
     #[command(after_help = "\
 Examples:
@@ -158,6 +163,102 @@ struct EmitArgs {
 }
 
 #[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Import a CSV file's rows as records through the configured routing,
+    /// or post them as ExtraHop observations.
+    ///
+    /// Each row becomes one record with the mapped columns, `timestamp`
+    /// (the row's time in epoch seconds), `source`, `import_file` and
+    /// `import_line`; the record's created_at is the time of the import.
+    /// Bad rows are reported with their line and skipped (exit 2). The
+    /// position is remembered in the state directory, so a re-run imports
+    /// only what is new.
+    #[command(after_help = IMPORT_CSV_HELP)]
+    Csv(ImportCsvArgs),
+}
+
+const IMPORT_CSV_HELP: &str = "\
+Examples:
+  logward import csv /var/log/openvpn/vpn.csv --source OpenVPN \\
+      --column ipaddr=\"VPN IP\" --column associated_ipaddr=\"Real IP\" \\
+      --time-column \"Start Time\" --time-format \"%m/%d/%y %H:%M:%S\"
+  logward import csv vpn.csv --column ipaddr=\"VPN IP\" \\
+      --time-column Month,Day,Year,Time --time-join \"{0} {1} {2} {3}\" \\
+      --time-format \"%B %d %Y %H:%M:%S\" --time-zone Europe/Madrid
+  logward import csv /var/log/openvpn/vpn.csv --follow --source OpenVPN \\
+      --column ipaddr=\"VPN IP\" --column associated_ipaddr=\"Real IP\" \\
+      --time-column \"Start Time\" --header-file /etc/logward/extrahop.headers \\
+      --post https://extrahop.example/api/v1/observations/associatedipaddrs
+
+Exit codes:
+  0  every row imported
+  1  runtime failure (a sink, the input, or a destination that refused or never answered)
+  2  usage error, or some rows were skipped (each is reported with its line)";
+
+#[derive(Debug, Args)]
+struct ImportCsvArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// The CSV file, or - for standard input (read once, not remembered)
+    #[arg(value_name = "FILE")]
+    input: String,
+    /// A field from a column: KEY=COLUMN, the column by its header name (a number from 1 with --no-header); repeat for more
+    #[arg(long, value_name = "KEY=COLUMN", required = true)]
+    column: Vec<String>,
+    /// The column holding each row's time, or a comma list of columns to join
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',', required = true)]
+    time_column: Vec<String>,
+    /// How several time columns are joined: {0}, {1}, ... stand for them [default: separated by spaces]
+    #[arg(long, value_name = "TEMPLATE")]
+    time_join: Option<String>,
+    /// strptime pattern of the time; %y is 1969-2068 (POSIX) [default: %m/%d/%y %H:%M:%S]
+    #[arg(long, value_name = "PATTERN")]
+    time_format: Option<String>,
+    /// Zone of times without an offset: UTC, local, an IANA name (Europe/Madrid) or +HH:MM [default: UTC]
+    #[arg(long, value_name = "ZONE")]
+    time_zone: Option<String>,
+    /// The source named in every record and observations body [default: the file's name]
+    #[arg(long, value_name = "NAME")]
+    source: Option<String>,
+    /// Log type of the records: audit, web, application, analysis or tanium [default: application]
+    #[arg(long, value_name = "TYPE", value_parser = parse_log_type)]
+    log_type: Option<LogType>,
+    /// Level of the records: debug, info, warning, error or critical [default: info]
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    level: Option<Level>,
+    /// The file has no header row: every line is a row and columns are numbers from 1
+    #[arg(long)]
+    no_header: bool,
+    /// Keep reading as the file grows, following rotation, until SIGINT or SIGTERM
+    #[arg(long)]
+    follow: bool,
+    /// Where the import position is kept [default: $STATE_DIRECTORY, else /var/lib/logward]
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    /// Post the rows as ExtraHop observations to this https:// URL (http:// only to loopback) instead of writing records
+    #[arg(long, value_name = "URL")]
+    post: Option<String>,
+    /// With --post: write the records as well
+    #[arg(long)]
+    also_log: bool,
+    /// With --post: request headers (Name: value lines) from this file of mode 0600 or 0400
+    #[arg(long, value_name = "PATH")]
+    header_file: Option<PathBuf>,
+    /// With --post: trust the PEM certificates of this file instead of the system roots
+    #[arg(long, value_name = "PATH")]
+    ca_file: Option<PathBuf>,
+    /// With --post: observations per request [default: 1000]
+    #[arg(long, value_name = "N")]
+    batch: Option<usize>,
+    /// With --post: seconds allowed per request attempt [default: 30]
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<u64>,
+    /// With --post: attempts per request before giving up (429, 5xx and timeouts are retried) [default: 10]
+    #[arg(long, value_name = "N")]
+    max_attempts: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
 enum ConfigCommand {
     /// Print the effective routing per log type and the configuration's
     /// fingerprint; exit 2 when the configuration is invalid.
@@ -184,6 +285,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bundle(args) => bundle::run(args),
         Command::Emit(args) => emit::run(args),
         Command::Config(ConfigCommand::Check(args)) => check::run(args.config.as_deref()),
+        Command::Import(ImportCommand::Csv(args)) => import::run(args),
         Command::Completions(args) => generate::completions(args.shell),
         Command::Man(args) => generate::man(args.out_dir.as_deref()),
     }

@@ -1,0 +1,129 @@
+//! The root certificates a TLS connection trusts: the system's, or those
+//! of a CA file.
+//!
+//! System roots are read with `rustls-native-certs` (the OpenSSL locations,
+//! `SSL_CERT_FILE` and `SSL_CERT_DIR` honoured). A CA file holds one or more
+//! PEM certificates and replaces the system roots, so a private CA is
+//! trusted without trusting it for everything else on the machine.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+
+/// The roots a connection trusts.
+#[derive(Debug, Clone)]
+pub struct TrustRoots {
+    certs: Vec<Certificate<'static>>,
+    origin: String,
+}
+
+/// Why no roots could be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// The CA file could not be read.
+    #[error("cannot read CA file {}: {source}", path.display())]
+    Read {
+        /// The CA file.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// The CA file holds no usable certificate.
+    #[error("CA file {}: {why}; it must hold PEM certificates (-----BEGIN CERTIFICATE-----)", path.display())]
+    Content {
+        /// The CA file.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The system's root store yielded nothing.
+    #[error("no system root certificates could be loaded ({0}); name a CA file instead")]
+    System(String),
+}
+
+impl TrustRoots {
+    /// The system's root certificates.
+    pub fn system() -> Result<Self, TlsError> {
+        let found = rustls_native_certs::load_native_certs();
+        let certs: Vec<_> = found
+            .certs
+            .iter()
+            .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+            .collect();
+        if certs.is_empty() {
+            let why = found
+                .errors
+                .first()
+                .map_or_else(|| "none found".to_string(), ToString::to_string);
+            return Err(TlsError::System(why));
+        }
+        Ok(TrustRoots {
+            certs,
+            origin: "system roots".into(),
+        })
+    }
+
+    /// The certificates of the PEM file at `path`, instead of the system's.
+    pub fn from_ca_file(path: &Path) -> Result<Self, TlsError> {
+        let pem = std::fs::read(path).map_err(|source| TlsError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut certs = Vec::new();
+        for item in ureq::tls::parse_pem(&pem) {
+            match item {
+                Ok(PemItem::Certificate(cert)) => certs.push(cert),
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(TlsError::Content {
+                        path: path.to_path_buf(),
+                        why: e.to_string(),
+                    });
+                }
+            }
+        }
+        if certs.is_empty() {
+            return Err(TlsError::Content {
+                path: path.to_path_buf(),
+                why: "no certificate found".into(),
+            });
+        }
+        Ok(TrustRoots {
+            certs,
+            origin: format!("CA file {}", path.display()),
+        })
+    }
+
+    /// Where the roots came from, for messages.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The TLS configuration of a client that trusts these roots (and
+    /// verifies every certificate against them).
+    pub(super) fn tls_config(&self) -> TlsConfig {
+        TlsConfig::builder()
+            .root_certs(RootCerts::Specific(Arc::new(self.certs.clone())))
+            .build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ca_file_without_certificates_is_refused_naming_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, "not a certificate\n").expect("write");
+        let err = TrustRoots::from_ca_file(&path).unwrap_err().to_string();
+        assert!(err.contains("ca.pem"), "{err}");
+        assert!(err.contains("no certificate found"), "{err}");
+        let missing = TrustRoots::from_ca_file(&dir.path().join("none.pem"))
+            .unwrap_err()
+            .to_string();
+        assert!(missing.contains("cannot read CA file"), "{missing}");
+    }
+}
