@@ -234,10 +234,7 @@ fn classify_error(error: ureq::Error) -> Attempt {
 /// The start of a response body, as text for a message.
 fn body_start(body: ureq::Body) -> String {
     let mut bytes = Vec::new();
-    let _ = body
-        .into_reader()
-        .take(BODY_SHOWN)
-        .read_to_end(&mut bytes);
+    let _ = body.into_reader().take(BODY_SHOWN).read_to_end(&mut bytes);
     String::from_utf8_lossy(&bytes).trim().to_string()
 }
 

@@ -112,7 +112,11 @@ mod tests {
         ] {
             assert!(Destination::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["http://10.0.0.1/x", "http://example.org/x", "ftp://127.0.0.1/"] {
+        for bad in [
+            "http://10.0.0.1/x",
+            "http://example.org/x",
+            "ftp://127.0.0.1/",
+        ] {
             let err = Destination::parse(bad).unwrap_err().to_string();
             assert!(err.contains("https://"), "{bad}: {err}");
         }

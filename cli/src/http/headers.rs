@@ -166,7 +166,10 @@ mod tests {
             assert_eq!(
                 headers.headers(),
                 [
-                    ("Authorization".to_string(), "ExtraHop apikey=SECRET".to_string()),
+                    (
+                        "Authorization".to_string(),
+                        "ExtraHop apikey=SECRET".to_string()
+                    ),
                     ("X-Extra".to_string(), "two words".to_string()),
                 ]
             );

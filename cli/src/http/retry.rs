@@ -41,10 +41,7 @@ impl Backoff {
     /// The wait before retry number `retry` (1 for the first retry).
     pub fn delay(&self, retry: u32) -> Duration {
         let doublings = retry.saturating_sub(1).min(30);
-        let full = self
-            .initial
-            .saturating_mul(1 << doublings)
-            .min(self.max);
+        let full = self.initial.saturating_mul(1 << doublings).min(self.max);
         let half = full / 2;
         let jitter = rand::rng().random_range(0..=half.as_micros() as u64);
         half + Duration::from_micros(jitter)
@@ -90,15 +87,21 @@ mod tests {
             max: Duration::from_millis(1000),
             attempts: 10,
         };
-        for (retry, full) in [(1, 100), (2, 200), (3, 400), (4, 800), (5, 1000), (40, 1000)] {
+        for (retry, full) in [
+            (1, 100),
+            (2, 200),
+            (3, 400),
+            (4, 800),
+            (5, 1000),
+            (40, 1000),
+        ] {
             let full = Duration::from_millis(full);
             for _ in 0..50 {
                 let d = backoff.delay(retry);
                 assert!(d >= full / 2 && d <= full, "retry {retry}: {d:?}");
             }
         }
-        let distinct: std::collections::HashSet<_> =
-            (0..50).map(|_| backoff.delay(4)).collect();
+        let distinct: std::collections::HashSet<_> = (0..50).map(|_| backoff.delay(4)).collect();
         assert!(distinct.len() > 1, "jitter varies the wait");
     }
 

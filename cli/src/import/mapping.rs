@@ -92,8 +92,16 @@ impl Mapping {
             ));
         }
         if row.len() != self.width {
-            let first = if self.from_header { "the header" } else { "the first row" };
-            return Err(format!("{} cells, but {first} has {}", row.len(), self.width));
+            let first = if self.from_header {
+                "the header"
+            } else {
+                "the first row"
+            };
+            return Err(format!(
+                "{} cells, but {first} has {}",
+                row.len(),
+                self.width
+            ));
         }
         let values = self
             .cells

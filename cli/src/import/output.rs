@@ -201,7 +201,10 @@ impl<'g> Outputs<'g> {
         };
         let mut fields = vec![
             ("action", json!("observations_posted")),
-            ("destination", json!(poster.client.destination().to_string())),
+            (
+                "destination",
+                json!(poster.client.destination().to_string()),
+            ),
             ("rows", json!(rows)),
             ("status", status.map_or(Value::Null, |s| json!(s))),
             ("import_file", json!(self.import_file)),
@@ -211,7 +214,8 @@ impl<'g> Outputs<'g> {
         if attempts > 0 {
             fields.push(("attempts", json!(attempts)));
         }
-        self.guard.emit(LogType::Audit, level, &fields, Some(message));
+        self.guard
+            .emit(LogType::Audit, level, &fields, Some(message));
         match result {
             Ok(_) => {
                 poster.posted += rows as u64;

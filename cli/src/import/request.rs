@@ -163,7 +163,9 @@ impl ImportRequest {
     ) -> Result<Self, ImportUsageError> {
         let input = if raw.input == "-" {
             if raw.follow {
-                return Err(usage("--follow needs a file: standard input cannot be followed"));
+                return Err(usage(
+                    "--follow needs a file: standard input cannot be followed",
+                ));
             }
             if raw.state_dir.is_some() {
                 return Err(usage(
@@ -172,14 +174,18 @@ impl ImportRequest {
             }
             Input::Stdin
         } else if raw.input.is_empty() {
-            return Err(usage("the input is empty: give a CSV file, or - for standard input"));
+            return Err(usage(
+                "the input is empty: give a CSV file, or - for standard input",
+            ));
         } else {
             Input::File(cwd.join(&raw.input))
         };
         let header = !raw.no_header;
         let columns = parse_columns(&raw.columns, header)?;
         if raw.time_columns.is_empty() {
-            return Err(usage("--time-column is required: the column (or comma list of columns) holding each row's time"));
+            return Err(usage(
+                "--time-column is required: the column (or comma list of columns) holding each row's time",
+            ));
         }
         let time_columns = raw
             .time_columns
@@ -214,7 +220,9 @@ impl ImportRequest {
             ))
         };
         let source = match raw.source {
-            Some(s) if s.is_empty() => return Err(usage("--source is empty: give a name such as OpenVPN")),
+            Some(s) if s.is_empty() => {
+                return Err(usage("--source is empty: give a name such as OpenVPN"));
+            }
             Some(s) => s,
             None => match &input {
                 Input::Stdin => "stdin".to_string(),
@@ -252,9 +260,14 @@ impl ImportRequest {
     }
 }
 
-fn parse_columns(raw: &[String], header: bool) -> Result<Vec<(String, ColumnRef)>, ImportUsageError> {
+fn parse_columns(
+    raw: &[String],
+    header: bool,
+) -> Result<Vec<(String, ColumnRef)>, ImportUsageError> {
     if raw.is_empty() {
-        return Err(usage("give at least one --column KEY=COLUMN, e.g. --column ipaddr=\"VPN IP\""));
+        return Err(usage(
+            "give at least one --column KEY=COLUMN, e.g. --column ipaddr=\"VPN IP\"",
+        ));
     }
     let mut columns: Vec<(String, ColumnRef)> = Vec::new();
     for arg in raw {
@@ -297,7 +310,10 @@ fn parse_column(text: &str, header: bool, flag: &str) -> Result<ColumnRef, Impor
     }
 }
 
-fn post_spec(raw: &RawImportArgs, columns: &[(String, ColumnRef)]) -> Result<Option<PostSpec>, ImportUsageError> {
+fn post_spec(
+    raw: &RawImportArgs,
+    columns: &[(String, ColumnRef)],
+) -> Result<Option<PostSpec>, ImportUsageError> {
     let Some(url) = &raw.post else {
         for (given, flag) in [
             (raw.also_log, "--also-log"),
@@ -315,7 +331,9 @@ fn post_spec(raw: &RawImportArgs, columns: &[(String, ColumnRef)]) -> Result<Opt
     };
     let destination = Destination::parse(url).map_err(|e| usage(format!("--post {e}")))?;
     if raw.ca_file.is_some() && !destination.is_tls() {
-        return Err(usage("--ca-file applies to https:// only; --post names an http:// URL"));
+        return Err(usage(
+            "--ca-file applies to https:// only; --post names an http:// URL",
+        ));
     }
     for key in ["ipaddr", "associated_ipaddr"] {
         if !columns.iter().any(|(k, _)| k == key) {
@@ -332,7 +350,11 @@ fn post_spec(raw: &RawImportArgs, columns: &[(String, ColumnRef)]) -> Result<Opt
     let batch = positive(raw.batch.map(|n| n as u64), "--batch", DEFAULT_BATCH as u64)?;
     let timeout = positive(raw.timeout, "--timeout", DEFAULT_TIMEOUT_SECS)?;
     let defaults = Backoff::default();
-    let attempts = positive(raw.max_attempts.map(u64::from), "--max-attempts", u64::from(defaults.attempts))?;
+    let attempts = positive(
+        raw.max_attempts.map(u64::from),
+        "--max-attempts",
+        u64::from(defaults.attempts),
+    )?;
     Ok(Some(PostSpec {
         destination,
         header_file: raw.header_file.clone(),
@@ -375,24 +397,44 @@ mod tests {
             request.columns,
             vec![
                 ("ipaddr".to_string(), ColumnRef::Name("VPN IP".into())),
-                ("associated_ipaddr".to_string(), ColumnRef::Name("Real IP".into())),
+                (
+                    "associated_ipaddr".to_string(),
+                    ColumnRef::Name("Real IP".into())
+                ),
             ]
         );
-        let post = raw(|a| a.post = Some("https://eh.example/api/v1/observations/associatedipaddrs".into()))
-            .expect("valid");
+        let post = raw(|a| {
+            a.post = Some("https://eh.example/api/v1/observations/associatedipaddrs".into())
+        })
+        .expect("valid");
         assert_eq!(post.records, None);
         assert_eq!(post.post.as_ref().map(|p| p.batch), Some(DEFAULT_BATCH));
-        assert_eq!(post.target(), "post https://eh.example/api/v1/observations/associatedipaddrs");
+        assert_eq!(
+            post.target(),
+            "post https://eh.example/api/v1/observations/associatedipaddrs"
+        );
     }
 
     #[test]
     fn nonsense_combinations_are_refused_saying_why() {
         let cases: Vec<(Box<dyn FnOnce(&mut RawImportArgs)>, &str)> = vec![
             (Box::new(|a| a.columns.clear()), "at least one --column"),
-            (Box::new(|a| a.columns.push("VPN IP".into())), "write KEY=COLUMN"),
-            (Box::new(|a| a.columns.push("ipaddr=X".into())), "given twice"),
-            (Box::new(|a| a.columns.push("timestamp=X".into())), "set by the import itself"),
-            (Box::new(|a| a.columns.push("created_at=X".into())), "set by the import itself"),
+            (
+                Box::new(|a| a.columns.push("VPN IP".into())),
+                "write KEY=COLUMN",
+            ),
+            (
+                Box::new(|a| a.columns.push("ipaddr=X".into())),
+                "given twice",
+            ),
+            (
+                Box::new(|a| a.columns.push("timestamp=X".into())),
+                "set by the import itself",
+            ),
+            (
+                Box::new(|a| a.columns.push("created_at=X".into())),
+                "set by the import itself",
+            ),
             (Box::new(|a| a.no_header = true), "no column names"),
             (
                 Box::new(|a| {
@@ -402,8 +444,14 @@ mod tests {
                 }),
                 "numbered from 1",
             ),
-            (Box::new(|a| a.time_columns.clear()), "--time-column is required"),
-            (Box::new(|a| a.time_join = Some("{0}".into())), "one column needs no join"),
+            (
+                Box::new(|a| a.time_columns.clear()),
+                "--time-column is required",
+            ),
+            (
+                Box::new(|a| a.time_join = Some("{0}".into())),
+                "one column needs no join",
+            ),
             (
                 Box::new(|a| {
                     a.time_columns = vec!["M".into(), "D".into()];
@@ -425,8 +473,14 @@ mod tests {
                 }),
                 "not remembered",
             ),
-            (Box::new(|a| a.also_log = true), "--also-log only applies with --post"),
-            (Box::new(|a| a.header_file = Some("/h".into())), "--header-file only applies"),
+            (
+                Box::new(|a| a.also_log = true),
+                "--also-log only applies with --post",
+            ),
+            (
+                Box::new(|a| a.header_file = Some("/h".into())),
+                "--header-file only applies",
+            ),
             (Box::new(|a| a.batch = Some(5)), "--batch only applies"),
             (
                 Box::new(|a| {
@@ -442,7 +496,10 @@ mod tests {
                 }),
                 "--column associated_ipaddr=COLUMN",
             ),
-            (Box::new(|a| a.post = Some("http://192.0.2.1/x".into())), "loopback"),
+            (
+                Box::new(|a| a.post = Some("http://192.0.2.1/x".into())),
+                "loopback",
+            ),
             (
                 Box::new(|a| {
                     a.post = Some("http://127.0.0.1:9/x".into());
@@ -457,8 +514,14 @@ mod tests {
                 }),
                 "--batch 0",
             ),
-            (Box::new(|a| a.time_zone = Some("Nowhere/City".into())), "is unknown"),
-            (Box::new(|a| a.source = Some(String::new())), "--source is empty"),
+            (
+                Box::new(|a| a.time_zone = Some("Nowhere/City".into())),
+                "is unknown",
+            ),
+            (
+                Box::new(|a| a.source = Some(String::new())),
+                "--source is empty",
+            ),
         ];
         for (change, why) in cases {
             let err = raw(change).unwrap_err();
@@ -475,7 +538,13 @@ mod tests {
         })
         .expect("valid");
         assert!(!request.header);
-        assert_eq!(request.columns, vec![("ipaddr".to_string(), ColumnRef::Index(1))]);
-        assert_eq!(request.time_columns, vec![ColumnRef::Index(3), ColumnRef::Index(4)]);
+        assert_eq!(
+            request.columns,
+            vec![("ipaddr".to_string(), ColumnRef::Index(1))]
+        );
+        assert_eq!(
+            request.time_columns,
+            vec![ColumnRef::Index(3), ColumnRef::Index(4)]
+        );
     }
 }

@@ -172,7 +172,11 @@ impl RowParser {
                         line: self.row_line,
                         oversized: self.oversized,
                         text: &self.text[..self.ntext],
-                        ends: if self.oversized { &[] } else { &self.ends[..self.nends] },
+                        ends: if self.oversized {
+                            &[]
+                        } else {
+                            &self.ends[..self.nends]
+                        },
                     };
                     let result = on_row(row, &self.mark);
                     self.ntext = 0;

@@ -97,8 +97,19 @@ pub fn import(
                 post.timeout,
                 post.backoff,
             );
-            let key = |k: &str| request.columns.iter().position(|(c, _)| c == k).unwrap_or(0);
-            Some(Poster::new(client, post.batch, key("ipaddr"), key("associated_ipaddr")))
+            let key = |k: &str| {
+                request
+                    .columns
+                    .iter()
+                    .position(|(c, _)| c == k)
+                    .unwrap_or(0)
+            };
+            Some(Poster::new(
+                client,
+                post.batch,
+                key("ipaddr"),
+                key("associated_ipaddr"),
+            ))
         }
     };
     let import_file = match &request.input {
@@ -187,7 +198,10 @@ impl Session<'_, '_> {
 
     fn file(&mut self, path: &Path) -> anyhow::Result<()> {
         let (state_file, target) = match &self.request.state_dir {
-            Some(dir) => (StateFile::new(dir, path, &self.request.target()), self.request.target()),
+            Some(dir) => (
+                StateFile::new(dir, path, &self.request.target()),
+                self.request.target(),
+            ),
             None => return Err(anyhow::anyhow!("no state directory for {}", path.display())),
         };
         let saved = state_file.load()?;
@@ -262,8 +276,7 @@ impl Session<'_, '_> {
         let Some(saved) = saved else {
             return Ok(RowParser::new(fresh()));
         };
-        let read_err =
-            |e: std::io::Error| anyhow::anyhow!("cannot read {}: {e}", path.display());
+        let read_err = |e: std::io::Error| anyhow::anyhow!("cannot read {}: {e}", path.display());
         if let Some(hash) = continues(file, saved).map_err(read_err)? {
             self.summary.continued_after = Some(saved.last_line);
             self.last_line = saved.last_line;
@@ -424,9 +437,8 @@ fn fresh() -> Mark {
 }
 
 fn open(path: &Path) -> anyhow::Result<File> {
-    File::open(path).map_err(|e| {
-        ImportUsageError(format!("cannot open {}: {e}", path.display())).into()
-    })
+    File::open(path)
+        .map_err(|e| ImportUsageError(format!("cannot open {}: {e}", path.display())).into())
 }
 
 fn read(input: &mut impl Read, buf: &mut [u8], name: &str) -> anyhow::Result<usize> {

@@ -135,8 +135,7 @@ impl StateFile {
             .mode(0o750)
             .create(&self.dir)
             .map_err(|e| fail("create the directory for", e))?;
-        let mut temp =
-            tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| fail("write", e))?;
+        let mut temp = tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| fail("write", e))?;
         let mut text = serde_json::to_vec(state).map_err(|e| fail("encode", e.into()))?;
         text.push(b'\n');
         temp.write_all(&text).map_err(|e| fail("write", e))?;
@@ -201,7 +200,11 @@ mod tests {
     #[test]
     fn saves_atomically_and_loads_back() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let file = StateFile::new(&dir.path().join("state"), Path::new("/tmp/x.csv"), "records");
+        let file = StateFile::new(
+            &dir.path().join("state"),
+            Path::new("/tmp/x.csv"),
+            "records",
+        );
         assert_eq!(file.load().expect("no state yet"), None);
         file.save(&state()).expect("saved");
         assert_eq!(file.load().expect("load"), Some(state()));
@@ -209,11 +212,18 @@ mod tests {
             .expect("dir")
             .collect();
         assert_eq!(entries.len(), 1, "no temporary file left behind");
-        let other = StateFile::new(&dir.path().join("state"), Path::new("/tmp/x.csv"), "post https://h/");
+        let other = StateFile::new(
+            &dir.path().join("state"),
+            Path::new("/tmp/x.csv"),
+            "post https://h/",
+        );
         assert_ne!(other.path(), file.path(), "each target has its own state");
         std::fs::write(file.path(), "{").expect("damage");
         let err = file.load().unwrap_err().to_string();
-        assert!(err.contains("is damaged") && err.contains("remove it"), "{err}");
+        assert!(
+            err.contains("is damaged") && err.contains("remove it"),
+            "{err}"
+        );
     }
 
     #[test]

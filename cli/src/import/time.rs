@@ -56,7 +56,9 @@ impl TimeSpec {
         cells: usize,
     ) -> Result<Self, String> {
         if format.is_empty() {
-            return Err("--time-format is empty: give a pattern such as \"%m/%d/%y %H:%M:%S\"".into());
+            return Err(
+                "--time-format is empty: give a pattern such as \"%m/%d/%y %H:%M:%S\"".into(),
+            );
         }
         let join = match join {
             None => Join::Spaces,
@@ -110,13 +112,14 @@ pub fn parse_zone(text: &str) -> Result<TimeZone, String> {
         return Ok(TimeZone::UTC);
     }
     if text.eq_ignore_ascii_case("local") {
-        return TimeZone::try_system()
-            .map_err(|e| format!("time zone local: the machine's zone cannot be read ({e}); give {allowed}"));
+        return TimeZone::try_system().map_err(|e| {
+            format!("time zone local: the machine's zone cannot be read ({e}); give {allowed}")
+        });
     }
     if text.starts_with(['+', '-']) {
-        return parse_offset(text)
-            .map(TimeZone::fixed)
-            .ok_or_else(|| format!("time zone {text:?} is not an offset of the form +HH:MM or -HH:MM"));
+        return parse_offset(text).map(TimeZone::fixed).ok_or_else(|| {
+            format!("time zone {text:?} is not an offset of the form +HH:MM or -HH:MM")
+        });
     }
     TimeZone::get(text).map_err(|_| format!("time zone {text:?} is unknown: give {allowed}"))
 }
@@ -144,7 +147,10 @@ fn parse_offset(text: &str) -> Option<Offset> {
 /// at least once, `{{` and `}}` for literal braces.
 fn parse_template(template: &str, cells: usize) -> Result<Vec<Part>, String> {
     let bad = |why: String| {
-        format!("--time-join {template:?}: {why}; write the cells as {{0}}…{{{}}}, e.g. \"{{0}}/{{1}}/{{2}} {{3}}\"", cells.saturating_sub(1))
+        format!(
+            "--time-join {template:?}: {why}; write the cells as {{0}}…{{{}}}, e.g. \"{{0}}/{{1}}/{{2}} {{3}}\"",
+            cells.saturating_sub(1)
+        )
     };
     let mut parts = Vec::new();
     let mut text = String::new();
@@ -173,9 +179,7 @@ fn parse_template(template: &str, cells: usize) -> Result<Vec<Part>, String> {
                     .parse()
                     .map_err(|_| bad(format!("{{{digits}}} is not a cell number")))?;
                 if index >= cells {
-                    return Err(bad(format!(
-                        "{{{index}}} is past the {cells} time columns"
-                    )));
+                    return Err(bad(format!("{{{index}}} is past the {cells} time columns")));
                 }
                 used[index] = true;
                 if !text.is_empty() {
@@ -224,7 +228,10 @@ mod tests {
         let utc = spec(DEFAULT_FORMAT, "UTC").parse(&text).expect("utc");
         assert_eq!(utc, 1_782_907_200);
         // Madrid is UTC+2 in July, UTC+1 in January.
-        assert_eq!(spec(DEFAULT_FORMAT, "Europe/Madrid").parse(&text), Ok(utc - 7200));
+        assert_eq!(
+            spec(DEFAULT_FORMAT, "Europe/Madrid").parse(&text),
+            Ok(utc - 7200)
+        );
         assert_eq!(
             spec(DEFAULT_FORMAT, "Europe/Madrid").parse(&["01/01/26 12:00:00"]),
             Ok(1_767_268_800 - 3600)
@@ -252,29 +259,47 @@ mod tests {
             assert!(err.contains(zone), "{err}");
         }
         assert!(parse_zone("local").is_ok());
-        let err = spec(DEFAULT_FORMAT, "UTC").parse(&["2026-11-22"]).unwrap_err();
-        assert!(err.contains("does not match \"%m/%d/%y %H:%M:%S\""), "{err}");
+        let err = spec(DEFAULT_FORMAT, "UTC")
+            .parse(&["2026-11-22"])
+            .unwrap_err();
+        assert!(
+            err.contains("does not match \"%m/%d/%y %H:%M:%S\""),
+            "{err}"
+        );
         let err = spec(DEFAULT_FORMAT, "UTC")
             .parse(&["11/22/26 04:30:00 trailing"])
             .unwrap_err();
         assert!(err.contains("does not match"), "{err}");
-        let err = spec(DEFAULT_FORMAT, "UTC").parse(&["02/30/26 00:00:00"]).unwrap_err();
+        let err = spec(DEFAULT_FORMAT, "UTC")
+            .parse(&["02/30/26 00:00:00"])
+            .unwrap_err();
         assert!(err.contains("does not match"), "{err}");
     }
 
     #[test]
     fn several_cells_join_by_template_or_spaces() {
         let zone = TimeZone::UTC;
-        let four = TimeSpec::new("%B/%d/%Y %H:%M:%S", zone.clone(), Some("{0}/{1}/{2} {3}"), 4)
-            .expect("spec");
+        let four = TimeSpec::new(
+            "%B/%d/%Y %H:%M:%S",
+            zone.clone(),
+            Some("{0}/{1}/{2} {3}"),
+            4,
+        )
+        .expect("spec");
         assert_eq!(
             four.parse(&["November", "22", "2026", "04:30:00"]),
             Ok(1_795_321_800)
         );
         let spaces = TimeSpec::new("%b %d %Y %H:%M:%S", zone.clone(), None, 4).expect("spec");
-        assert_eq!(spaces.parse(&["Nov", "22", "2026", "04:30:00"]), Ok(1_795_321_800));
+        assert_eq!(
+            spaces.parse(&["Nov", "22", "2026", "04:30:00"]),
+            Ok(1_795_321_800)
+        );
         let braces = TimeSpec::new("{%Y}", zone.clone(), Some("{{{0}}}"), 1).expect("spec");
-        assert!(braces.parse(&["2026"]).is_err(), "a year alone is no instant");
+        assert!(
+            braces.parse(&["2026"]).is_err(),
+            "a year alone is no instant"
+        );
         for (template, why) in [
             ("{0}/{1}/{2}", "time column {3} is not used"),
             ("{0}/{1}/{2} {4} {3}", "{4} is past the 4 time columns"),
