@@ -17,6 +17,7 @@ mod bundle;
 mod filter;
 pub mod http;
 mod import;
+pub mod ship;
 
 pub use bundle::{
     ArchiveMember, BundleOutput, BundleRequest, BundleSummary, BundleUsageError, Bundler,

@@ -1,4 +1,5 @@
-//! `logward config check`: the effective routing and the fingerprint.
+//! `logward config check`: the effective routing, the exports and the
+//! fingerprint.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -13,6 +14,10 @@ pub fn run(path: Option<&Path>) -> anyhow::Result<ExitCode> {
         eprintln!("logward: warning: {warning}");
     }
     config.check_writable().map_err(logward::Error::from)?;
+    let exports = logward_cli::ship::Exports::from_config(&config)?;
+    for warning in &exports.warnings {
+        eprintln!("logward: warning: {warning}");
+    }
     match config.source() {
         Some(source) => println!("configuration: {}", source.display()),
         None => println!("configuration: built-in default (no file)"),
@@ -20,5 +25,9 @@ pub fn run(path: Option<&Path>) -> anyhow::Result<ExitCode> {
     println!("fingerprint:   {}", config.fingerprint());
     println!();
     print!("{}", config.render_table());
+    if let Some(table) = exports.render_table() {
+        println!();
+        print!("{table}");
+    }
     Ok(ExitCode::SUCCESS)
 }

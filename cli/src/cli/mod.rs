@@ -293,7 +293,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// The exit code for an error: 2 for usage and configuration errors.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
-    if error.downcast_ref::<UsageError>().is_some() {
+    if error.downcast_ref::<UsageError>().is_some()
+        || error
+            .downcast_ref::<logward_cli::ship::ExportErrors>()
+            .is_some()
+    {
         return 2;
     }
     match error.downcast_ref::<logward::Error>() {
