@@ -58,6 +58,7 @@ use serde::{Serialize, Serializer};
 
 pub use archive::ArchiveMember;
 pub use export::export_record;
+pub(crate) use filter::parse_created_at;
 pub use output::WrittenTo;
 pub use request::{BundleOutput, BundleRequest, BundleUsageError, RawBundleArgs};
 pub use routing::bundle_sources;

@@ -8,6 +8,7 @@ mod check;
 mod emit;
 mod generate;
 mod import;
+mod ship;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ Examples:
   logward bundle --date-from 2026-11-20 --log-type audit --out-file /tmp/support.tar.gz --compress
   logward emit --log-type application --level info --message \"backup done\" job=backup
   logward import csv vpn.csv --column ipaddr=\"VPN IP\" --time-column \"Start Time\"
+  logward ship --once
 
 Exit codes:
   0  success
@@ -78,6 +80,20 @@ Examples:
     /// Import logs of other systems as records (and post them as observations).
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Ship records to the configured exports (EXPORT_<NAME>_*), at least once.
+    ///
+    /// Reads the files the configuration routes each export's types to,
+    /// following rotation, and posts the export's selection over HTTPS. A
+    /// position is saved in the state directory only after the destination
+    /// acknowledged everything before it; 408, 429, 5xx and connection
+    /// failures are retried for as long as it takes, and records refused
+    /// with another 4xx go to a dead-letter file.
+    #[command(after_help = "\
+Examples:
+  logward ship --metrics 127.0.0.1:9464
+  logward ship --once --config /etc/logward/config
+  logward ship status --json")]
+    Ship(ship::ShipArgs),
     /// Print a shell completion script for logward.
     #[command(after_help = "\
 Examples:
@@ -286,6 +302,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Emit(args) => emit::run(args),
         Command::Config(ConfigCommand::Check(args)) => check::run(args.config.as_deref()),
         Command::Import(ImportCommand::Csv(args)) => import::run(args),
+        Command::Ship(args) => ship::run(args),
         Command::Completions(args) => generate::completions(args.shell),
         Command::Man(args) => generate::man(args.out_dir.as_deref()),
     }
