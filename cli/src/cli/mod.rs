@@ -208,7 +208,7 @@ Examples:
 
 Exit codes:
   0  every row imported
-  1  runtime failure (a sink, the input, or a destination that refused or never answered)
+  1  runtime failure (a sink, the input, a destination's refusal or silence)
   2  usage error, or some rows were skipped (each is reported with its line)";
 
 #[derive(Debug, Args)]

@@ -111,9 +111,9 @@ pub enum Outcome {
 }
 
 impl Client {
-    /// A client for `destination`, trusting `roots` for `https://` (the
-    /// system's when `None`), sending `headers` with every request and
-    /// giving each attempt `timeout` in all.
+    /// A client for `destination`, trusting `roots` for `https://`,
+    /// sending `headers` with every request, giving each attempt `timeout`
+    /// in all and retrying as `backoff` says.
     pub fn new(
         destination: Destination,
         roots: TrustRoots,

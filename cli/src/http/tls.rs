@@ -17,7 +17,6 @@ use super::ClientIdentity;
 #[derive(Debug, Clone)]
 pub struct TrustRoots {
     certs: Vec<Certificate<'static>>,
-    origin: String,
 }
 
 /// Why no roots could be loaded.
@@ -60,10 +59,7 @@ impl TrustRoots {
                 .map_or_else(|| "none found".to_string(), ToString::to_string);
             return Err(TlsError::System(why));
         }
-        Ok(TrustRoots {
-            certs,
-            origin: "system roots".into(),
-        })
+        Ok(TrustRoots { certs })
     }
 
     /// The certificates of the PEM file at `path`, instead of the system's.
@@ -91,15 +87,7 @@ impl TrustRoots {
                 why: "no certificate found".into(),
             });
         }
-        Ok(TrustRoots {
-            certs,
-            origin: format!("CA file {}", path.display()),
-        })
-    }
-
-    /// Where the roots came from, for messages.
-    pub fn origin(&self) -> &str {
-        &self.origin
+        Ok(TrustRoots { certs })
     }
 
     /// The TLS configuration of a client that trusts these roots (and

@@ -417,7 +417,8 @@ mod tests {
 
     #[test]
     fn nonsense_combinations_are_refused_saying_why() {
-        let cases: Vec<(Box<dyn FnOnce(&mut RawImportArgs)>, &str)> = vec![
+        type Change = Box<dyn FnOnce(&mut RawImportArgs)>;
+        let cases: Vec<(Change, &str)> = vec![
             (Box::new(|a| a.columns.clear()), "at least one --column"),
             (
                 Box::new(|a| a.columns.push("VPN IP".into())),

@@ -4,8 +4,9 @@
 //!
 //! The position is saved after everything before it is written (the
 //! runtime flushed) and posted (the destination answered 2xx): after each
-//! delivered batch, at least once a second while rows flow, whenever the
-//! input has nothing new, at a rotation and at the end. A run that is
+//! delivered batch when posting, else at least once a second while rows
+//! flow; whenever the input has nothing new (and the position moved), at a
+//! rotation and at the end. A run that is
 //! killed outright may so import again the rows of its last second (or
 //! batch) on the next run; a run stopped by SIGINT or SIGTERM saves its
 //! exact position first. Bad rows count as handled: a re-run does not
@@ -136,6 +137,7 @@ pub fn import(
         state: None,
         checkpointed: Instant::now(),
         last_line: 0,
+        saved: None,
     };
     match &request.input {
         Input::Stdin => session.stdin()?,
@@ -171,6 +173,7 @@ struct Session<'a, 'g> {
     state: Option<Position>,
     checkpointed: Instant,
     last_line: u64,
+    saved: Option<ImportState>,
 }
 
 impl Session<'_, '_> {
@@ -205,6 +208,7 @@ impl Session<'_, '_> {
             None => return Err(anyhow::anyhow!("no state directory for {}", path.display())),
         };
         let saved = state_file.load()?;
+        self.saved.clone_from(&saved);
         self.summary.state_file = Some(state_file.path().to_path_buf());
         let mut file = open(path)?;
         let mut parser = self.start(&mut file, path, saved.as_ref())?;
@@ -390,7 +394,14 @@ impl Session<'_, '_> {
             header: self.header.clone(),
             width: self.mapping.as_ref().map(Mapping::width),
         };
-        position.file.save(&state)
+        // A followed file with nothing new is checked four times a second:
+        // the same position is not written (and synced) again.
+        if self.saved.as_ref() == Some(&state) {
+            return Ok(());
+        }
+        position.file.save(&state)?;
+        self.saved = Some(state);
+        Ok(())
     }
 
     /// The file now at `path` if it is not the one being read (or the

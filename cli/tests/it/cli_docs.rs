@@ -12,6 +12,7 @@ fn help_of_every_command_shows_examples() {
         &["bundle"],
         &["emit"],
         &["config", "check"],
+        &["import", "csv"],
         &["completions"],
         &["man"],
     ] {
@@ -25,6 +26,50 @@ fn help_of_every_command_shows_examples() {
     let top = stdout(&logward(&["--help"], None));
     assert!(top.contains("Exit codes:\n  0  success"), "{top}");
     assert!(top.contains("2  usage or configuration error"), "{top}");
+}
+
+#[test]
+fn import_csv_help_examples_stay_whole_at_80_columns() {
+    let out = Command::new(env!("CARGO_BIN_EXE_logward"))
+        .args(["import", "csv", "--help"])
+        .env("COLUMNS", "80")
+        .output()
+        .expect("logward runs");
+    let help = stdout(&out);
+    let examples = help
+        .split("Examples:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("an Examples section");
+    let mut continued = false;
+    for line in examples.lines() {
+        let expected = if continued {
+            "      --"
+        } else {
+            "  logward import csv "
+        };
+        assert!(
+            line.starts_with(expected),
+            "{line:?} is not whole in:\n{help}"
+        );
+        continued = line.ends_with('\\');
+    }
+    assert!(!continued, "the last example ends its command");
+    for line in help
+        .split("Exit codes:\n")
+        .nth(1)
+        .expect("exit codes")
+        .lines()
+    {
+        let code = line.as_bytes();
+        assert!(
+            code.len() > 5
+                && code[..2] == *b"  "
+                && code[2].is_ascii_digit()
+                && code[3..5] == *b"  ",
+            "{line:?} wrapped in:\n{help}"
+        );
+    }
 }
 
 #[test]
@@ -91,7 +136,7 @@ fn man_prints_a_page_naming_every_subcommand_and_the_exit_codes() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let page = stdout(&out);
     assert!(page.contains(".TH logward 1"), "{page}");
-    for sub in ["bundle", "emit", "config", "completions", "man"] {
+    for sub in ["bundle", "emit", "config", "import", "completions", "man"] {
         assert!(
             page.contains(&format!("logward\\-{sub}(1)")),
             "{sub}:\n{page}"
@@ -111,6 +156,8 @@ fn man_out_dir_writes_one_page_per_command() {
         "logward-config-check.1",
         "logward-config.1",
         "logward-emit.1",
+        "logward-import-csv.1",
+        "logward-import.1",
         "logward-man.1",
         "logward.1",
     ];

@@ -4,3 +4,6 @@ mod bundle;
 mod cli;
 mod cli_docs;
 mod demo_sigterm;
+mod https_server;
+mod import;
+mod import_post;
