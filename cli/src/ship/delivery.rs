@@ -36,14 +36,16 @@ pub const BACKOFF: Backoff = Backoff {
     attempts: u32::MAX,
 };
 
-/// Delivers `batch` to `destination`.
+/// Delivers `batch` to `destination`; `on_wait` runs before each wait to
+/// retry (the sources keep looking for new files meanwhile).
 pub fn deliver(
     ctx: &ExportContext,
     destination: &mut dyn Destination,
     batch: &Batch,
     stop: &AtomicBool,
+    on_wait: &mut dyn FnMut(),
 ) -> Result<(), Stopped> {
-    deliver_range(ctx, destination, batch, 0..batch.len(), stop)
+    deliver_range(ctx, destination, batch, 0..batch.len(), stop, on_wait)
 }
 
 fn deliver_range(
@@ -52,6 +54,7 @@ fn deliver_range(
     batch: &Batch,
     range: Range<usize>,
     stop: &AtomicBool,
+    on_wait: &mut dyn FnMut(),
 ) -> Result<(), Stopped> {
     let body = batch.body(range.clone(), ctx.export.format, ctx.export.gzip);
     let mut retry = 0;
@@ -71,6 +74,7 @@ fn deliver_range(
                 retry += 1;
                 let now = ctx.now();
                 ctx.with_health(|h| h.retry(&reason, &why, now));
+                on_wait();
                 ctx.alert_tick();
                 ctx.save_health_soon();
                 let wait = BACKOFF.delay_after(retry, retry_after.as_deref());
@@ -81,8 +85,8 @@ fn deliver_range(
                 ctx.with_health(|h| h.fail(&format!("status {status}: {why}"), now));
                 if range.len() > 1 {
                     let mid = range.start + range.len() / 2;
-                    deliver_range(ctx, destination, batch, range.start..mid, stop)?;
-                    return deliver_range(ctx, destination, batch, mid..range.end, stop);
+                    deliver_range(ctx, destination, batch, range.start..mid, stop, on_wait)?;
+                    return deliver_range(ctx, destination, batch, mid..range.end, stop, on_wait);
                 }
                 return dead_letter(ctx, batch, range.start, status, &why, stop);
             }

@@ -91,6 +91,7 @@ pub struct ExportContext {
     /// The state directory.
     pub state: StateDir,
     saved: Mutex<Option<Instant>>,
+    positions: Mutex<Option<Positions>>,
 }
 
 impl ExportContext {
@@ -312,6 +313,7 @@ impl Worker {
             notify,
             state: state.clone(),
             saved: Mutex::new(None),
+            positions: Mutex::new(None),
         };
         Ok(Worker {
             selection: Selection::of(export),
@@ -354,9 +356,24 @@ impl Worker {
             };
             if !batch.is_empty() {
                 let dead_before = self.ctx.with_health(|h| h.dead_lettered);
-                if delivery::deliver(&self.ctx, self.destination.as_mut(), &batch, stop)
-                    == Err(Stopped)
-                {
+                let (ctx, sources) = (&self.ctx, &mut self.sources);
+                let mut on_wait = || {
+                    // Keep files that rotate during an outage open, and
+                    // their list saved, so pruning does not lose them.
+                    for source in sources.iter_mut() {
+                        let _ = source.refresh();
+                    }
+                    update_lag(ctx, sources);
+                    let _ = save_positions(ctx, sources);
+                };
+                let delivered = delivery::deliver(
+                    &self.ctx,
+                    self.destination.as_mut(),
+                    &batch,
+                    stop,
+                    &mut on_wait,
+                );
+                if delivered == Err(Stopped) {
                     break;
                 }
                 let dead = self.ctx.with_health(|h| h.dead_lettered) - dead_before;
@@ -385,7 +402,15 @@ impl Worker {
         );
         let mut batch = Batch::new(self.sources.len());
         let mut line = Vec::new();
-        let mut refreshed = false;
+        // Look for new files before each batch: a shipper that lags keeps
+        // reading and would otherwise not see files rotated meanwhile.
+        for source in &mut self.sources {
+            source
+                .refresh()
+                .with_context(|| format!("cannot read {}", source.name()))?;
+        }
+        self.note_lost();
+        let mut refreshed = true;
         loop {
             let mut read_any = false;
             for (i, source) in self.sources.iter_mut().enumerate() {
@@ -452,15 +477,7 @@ impl Worker {
         if !moved {
             return Ok(());
         }
-        let mut positions = Positions::default();
-        for source in &mut self.sources {
-            let state = source
-                .state()
-                .with_context(|| format!("cannot read {}", source.name()))?;
-            positions.sources.insert(source.name().to_string(), state);
-        }
-        let path = self.ctx.state.positions_file(&self.ctx.export.name);
-        self.ctx.state.save(&path, &positions)
+        save_positions(&self.ctx, &mut self.sources)
     }
 
     /// Health upkeep: lag, alerts, the health file.
@@ -475,28 +492,15 @@ impl Worker {
             self.update_lag();
             self.ctx.alert_tick();
             self.ctx.save_health();
+            if let Err(e) = save_positions(&self.ctx, &mut self.sources) {
+                self.ctx
+                    .with_health(|h| h.last_error = Some(format!("{e:#}")));
+            }
         }
     }
 
     fn update_lag(&mut self) {
-        let (mut records, mut bytes, mut oldest) = (0, 0, None::<i64>);
-        for source in &mut self.sources {
-            let Ok(lag) = source.lag() else {
-                continue;
-            };
-            records += lag.records;
-            bytes += lag.bytes;
-            let created = lag.oldest.as_deref().and_then(created_at);
-            oldest = match (oldest, created) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-        }
-        self.ctx.with_health(|h| {
-            h.lag_records = records;
-            h.lag_bytes = bytes;
-            h.oldest_waiting_us = oldest;
-        });
+        update_lag(&self.ctx, &mut self.sources);
     }
 
     /// Reports what the sources found lost since the last look.
@@ -533,6 +537,48 @@ impl Worker {
             });
         }
     }
+}
+
+/// Measures what waits in `sources` into the health.
+fn update_lag(ctx: &ExportContext, sources: &mut [Box<dyn Source>]) {
+    let (mut records, mut bytes, mut oldest) = (0, 0, None::<i64>);
+    for source in sources.iter_mut() {
+        let Ok(lag) = source.lag() else {
+            continue;
+        };
+        records += lag.records;
+        bytes += lag.bytes;
+        let created = lag.oldest.as_deref().and_then(created_at);
+        oldest = match (oldest, created) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    ctx.with_health(|h| {
+        h.lag_records = records;
+        h.lag_bytes = bytes;
+        h.oldest_waiting_us = oldest;
+    });
+}
+
+/// Saves every source's state (as of its last commit, with the files it
+/// knows of since).
+fn save_positions(ctx: &ExportContext, sources: &mut [Box<dyn Source>]) -> anyhow::Result<()> {
+    let mut positions = Positions::default();
+    for source in sources.iter_mut() {
+        let state = source
+            .state()
+            .with_context(|| format!("cannot read {}", source.name()))?;
+        positions.sources.insert(source.name().to_string(), state);
+    }
+    let mut last = ctx.positions.lock().unwrap_or_else(PoisonError::into_inner);
+    if last.as_ref() == Some(&positions) {
+        return Ok(());
+    }
+    let path = ctx.state.positions_file(&ctx.export.name);
+    ctx.state.save(&path, &positions)?;
+    *last = Some(positions);
+    Ok(())
 }
 
 /// The `created_at` of a stored line, in microseconds.

@@ -29,7 +29,7 @@ pub struct StateDir {
 }
 
 /// One export's saved source positions.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Positions {
     /// Each source's state, by source name.
     pub sources: BTreeMap<String, Value>,

@@ -7,3 +7,4 @@ mod demo_sigterm;
 mod https_server;
 mod import;
 mod import_post;
+mod ship;

@@ -227,9 +227,13 @@ impl FileSource {
                     } else {
                         (0, 0)
                     };
-                    self.lost.files += 1;
-                    self.lost.bytes += entry.size.saturating_sub(bytes);
-                    self.lost.records += entry.lines.saturating_sub(lines);
+                    let unshipped = entry.size.saturating_sub(bytes);
+                    // A file shipped to its end that was pruned lost nothing.
+                    if unshipped > 0 {
+                        self.lost.files += 1;
+                        self.lost.bytes += unshipped;
+                        self.lost.records += entry.lines.saturating_sub(lines);
+                    }
                 }
             }
             first = false;
