@@ -10,7 +10,7 @@
 //! - [`config`]: the `EXPORT_<NAME>_*` keys, validated into [`Export`]s.
 //! - [`source`]: file sinks (live file and rotated siblings).
 //! - `select`, `batch`: which records, and the body in the export's format.
-//! - [`destination`]: HTTPS.
+//! - [`destination`]: HTTPS destinations.
 //! - `delivery`: retries with backoff, splitting refused batches, the
 //!   dead-letter file.
 //! - [`state`]: positions, health and dead letters in the state directory.

@@ -160,7 +160,7 @@ fn no_success_for_alert_after_raises_export_failing_then_export_recovered() {
     assert!(
         alert["lag_records"]
             .as_u64()
-            .expect(&format!("lag in {alert:?}"))
+            .unwrap_or_else(|| panic!("lag in {alert:?}"))
             >= 10
     );
     assert!(setup.export_status("SIEM")["alerting"] == true);

@@ -172,9 +172,12 @@ pub(super) fn eventually(limit: Duration, what: &str, mut f: impl FnMut() -> boo
     }
 }
 
+/// A record to write: its type, level and fields.
+pub(super) type Written = (LogType, Level, Vec<(String, Value)>);
+
 /// Writes records through the runtime (as a service would) from this
 /// process; `records` are (type, level, fields).
-pub(super) fn write_records(config: &Path, records: &[(LogType, Level, Vec<(String, Value)>)]) {
+pub(super) fn write_records(config: &Path, records: &[Written]) {
     let (_layer, guard) = Logward::builder()
         .with_config_path(config)
         .with_panic_hook(false)
@@ -189,7 +192,7 @@ pub(super) fn write_records(config: &Path, records: &[(LogType, Level, Vec<(Stri
 }
 
 /// `n` records cycling through types and levels, each with a `seq` field.
-pub(super) fn mixed(n: usize) -> Vec<(LogType, Level, Vec<(String, Value)>)> {
+pub(super) fn mixed(n: usize) -> Vec<Written> {
     let levels = [
         Level::Debug,
         Level::Info,
