@@ -14,7 +14,9 @@ use tracing_subscriber::registry::LookupSpan;
 use crate::layer::{LogwardLayer, TypeFilter};
 use crate::record::RecordContext;
 use crate::sink::plan as wiring;
-use crate::sink::{JOURNALD_SOCKET, Route, Routes, Sink, Stats, WhenFull, WriteSink, Writer};
+use crate::sink::{
+    JOURNALD_SOCKET, Route, Routes, Sink, SinkStats, Stats, WhenFull, WriteSink, Writer,
+};
 use crate::{Clock, Config, Error, ErrorKind, Level, LogType, Result, SystemClock};
 
 /// Default number of records a writer's queue holds.
@@ -301,6 +303,20 @@ impl Guard {
             total += writer.stats();
         }
         total
+    }
+
+    /// What each writer did so far, with its sink and fallback, one entry
+    /// per sink (types routed to the same sink share it).
+    pub fn sink_stats(&self) -> Vec<SinkStats> {
+        self.routes
+            .writers()
+            .into_iter()
+            .map(|writer| SinkStats {
+                sink: writer.describe().to_string(),
+                fallback: writer.describe_fallback().to_string(),
+                stats: writer.stats(),
+            })
+            .collect()
     }
 
     /// Writes one record whose fields are only known at run time (this is

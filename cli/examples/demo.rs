@@ -120,7 +120,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         compress: true,
         ..RawBundleArgs::default()
     })?;
-    let summary = Bundler::new(logward_cli::bundle_sources(&config, request.types()))
+    let summary = Bundler::new(logward_cli::bundle_sources(&config, request.types())?)
         .with_config(config.render_table(), config.fingerprint())
         .run(&request)?;
     guard.emit(

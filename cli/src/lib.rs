@@ -9,6 +9,8 @@
 //!   ExtraHop observations ([`ImportRequest`]).
 //! - [`http`]: destinations, trust roots, secret header files and retries,
 //!   for every sender of the tool.
+//! - [`JournalReader`] and [`Trust`]: read the journal back, trusting only
+//!   the entries of logward's own senders.
 //!
 //! Services do not link this crate: the runtime they link is the `logward`
 //! crate, which this one builds on.
@@ -18,10 +20,14 @@ mod filter;
 pub mod http;
 mod import;
 pub mod ship;
+mod journal;
+mod users;
 
 pub use bundle::{
     ArchiveMember, BundleOutput, BundleRequest, BundleSummary, BundleUsageError, Bundler,
-    RawBundleArgs, Source, SourceReport, WrittenTo, bundle_sources, export_record,
+    JournalReport, LineReader, LineStatus, MAX_LINE, REORDER_BYTES, REORDER_RECORDS, RawBundleArgs,
+    Source, SourceReport, WrittenTo, bundle_sources, configured_log_files, export_record,
+    is_sink_file,
 };
 pub use filter::{Filter, FilterError};
 pub use import::{
@@ -29,3 +35,4 @@ pub use import::{
     ImportRequest, ImportState, ImportSummary, ImportUsageError, Input, PostSpec, RawImportArgs,
     TimeSpec, import, parse_zone, state_dir,
 };
+pub use journal::{JournalEntry, JournalReader, Sender, Senders, Trust};

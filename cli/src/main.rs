@@ -4,13 +4,12 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    match cli::run(cli::Cli::parse()) {
+    let result = cli::parse().and_then(cli::run);
+    match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("logward: {error:#}");
+            cli::report(&error);
             ExitCode::from(cli::exit_code(&error))
         }
     }

@@ -4,7 +4,8 @@
 //!
 //! The fingerprint is the first 16 hex digits of the SHA-256 of a canonical
 //! rendering of every route, the queue size and the syslog identifier, one
-//! line each:
+//! line each, and the journal's trusted users and units when they are set
+//! (`journal_users=…`, `journal_units=…`, sorted):
 //!
 //! ```text
 //! logward-config-v1
@@ -70,6 +71,17 @@ impl Config {
                 .as_ref()
                 .map_or("-".to_string(), |s| format!("{s:?}"))
         ));
+        for (key, list) in [
+            ("journal_users", &self.journal_users),
+            ("journal_units", &self.journal_units),
+        ] {
+            if !list.is_empty() {
+                let mut sorted = list.clone();
+                sorted.sort();
+                sorted.dedup();
+                text.push_str(&format!("{key}={}\n", sorted.join(",")));
+            }
+        }
         text
     }
 }

@@ -23,11 +23,17 @@ pub(crate) enum Base {
     QueueSize,
     /// `LOG_SYSLOG_IDENTIFIER`: journald identifier (no per-type form).
     SyslogIdentifier,
+    /// `LOG_JOURNAL_USERS`: users whose journal entries are trusted when
+    /// reading the journal back (no per-type form).
+    JournalUsers,
+    /// `LOG_JOURNAL_UNITS`: systemd units whose journal entries are trusted
+    /// when reading the journal back (no per-type form).
+    JournalUnits,
 }
 
 impl Base {
     /// Every base key, in the order the documentation lists them.
-    pub(crate) const ALL: [Base; 8] = [
+    pub(crate) const ALL: [Base; 10] = [
         Base::Level,
         Base::File,
         Base::RotateDaily,
@@ -36,6 +42,8 @@ impl Base {
         Base::Sync,
         Base::QueueSize,
         Base::SyslogIdentifier,
+        Base::JournalUsers,
+        Base::JournalUnits,
     ];
 
     /// The key's name without a suffix.
@@ -49,12 +57,17 @@ impl Base {
             Base::Sync => "LOG_SYNC",
             Base::QueueSize => "LOG_QUEUE_SIZE",
             Base::SyslogIdentifier => "LOG_SYSLOG_IDENTIFIER",
+            Base::JournalUsers => "LOG_JOURNAL_USERS",
+            Base::JournalUnits => "LOG_JOURNAL_UNITS",
         }
     }
 
     /// Whether the key also exists as `<NAME>_<TYPE>`.
     const fn per_type(self) -> bool {
-        !matches!(self, Base::QueueSize | Base::SyslogIdentifier)
+        !matches!(
+            self,
+            Base::QueueSize | Base::SyslogIdentifier | Base::JournalUsers | Base::JournalUnits
+        )
     }
 }
 
@@ -128,7 +141,7 @@ mod tests {
     #[test]
     fn every_known_name_parses_back_to_its_key() {
         let names = KeyId::all_names();
-        assert_eq!(names.len(), 6 * 6 + 2);
+        assert_eq!(names.len(), 6 * 6 + 4);
         for name in &names {
             let id = KeyId::parse(name);
             assert_eq!(id.map(KeyId::name).as_deref(), Some(name.as_str()));

@@ -68,6 +68,8 @@ pub struct Config {
     warnings: Vec<String>,
     queue_size: usize,
     syslog_identifier: Option<String>,
+    journal_users: Vec<String>,
+    journal_units: Vec<String>,
     exports: Vec<ExportSetting>,
 }
 
@@ -211,6 +213,8 @@ impl Config {
             warnings: Vec::new(),
             queue_size: resolve::DEFAULT_QUEUE_SIZE,
             syslog_identifier: None,
+            journal_users: Vec::new(),
+            journal_units: Vec::new(),
             exports: Vec::new(),
         }
     }
@@ -235,6 +239,8 @@ impl Config {
             warnings: diagnostics.into_warnings(),
             queue_size: resolved.queue_size,
             syslog_identifier: resolved.syslog_identifier,
+            journal_users: resolved.journal_users,
+            journal_units: resolved.journal_units,
             exports: settings
                 .iter()
                 .filter(|(key, _)| key.starts_with(resolve::EXPORT_PREFIX))
@@ -286,5 +292,18 @@ impl Config {
     /// means the program name.
     pub fn syslog_identifier(&self) -> Option<&str> {
         self.syslog_identifier.as_deref()
+    }
+
+    /// The users whose journal entries are trusted when the journal is read
+    /// back, besides root (`LOG_JOURNAL_USERS`): names or numeric ids, as
+    /// listed; empty when unset.
+    pub fn journal_users(&self) -> &[String] {
+        &self.journal_users
+    }
+
+    /// The systemd units whose journal entries are trusted when the journal
+    /// is read back (`LOG_JOURNAL_UNITS`); empty when unset.
+    pub fn journal_units(&self) -> &[String] {
+        &self.journal_units
     }
 }

@@ -41,6 +41,10 @@ pub(crate) struct Resolved {
     pub(crate) queue_size: usize,
     /// The journald `SYSLOG_IDENTIFIER`, when configured.
     pub(crate) syslog_identifier: Option<String>,
+    /// `LOG_JOURNAL_USERS`: user names or numeric ids, as listed.
+    pub(crate) journal_users: Vec<String>,
+    /// `LOG_JOURNAL_UNITS`: systemd unit names, as listed.
+    pub(crate) journal_units: Vec<String>,
 }
 
 /// Resolves `settings`; `file` is the configuration file in use, if any.
@@ -87,6 +91,14 @@ pub(crate) fn resolve(
         syslog_identifier: keys
             .plain(Base::SyslogIdentifier)
             .and_then(|s| parse_identifier(&s.value).ok()),
+        journal_users: keys
+            .plain(Base::JournalUsers)
+            .and_then(|s| parse_users(&s.value).ok())
+            .unwrap_or_default(),
+        journal_units: keys
+            .plain(Base::JournalUnits)
+            .and_then(|s| parse_units(&s.value).ok())
+            .unwrap_or_default(),
     }
 }
 
@@ -249,6 +261,8 @@ fn check_values(settings: &BTreeMap<String, Setting>, diagnostics: &mut Diagnost
             Base::Sync => parse_sync(&setting.value).map(drop),
             Base::QueueSize => parse_queue_size(&setting.value).map(drop),
             Base::SyslogIdentifier => parse_identifier(&setting.value).map(drop),
+            Base::JournalUsers => parse_users(&setting.value).map(drop),
+            Base::JournalUnits => parse_units(&setting.value).map(drop),
         };
         if let Err(message) = checked {
             diagnostics.errors.push(invalid(
@@ -494,4 +508,54 @@ fn parse_identifier(value: &str) -> Result<String, String> {
         );
     }
     Ok(value.to_string())
+}
+
+/// Splits a comma list, trimming each item; empty items are errors.
+fn parse_list<'v>(value: &'v str, what: &str, example: &str) -> Result<Vec<&'v str>, String> {
+    let items: Vec<&str> = value.split(',').map(str::trim).collect();
+    if items.iter().any(|item| item.is_empty()) {
+        return Err(format!(
+            "an empty item in the list; allowed: a comma list of {what}, such as {example}"
+        ));
+    }
+    Ok(items)
+}
+
+/// `LOG_JOURNAL_USERS`: user names (as `useradd` allows them) or numeric ids.
+fn parse_users(value: &str) -> Result<Vec<String>, String> {
+    const WHAT: &str = "user names or numeric user ids";
+    const EXAMPLE: &str = "shop,998";
+    let users = parse_list(value, WHAT, EXAMPLE)?;
+    for user in &users {
+        let name = user.strip_suffix('$').unwrap_or(user);
+        let valid = name.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !valid || (user.chars().all(|c| c.is_ascii_digit()) && user.parse::<u32>().is_err()) {
+            return Err(format!(
+                "{user:?} is no user name or id; allowed: a comma list of {WHAT}, such as {EXAMPLE}"
+            ));
+        }
+    }
+    Ok(users.into_iter().map(String::from).collect())
+}
+
+/// `LOG_JOURNAL_UNITS`: systemd unit names, such as `shop.service`.
+fn parse_units(value: &str) -> Result<Vec<String>, String> {
+    const WHAT: &str = "systemd unit names";
+    const EXAMPLE: &str = "shop.service,shop-worker@1.service";
+    let units = parse_list(value, WHAT, EXAMPLE)?;
+    for unit in &units {
+        let valid = unit.contains('.')
+            && unit.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '.' | '\\' | '@' | '-')
+            });
+        if !valid {
+            return Err(format!(
+                "{unit:?} is no unit name; allowed: a comma list of {WHAT}, such as {EXAMPLE}"
+            ));
+        }
+    }
+    Ok(units.into_iter().map(String::from).collect())
 }

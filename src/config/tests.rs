@@ -972,3 +972,40 @@ fn check_writable_names_the_key_and_path_it_cannot_write() {
         )
     );
 }
+
+#[test]
+fn the_journals_trusted_users_and_units_are_read_and_fingerprinted() {
+    let unset = valid("LOG_LEVEL=info\n");
+    assert!(unset.journal_users().is_empty() && unset.journal_units().is_empty());
+    let config = valid(
+        "LOG_LEVEL=info\nLOG_JOURNAL_USERS=shop, 998,svc$\nLOG_JOURNAL_UNITS=shop.service,w@1.service\n",
+    );
+    assert_eq!(config.journal_users(), ["shop", "998", "svc$"]);
+    assert_eq!(config.journal_units(), ["shop.service", "w@1.service"]);
+    assert_ne!(config.fingerprint(), unset.fingerprint());
+    let reordered = valid(
+        "LOG_LEVEL=info\nLOG_JOURNAL_UNITS=w@1.service,shop.service\nLOG_JOURNAL_USERS=svc$,shop,998\n",
+    );
+    assert_eq!(config.fingerprint(), reordered.fingerprint());
+}
+
+#[test]
+fn bad_trusted_users_and_units_name_the_key_and_what_is_allowed() {
+    assert_eq!(
+        messages("LOG_LEVEL=info\nLOG_JOURNAL_USERS=shop,,x\nLOG_JOURNAL_UNITS=shop\n"),
+        vec![
+            "/etc/logward/config:2: LOG_JOURNAL_USERS=\"shop,,x\": an empty item in the list; \
+             allowed: a comma list of user names or numeric user ids, such as shop,998",
+            "/etc/logward/config:3: LOG_JOURNAL_UNITS=\"shop\": \"shop\" is no unit name; \
+             allowed: a comma list of systemd unit names, such as \
+             shop.service,shop-worker@1.service",
+        ]
+    );
+    let errors = messages("LOG_LEVEL=info\nLOG_JOURNAL_USERS=a b\n");
+    assert!(
+        errors[0].contains("\"a b\" is no user name or id"),
+        "{errors:?}"
+    );
+    let errors = messages("LOG_LEVEL=info\nLOG_JOURNAL_USERS=99999999999\n");
+    assert!(errors[0].contains("is no user name or id"), "{errors:?}");
+}

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::writer::Counters;
-use super::{Entry, Sink, StderrSink};
+use super::{ENTRY_FIELDS_MAX, Entry, KEY_FIELD_BYTES_MAX, Sink, StderrSink};
 use crate::record::RecordContext;
 use crate::{Level, LogType};
 
@@ -26,6 +26,8 @@ pub(crate) struct Failover {
     counters: Arc<Counters>,
     failed: Option<Failure>,
     notice: Vec<u8>,
+    /// Whether a record trimmed by the primary was reported already.
+    trim_reported: bool,
 }
 
 struct Failure {
@@ -47,6 +49,7 @@ impl Failover {
             counters,
             failed: None,
             notice: Vec::new(),
+            trim_reported: false,
         }
     }
 
@@ -68,7 +71,7 @@ impl Failover {
                     self.retry_later();
                 }
                 Ok(()) => {
-                    self.counters.written.fetch_add(1, Ordering::Relaxed);
+                    self.written();
                     match self.primary.flush() {
                         Ok(()) => self.recovered(),
                         Err(_) => {
@@ -81,14 +84,48 @@ impl Failover {
             return;
         }
         match self.primary.append(entry) {
-            Ok(()) => {
-                self.counters.written.fetch_add(1, Ordering::Relaxed);
-            }
+            Ok(()) => self.written(),
             Err(e) => {
                 self.fail(&e);
                 self.recover_unwritten(Some(entry));
             }
         }
+    }
+
+    /// Counts a record the primary accepted, and what it left out of it:
+    /// the first record with something left out is reported as a record.
+    fn written(&mut self) {
+        self.counters.written.fetch_add(1, Ordering::Relaxed);
+        let Some(trimmed) = self.primary.take_trimmed() else {
+            return;
+        };
+        self.counters.trimmed.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .fields_omitted
+            .fetch_add(trimmed.fields_omitted, Ordering::Relaxed);
+        if std::mem::replace(&mut self.trim_reported, true) {
+            return;
+        }
+        let sink = self.primary.describe();
+        let record_id = trimmed.record_id.as_deref().unwrap_or("(none)");
+        let text = format!(
+            "{sink}: record {record_id} is whole in MESSAGE, but {} of its fields ({} bytes) \
+             were left out of its entry: journald drops an entry of more than \
+             {ENTRY_FIELDS_MAX} fields, and per-key fields are kept to {KEY_FIELD_BYTES_MAX} \
+             bytes; later such records are counted in the writer's stats, not reported",
+            trimmed.fields_omitted, trimmed.bytes_omitted
+        );
+        let mut fields = vec![
+            ("runtime_event", json!("journald_fields_omitted")),
+            ("sink", json!(sink)),
+            ("fields_sent", json!(trimmed.fields_sent)),
+            ("fields_omitted", json!(trimmed.fields_omitted)),
+            ("bytes_omitted", json!(trimmed.bytes_omitted)),
+        ];
+        if let Some(id) = trimmed.record_id {
+            fields.push(("record_id", json!(id)));
+        }
+        self.notice(Level::Warning, &fields, &text, false);
     }
 
     /// Flushes the primary; when that fails, the records it could not

@@ -21,11 +21,26 @@
 //! can be found with `journalctl LOG_TYPE=audit ACTION=login_attempt
 //! USER_NAME=alice`, and carries `ACCESS_GRANTED=true`. Record keys are
 //! sanitised (see the `fields` module): a record can never set a trusted
-//! `_`-prefixed field, nor `PRIORITY`, `MESSAGE`, `SYSLOG_IDENTIFIER` or the
-//! other user journal fields of `systemd.journal-fields(7)`; such keys arrive
+//! `_`-prefixed field, nor `PRIORITY`, `MESSAGE`, `SYSLOG_*`, `CODE_*` or the
+//! other user journal fields of `systemd.journal-fields(7)`, nor a second
+//! `LOG_TYPE`, `LEVEL`, `ID`, `HOSTNAME` or `PID`; such keys arrive
 //! prefixed with `F_` (`priority` becomes `F_PRIORITY`, `_pid` becomes
-//! `F__PID`). A line that is not a JSON object is still sent, as `MESSAGE`
-//! with `PRIORITY` and `SYSLOG_IDENTIFIER` only.
+//! `F__PID`, `Log-Type` becomes `F_LOG_TYPE`). A line that is not a JSON
+//! object is still sent, as `MESSAGE` with `PRIORITY` and
+//! `SYSLOG_IDENTIFIER` only.
+//!
+//! journald drops a whole entry, silently, when it has more than 1,024
+//! fields ([`ENTRY_FIELDS_MAX`]) or more than 770 MiB
+//! ([`ENTRY_BYTES_MAX`]). So the per-key fields are capped: at most
+//! [`KEY_FIELDS_MAX`] of them, in record order, and at most
+//! [`KEY_FIELD_BYTES_MAX`] of field bytes in all (a field that does not fit
+//! is left out, later smaller ones still go). `MESSAGE` always holds the
+//! whole record, so nothing of the record is lost; what was left out is
+//! told by [`Sink::take_trimmed`] (the writer counts it in
+//! [`Stats::trimmed`](super::Stats) and says so once in a
+//! `journald_fields_omitted` record). A record whose `MESSAGE` alone is over
+//! journald's 768 MiB field limit ([`MESSAGE_BYTES_MAX`]) is refused by
+//! [`Sink::append`] with an error, so the writer re-routes it.
 //!
 //! A record too large for one datagram (the kernel answers `EMSGSIZE` or
 //! `ENOBUFS`) is written to a sealed memfd whose descriptor is passed to
@@ -52,7 +67,29 @@ use rustix::net::{
 };
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
-use super::{Entry, Sink};
+use super::{Entry, Sink, Trimmed};
+use fields::FieldNames;
+
+/// Most fields journald stores for one entry (`ENTRY_FIELD_COUNT_MAX`);
+/// an entry with more is dropped whole.
+pub const ENTRY_FIELDS_MAX: usize = 1024;
+
+/// Most bytes journald takes for one entry (`ENTRY_SIZE_MAX`, 770 MiB);
+/// a larger entry is dropped whole.
+pub const ENTRY_BYTES_MAX: usize = 770 * 1024 * 1024;
+
+/// Most bytes of one field journald takes (`DATA_SIZE_MAX`, 768 MiB): the
+/// largest record the sink can send, as `MESSAGE`.
+pub const MESSAGE_BYTES_MAX: usize = 768 * 1024 * 1024;
+
+/// Most per-key fields sent for one record: journald's limit less
+/// `MESSAGE`, `PRIORITY` and `SYSLOG_IDENTIFIER`.
+pub const KEY_FIELDS_MAX: usize = ENTRY_FIELDS_MAX - 3;
+
+/// Most bytes (names, values and separators) of a record's per-key fields
+/// together (16 MiB): with `MESSAGE` at its limit the entry stays within
+/// [`ENTRY_BYTES_MAX`].
+pub const KEY_FIELD_BYTES_MAX: usize = 16 * 1024 * 1024;
 
 /// Path of journald's native protocol socket.
 pub const JOURNALD_SOCKET: &str = "/run/systemd/journal/socket";
@@ -99,6 +136,8 @@ pub struct JournaldSink {
     datagram: Vec<u8>,
     /// The field name being built; kept across records like `datagram`.
     name: String,
+    /// What the last encoded record's entry left out, if anything.
+    trimmed: Option<Trimmed>,
 }
 
 impl JournaldSink {
@@ -124,24 +163,44 @@ impl JournaldSink {
             identifier: identifier.to_owned(),
             datagram: Vec::new(),
             name: String::new(),
+            trimmed: None,
         })
     }
 
-    /// Fills `self.datagram` with the fields for `entry`.
-    fn encode(&mut self, entry: &Entry<'_>) {
+    /// Fills `self.datagram` with the fields for `entry`, and
+    /// `self.trimmed` with what was left out. Fails for a record larger than
+    /// journald takes.
+    fn encode(&mut self, entry: &Entry<'_>) -> io::Result<()> {
         let datagram = &mut self.datagram;
         datagram.clear();
+        self.trimmed = None;
         let line = entry.line.strip_suffix(b"\n").unwrap_or(entry.line);
+        if line.len() > MESSAGE_BYTES_MAX {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "a record of {} bytes is larger than journald takes ({MESSAGE_BYTES_MAX} bytes)",
+                    line.len()
+                ),
+            ));
+        }
         put_field(datagram, "MESSAGE", line);
         let priority = [b'0' + entry.level.journald_priority()];
         put_field(datagram, "PRIORITY", &priority);
         put_field(datagram, "SYSLOG_IDENTIFIER", self.identifier.as_bytes());
 
         let fixed = datagram.len();
+        let mut budget = Budget {
+            fields_left: KEY_FIELDS_MAX,
+            bytes_left: KEY_FIELD_BYTES_MAX,
+            trimmed: Trimmed::default(),
+        };
         let mut parser = serde_json::Deserializer::from_slice(line);
         let record = RecordFields {
             datagram: &mut *datagram,
             name: &mut self.name,
+            names: FieldNames::new(),
+            budget: &mut budget,
         };
         if record
             .deserialize(&mut parser)
@@ -150,7 +209,10 @@ impl JournaldSink {
         {
             // Not one JSON object: the line alone is the record.
             datagram.truncate(fixed);
+        } else if budget.trimmed.fields_omitted > 0 {
+            self.trimmed = Some(budget.trimmed);
         }
+        Ok(())
     }
 
     /// Sends the datagram through a sealed memfd, for records too large for
@@ -186,7 +248,7 @@ impl JournaldSink {
 
 impl Sink for JournaldSink {
     fn append(&mut self, entry: &Entry<'_>) -> io::Result<()> {
-        self.encode(entry);
+        self.encode(entry)?;
         match rustix::net::sendto(&self.socket, &self.datagram, SendFlags::empty(), &self.addr) {
             Ok(_) => Ok(()),
             Err(Errno::MSGSIZE | Errno::NOBUFS) => self.send_as_memfd(),
@@ -197,6 +259,12 @@ impl Sink for JournaldSink {
     /// Nothing to do: each record is handed to journald when appended.
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+
+    /// What the entry of the record last appended left out of its per-key
+    /// fields (see the module docs), taken once.
+    fn take_trimmed(&mut self) -> Option<Trimmed> {
+        self.trimmed.take()
     }
 
     fn describe(&self) -> String {
@@ -250,12 +318,38 @@ fn put_json_field(
 /// Keys whose values are not sent as fields of their own.
 const SKIPPED_KEYS: [&str; 2] = ["message", "created_at"];
 
+/// What is left of a record's room for per-key fields, and what did not fit.
+struct Budget {
+    fields_left: usize,
+    bytes_left: usize,
+    trimmed: Trimmed,
+}
+
+impl Budget {
+    /// Keeps the field just appended to `datagram` from `start` if it fits,
+    /// else takes it out again and counts it.
+    fn settle(&mut self, datagram: &mut Vec<u8>, start: usize) {
+        let len = datagram.len() - start;
+        if self.fields_left > 0 && len <= self.bytes_left {
+            self.fields_left -= 1;
+            self.bytes_left -= len;
+            self.trimmed.fields_sent += 1;
+        } else {
+            datagram.truncate(start);
+            self.trimmed.fields_omitted += 1;
+            self.trimmed.bytes_omitted += len as u64;
+        }
+    }
+}
+
 /// Parses a record and appends a field for each of its keys, writing
 /// straight into the datagram so that a record whose strings have no escapes
 /// costs no allocation.
 struct RecordFields<'a> {
     datagram: &'a mut Vec<u8>,
     name: &'a mut String,
+    names: FieldNames,
+    budget: &'a mut Budget,
 }
 
 impl<'de> DeserializeSeed<'de> for RecordFields<'_> {
@@ -273,13 +367,19 @@ impl<'de> Visitor<'de> for RecordFields<'_> {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(keep) = map.next_key_seed(FieldName(&mut *self.name))? {
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        while let Some(keep) = map.next_key_seed(FieldName {
+            name: &mut *self.name,
+            names: &mut self.names,
+        })? {
             if keep {
+                let start = self.datagram.len();
                 map.next_value_seed(FieldValue {
                     datagram: &mut *self.datagram,
                     name: self.name.as_str(),
+                    record_id: &mut self.budget.trimmed.record_id,
                 })?;
+                self.budget.settle(self.datagram, start);
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -289,7 +389,10 @@ impl<'de> Visitor<'de> for RecordFields<'_> {
 }
 
 /// Reads a key into the journald field name; yields whether to send it.
-struct FieldName<'a>(&'a mut String);
+struct FieldName<'a> {
+    name: &'a mut String,
+    names: &'a mut FieldNames,
+}
 
 impl<'de> DeserializeSeed<'de> for FieldName<'_> {
     type Value = bool;
@@ -307,14 +410,18 @@ impl Visitor<'_> for FieldName<'_> {
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
-        Ok(!SKIPPED_KEYS.contains(&key) && fields::sanitize(key, self.0))
+        // Named even when skipped, so that `created_at` claims its name.
+        let named = self.names.name(key, self.name);
+        Ok(named && !SKIPPED_KEYS.contains(&key))
     }
 }
 
-/// Reads one value and appends it as the field `name`.
+/// Reads one value and appends it as the field `name`; the record's own
+/// `id` is also kept in `record_id`.
 struct FieldValue<'a> {
     datagram: &'a mut Vec<u8>,
     name: &'a str,
+    record_id: &'a mut Option<String>,
 }
 
 impl FieldValue<'_> {
@@ -339,6 +446,9 @@ impl<'de> Visitor<'de> for FieldValue<'_> {
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<(), E> {
+        if self.name == "ID" {
+            *self.record_id = Some(value.to_owned());
+        }
         put_field(self.datagram, self.name, value.as_bytes());
         Ok(())
     }
@@ -425,7 +535,8 @@ mod tests {
             line: line.as_bytes(),
             level,
             log_type: LogType::Audit,
-        });
+        })
+        .expect("encoded");
         decode(&sink.datagram)
     }
 
@@ -501,6 +612,90 @@ mod tests {
     }
 
     #[test]
+    fn keys_that_look_like_the_records_own_fields_are_prefixed() {
+        let line = concat!(
+            r#"{"id":"i-1","created_at":"t","hostname":"h","level":"info","log_type":"audit","#,
+            r#""pid":42,"Log-Type":"web","log.type":"web","LEVEL":"debug","Id":"i-2","#,
+            r#""HOSTNAME":"other","Pid":1,"Created-At":"x","syslog_pid":"7","code_line":"9"}"#,
+        );
+        let fields = encoded(line, Level::Info);
+        for (name, own) in [
+            ("ID", "i-1"),
+            ("HOSTNAME", "h"),
+            ("LEVEL", "info"),
+            ("LOG_TYPE", "audit"),
+            ("PID", "42"),
+        ] {
+            assert_eq!(value(&fields, name), Some(own), "{name} sent once");
+        }
+        assert_eq!(value(&fields, "F_LEVEL"), Some("debug"));
+        assert_eq!(value(&fields, "F_ID"), Some("i-2"));
+        assert_eq!(value(&fields, "F_CREATED_AT"), Some("x"));
+        assert_eq!(value(&fields, "F_SYSLOG_PID"), Some("7"));
+        assert_eq!(value(&fields, "F_CODE_LINE"), Some("9"));
+        assert_eq!(value(&fields, "CREATED_AT"), None);
+    }
+
+    /// A record with `n` keys `k0`, `k1`, … after its `id`.
+    fn wide_record(n: usize) -> String {
+        let mut record = serde_json::Map::new();
+        record.insert("id".into(), "wide-1".into());
+        for i in 0..n {
+            record.insert(format!("k{i}"), i.into());
+        }
+        format!("{}\n", serde_json::Value::Object(record))
+    }
+
+    #[test]
+    fn an_entry_keeps_to_journalds_field_limit_and_says_what_it_left_out() {
+        let line = wide_record(1500);
+        let mut sink = JournaldSink::connect_to("/nonexistent/socket", "svc").expect("sink");
+        let entry = Entry {
+            line: line.as_bytes(),
+            level: Level::Info,
+            log_type: LogType::Web,
+        };
+        sink.encode(&entry).expect("encoded");
+        let fields = decode(&sink.datagram);
+        assert_eq!(fields.len(), ENTRY_FIELDS_MAX);
+        assert_eq!(value(&fields, "MESSAGE"), Some(line.trim_end()));
+        assert_eq!(value(&fields, "K1019"), Some("1019"));
+        assert_eq!(value(&fields, "K1020"), None);
+        let trimmed = sink.take_trimmed().expect("trimmed");
+        assert_eq!(trimmed.record_id.as_deref(), Some("wide-1"));
+        assert_eq!(trimmed.fields_sent, KEY_FIELDS_MAX as u64);
+        assert_eq!(trimmed.fields_omitted, 1501 - KEY_FIELDS_MAX as u64);
+        assert_eq!(sink.take_trimmed(), None, "taken once");
+
+        sink.encode(&Entry {
+            line: wide_record(10).as_bytes(),
+            ..entry
+        })
+        .expect("encoded");
+        assert_eq!(sink.take_trimmed(), None, "a narrow record is sent whole");
+    }
+
+    #[test]
+    fn a_field_over_the_byte_budget_is_left_out_and_later_ones_still_go() {
+        let big = "x".repeat(KEY_FIELD_BYTES_MAX);
+        let line = format!("{{\"id\":\"i-9\",\"big\":\"{big}\",\"small\":\"s\"}}\n");
+        let mut sink = JournaldSink::connect_to("/nonexistent/socket", "svc").expect("sink");
+        sink.encode(&Entry {
+            line: line.as_bytes(),
+            level: Level::Info,
+            log_type: LogType::Web,
+        })
+        .expect("encoded");
+        let fields = decode(&sink.datagram);
+        assert!(value(&fields, "MESSAGE") == Some(line.trim_end()));
+        assert_eq!(value(&fields, "BIG"), None);
+        assert_eq!(value(&fields, "SMALL"), Some("s"));
+        let trimmed = sink.take_trimmed().expect("trimmed");
+        assert_eq!((trimmed.fields_sent, trimmed.fields_omitted), (2, 1));
+        assert_eq!(trimmed.bytes_omitted, big.len() as u64 + 5);
+    }
+
+    #[test]
     fn values_with_newlines_use_the_binary_form() {
         let line = r#"{"stacktrace":"first\nsecond\n","plain":"a\tb"}"#;
         let mut sink = JournaldSink::connect_to("/nonexistent/socket", "svc").expect("sink");
@@ -508,7 +703,8 @@ mod tests {
             line: line.as_bytes(),
             level: Level::Error,
             log_type: LogType::Application,
-        });
+        })
+        .expect("encoded");
         let mut expected = b"STACKTRACE\n".to_vec();
         expected.extend_from_slice(&13u64.to_le_bytes());
         expected.extend_from_slice(b"first\nsecond\n\n");
@@ -684,8 +880,8 @@ mod tests {
             }
             for name in names(&fields).iter().skip(3) {
                 proptest::prop_assert!(
-                    !fields::RESERVED.contains(name) && !name.starts_with("OBJECT_")
-                        && !name.starts_with("COREDUMP_"),
+                    !fields::RESERVED.contains(name)
+                        && !fields::RESERVED_PREFIXES.iter().any(|p| name.starts_with(p)),
                     "{name} is journald's own"
                 );
             }

@@ -17,13 +17,16 @@ mod writer;
 use std::io;
 
 pub use file::FileSink;
-pub use journald::{JOURNALD_SOCKET, JournaldSink, journald_available, journald_available_at};
+pub use journald::{
+    ENTRY_BYTES_MAX, ENTRY_FIELDS_MAX, JOURNALD_SOCKET, JournaldSink, KEY_FIELD_BYTES_MAX,
+    KEY_FIELDS_MAX, MESSAGE_BYTES_MAX, journald_available, journald_available_at,
+};
 pub use rotation::{LogFile, Rotation, rotated_files};
 pub use route::WhenFull;
 pub(crate) use route::{Route, Routes};
 pub use stderr::{StderrSink, WriteSink};
-pub use writer::Stats;
 pub(crate) use writer::Writer;
+pub use writer::{SinkStats, Stats};
 
 use crate::{Level, LogType};
 
@@ -36,6 +39,22 @@ pub struct Entry<'a> {
     pub level: Level,
     /// The record's log type.
     pub log_type: LogType,
+}
+
+/// What a sink left out of a record it accepted: the record itself is
+/// whole, some of the extra fields the sink adds to it are not (journald's
+/// per-key fields, see [`JournaldSink`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Trimmed {
+    /// The record's `id`, when it has one.
+    pub record_id: Option<String>,
+    /// Extra fields sent.
+    pub fields_sent: u64,
+    /// Extra fields left out.
+    pub fields_omitted: u64,
+    /// Bytes of the fields left out.
+    pub bytes_omitted: u64,
 }
 
 /// A destination for records. Object-safe; runs on a writer thread.
@@ -59,6 +78,13 @@ pub trait Sink: Send + 'static {
     /// failed; a sink that does not buffer keeps nothing and returns nothing.
     fn take_unwritten(&mut self) -> Vec<u8> {
         Vec::new()
+    }
+
+    /// What the sink left out of the record of the last successful
+    /// [`Sink::append`], taken once; `None` when it was sent whole. The
+    /// writer counts it and reports the first one as a record.
+    fn take_trimmed(&mut self) -> Option<Trimmed> {
+        None
     }
 
     /// A short human description, e.g. `file /var/log/app/audit.log`.

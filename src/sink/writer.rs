@@ -46,6 +46,24 @@ pub struct Stats {
     pub dropped: u64,
     /// Records that reached neither the sink, the fallback, nor stderr.
     pub lost: u64,
+    /// Records the sink accepted whole but with some of its extra fields
+    /// left out (journald's per-entry limits; `MESSAGE` holds the record).
+    pub trimmed: u64,
+    /// The extra fields left out of those records.
+    pub fields_omitted: u64,
+}
+
+/// One writer's sink, its fallback, and what the writer did: see
+/// [`Guard::sink_stats`](crate::Guard::sink_stats).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SinkStats {
+    /// The sink, e.g. `file /var/log/app/audit.log` or `journald`.
+    pub sink: String,
+    /// Where its records go while it fails, e.g. `journald` or `stderr`.
+    pub fallback: String,
+    /// Its counts; `rerouted` records went to the fallback.
+    pub stats: Stats,
 }
 
 impl std::ops::AddAssign for Stats {
@@ -54,6 +72,8 @@ impl std::ops::AddAssign for Stats {
         self.rerouted += o.rerouted;
         self.dropped += o.dropped;
         self.lost += o.lost;
+        self.trimmed += o.trimmed;
+        self.fields_omitted += o.fields_omitted;
     }
 }
 
@@ -63,6 +83,8 @@ pub(crate) struct Counters {
     pub(crate) rerouted: AtomicU64,
     pub(crate) dropped: AtomicU64,
     pub(crate) lost: AtomicU64,
+    pub(crate) trimmed: AtomicU64,
+    pub(crate) fields_omitted: AtomicU64,
 }
 
 impl Counters {
@@ -72,6 +94,8 @@ impl Counters {
             rerouted: self.rerouted.load(Ordering::Relaxed),
             dropped: self.dropped.load(Ordering::Relaxed),
             lost: self.lost.load(Ordering::Relaxed),
+            trimmed: self.trimmed.load(Ordering::Relaxed),
+            fields_omitted: self.fields_omitted.load(Ordering::Relaxed),
         }
     }
 }
@@ -82,6 +106,7 @@ pub(crate) struct Writer {
     counters: Arc<Counters>,
     thread: Mutex<Option<JoinHandle<()>>>,
     description: String,
+    fallback: String,
 }
 
 impl Writer {
@@ -96,6 +121,7 @@ impl Writer {
         let queue = Arc::new(Queue::new(capacity));
         let counters = Arc::new(Counters::default());
         let description = sink.describe();
+        let fallback_description = fallback.describe();
         let mut worker = Worker {
             sink: Failover::new(sink, fallback, ctx, Arc::clone(&counters)),
             queue: Arc::clone(&queue),
@@ -111,6 +137,7 @@ impl Writer {
             counters,
             thread: Mutex::new(Some(thread)),
             description,
+            fallback: fallback_description,
         }))
     }
 
@@ -155,6 +182,11 @@ impl Writer {
 
     pub(crate) fn describe(&self) -> &str {
         &self.description
+    }
+
+    /// The fallback's description, e.g. `journald`.
+    pub(crate) fn describe_fallback(&self) -> &str {
+        &self.fallback
     }
 }
 

@@ -6,6 +6,7 @@ mod file_sink;
 mod init_errors;
 mod journald;
 mod journald_faults;
+mod journald_limits;
 mod lean;
 mod load;
 mod overflow;

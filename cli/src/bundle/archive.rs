@@ -22,7 +22,12 @@
 //!             "from":"2026-11-20T00:00:00.000000Z","to":null,"log_types":["audit"],"levels":["debug",…]},
 //!  "config_fingerprint":"…","records":12,"per_type":{"audit":12},"per_level":{"debug":0,"info":10,…},
 //!  "lines_skipped":1,"sources":[{"source":"file /var/log/app/audit.log","log_types":["audit"],
-//!  "files":[…],"records":12,"filtered":3,"skipped":1,"errors":[]}],
+//!  "files":[…],"records":12,"filtered":3,"skipped":1,"out_of_order":0,"errors":[]},
+//!  {"source":"journal","log_types":["audit"],"files":[],"records":3,…,
+//!   "journal":{"trusted":"_UID=0 (root)","senders":{"listed":[{"uid":0,"user":"root","pid":4242,
+//!   "comm":"shop-api","unit":"shop.service","records":3}],"not_listed":0},"untrusted":1,
+//!   "untrusted_senders":{"listed":[{"uid":65534,"user":"nobody","pid":977,"comm":"logger",
+//!   "unit":null,"records":1}],"not_listed":0}}}],
 //!  "members":[{"name":"config.txt","records":0,"bytes":230,"sha256":"…"},{"name":"audit.jsonl",…}]}
 //! ```
 //!

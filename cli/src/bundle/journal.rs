@@ -4,45 +4,43 @@
 //! record's keys as fields, so
 //!
 //! ```text
-//! journalctl -o cat --all --no-pager --quiet --since @1795132200 --until @1795393200 \
-//!     LOG_TYPE=audit LOG_TYPE=web PRIORITY=3 PRIORITY=2
+//! journalctl -o export --output-fields=MESSAGE,_UID,_PID,_COMM,_SYSTEMD_UNIT --no-pager --quiet \
+//!     --since @1795132200 --until @1795393200 LOG_TYPE=audit LOG_TYPE=web PRIORITY=3 PRIORITY=2
 //! ```
 //!
-//! prints exactly the JSON lines of audit and web records at error or
-//! critical. `journalctl` ORs matches on the same field and ANDs different
-//! fields; `PRIORITY=` matches are only given when not every level is wanted.
+//! gives the JSON lines of audit and web records at error or critical, each
+//! with its sender. `journalctl` ORs matches on the same field and ANDs
+//! different fields; `PRIORITY=` matches are only given when not every level
+//! is wanted. Only entries whose sender the source's [`Trust`] accepts are
+//! records (see the `journal` module); the others are counted in the
+//! report's `journal.untrusted`, with their senders, and never bundled.
 //!
 //! `--since`/`--until` select on the journal's receive time, not on the
 //! record's `created_at`; the two differ by the time a record waits in the
 //! writer's queue. The window is therefore widened by [`JOURNAL_SLACK_MICROS`]
 //! on both sides and every record is checked against the request anyway.
-//! The output is read as a stream, line by line; `journalctl` is killed if
+//! The output is read as a stream, entry by entry; `journalctl` is killed if
 //! the bundle stops early.
 
-use std::io::{BufReader, Read};
-use std::process::{Child, ChildStdout, Command, Stdio};
-use std::thread::JoinHandle;
+use serde::Serialize;
 
-use super::lines::{LineReader, MAX_LINE, Status};
+use super::lines::{MAX_LINE, Status};
 use super::request::BundleRequest;
 use super::source::{LineSource, SourceReport};
+use crate::journal::{JournalReader, Senders, Trust};
 use logward::LogType;
 
 /// How far the journal's time window is widened on each side (10 minutes).
 pub(crate) const JOURNAL_SLACK_MICROS: i64 = 10 * 60 * 1_000_000;
 
-/// At most this much of `journalctl`'s stderr is kept for an error message.
-const STDERR_KEPT: u64 = 8 * 1024;
-
-/// The arguments for `journalctl` reading `types` for `request`.
+/// The `journalctl` arguments, after its output options, that select
+/// `types` for `request`.
 pub(crate) fn journalctl_args(
     request: &BundleRequest,
     types: &[LogType],
     extra_matches: &[String],
 ) -> Vec<String> {
-    let mut args: Vec<String> = ["-o", "cat", "--all", "--no-pager", "--quiet"]
-        .map(String::from)
-        .to_vec();
+    let mut args = Vec::new();
     if let Some(from) = request.from() {
         let since = (from - JOURNAL_SLACK_MICROS).div_euclid(1_000_000);
         if since > 0 {
@@ -67,15 +65,25 @@ pub(crate) fn journalctl_args(
     args
 }
 
-/// The lines `journalctl` prints, while it runs.
-pub(crate) struct JournalLines {
-    running: Option<Running>,
+/// What reading the journal found about its senders.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct JournalReport {
+    /// The senders trusted, e.g. `_UID=0 (root) or _SYSTEMD_UNIT=shop.service`.
+    pub trusted: String,
+    /// The sender (`_UID`, `_PID`, `_COMM`, `_SYSTEMD_UNIT`) of every record
+    /// bundled, with how many records each sent.
+    pub senders: Senders,
+    /// Entries left out because their sender is not trusted.
+    pub untrusted: u64,
+    /// Who sent those.
+    pub untrusted_senders: Senders,
 }
 
-struct Running {
-    child: Child,
-    reader: LineReader<BufReader<ChildStdout>>,
-    stderr: Option<JoinHandle<String>>,
+/// The records `journalctl` prints, while it runs.
+pub(crate) struct JournalLines {
+    reader: Option<JournalReader>,
+    trust: Trust,
 }
 
 impl JournalLines {
@@ -85,106 +93,72 @@ impl JournalLines {
         request: &BundleRequest,
         types: &[LogType],
         extra_matches: &[String],
+        trust: &Trust,
         report: &mut SourceReport,
     ) -> JournalLines {
+        report.journal = Some(JournalReport {
+            trusted: trust.to_string(),
+            ..JournalReport::default()
+        });
         let args = journalctl_args(request, types, extra_matches);
-        let spawned = Command::new("journalctl")
-            .args(&args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn();
-        let mut child = match spawned {
-            Ok(child) => child,
+        let reader = match JournalReader::spawn(&args, MAX_LINE) {
+            Ok(reader) => Some(reader),
             Err(e) => {
                 report.errors.push(format!("cannot run journalctl: {e}"));
-                return JournalLines { running: None };
+                None
             }
         };
-        let Some(stdout) = child.stdout.take() else {
-            report
-                .errors
-                .push("journalctl started without an output pipe".to_string());
-            stop(&mut child);
-            return JournalLines { running: None };
-        };
-        // Drained on its own thread so a chatty journalctl cannot block on
-        // a full stderr pipe while its stdout is being read.
-        let stderr = child.stderr.take().map(|stderr| {
-            std::thread::spawn(move || {
-                let mut kept = String::new();
-                let mut limited = stderr.take(STDERR_KEPT);
-                let _ = limited.read_to_string(&mut kept);
-                let _ = std::io::copy(&mut limited.into_inner(), &mut std::io::sink());
-                kept
-            })
-        });
         JournalLines {
-            running: Some(Running {
-                child,
-                reader: LineReader::new(BufReader::with_capacity(64 * 1024, stdout), MAX_LINE),
-                stderr,
-            }),
+            reader,
+            trust: trust.clone(),
         }
     }
 }
 
 impl LineSource for JournalLines {
     fn advance(&mut self, report: &mut SourceReport) -> Status {
-        let Some(running) = &mut self.running else {
+        let Some(reader) = &mut self.reader else {
             return Status::End;
         };
-        let failure = match running.reader.advance() {
-            Ok(Status::End) => None,
-            Ok(status) => return status,
-            Err(e) => Some(format!("cannot read journalctl's output: {e}")),
+        let failure = loop {
+            match reader.next_entry() {
+                Ok(Some(entry)) if !self.trust.trusts(&entry.sender) => {
+                    if let Some(journal) = &mut report.journal {
+                        journal.untrusted += 1;
+                        journal.untrusted_senders.add(&entry.sender);
+                    }
+                }
+                Ok(Some(entry)) if entry.message_too_long => return Status::TooLong,
+                Ok(Some(_)) => return Status::Line,
+                Ok(None) => break None,
+                Err(e) => break Some(format!("cannot read journalctl's output: {e}")),
+            }
         };
-        let Some(mut running) = self.running.take() else {
+        let Some(reader) = self.reader.take() else {
             return Status::End;
         };
         if let Some(failure) = failure {
             report.errors.push(failure);
-            stop(&mut running.child);
-            return Status::End;
-        }
-        let status = running.child.wait();
-        let stderr = running
-            .stderr
-            .take()
-            .and_then(|handle| handle.join().ok())
-            .unwrap_or_default();
-        match status {
-            Ok(status) if status.success() => {}
-            Ok(status) => report
-                .errors
-                .push(format!("journalctl failed ({status}): {}", stderr.trim())),
-            Err(e) => report
-                .errors
-                .push(format!("cannot wait for journalctl: {e}")),
+        } else if let Err(failure) = reader.finish() {
+            report.errors.push(failure);
         }
         Status::End
     }
 
     fn line(&self) -> &[u8] {
-        match &self.running {
-            Some(running) => running.reader.line(),
+        match &self.reader {
+            Some(reader) => reader.current().map_or(&[], |e| e.message.as_slice()),
             None => &[],
         }
     }
-}
 
-impl Drop for JournalLines {
-    fn drop(&mut self) {
-        if let Some(running) = &mut self.running {
-            stop(&mut running.child);
+    fn kept(&mut self, report: &mut SourceReport) {
+        if let (Some(reader), Some(journal)) = (&self.reader, &mut report.journal) {
+            if let Some(entry) = reader.current() {
+                journal.senders.add(&entry.sender);
+            }
         }
     }
-}
-
-/// Kills `child` (it may have exited already) and reaps it.
-fn stop(child: &mut Child) {
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[cfg(test)]
@@ -209,11 +183,6 @@ mod tests {
         assert_eq!(
             args,
             [
-                "-o",
-                "cat",
-                "--all",
-                "--no-pager",
-                "--quiet",
                 // 2026-11-20T00:00:00Z and 2026-11-23T00:00:00Z, ± 10 minutes.
                 "--since=@1795132200",
                 "--until=@1795392600",
@@ -230,16 +199,6 @@ mod tests {
     fn all_levels_and_no_dates_add_no_matches() {
         let request = BundleRequest::from_raw(RawBundleArgs::default()).unwrap();
         let args = journalctl_args(&request, &[LogType::Tanium], &[]);
-        assert_eq!(
-            args,
-            [
-                "-o",
-                "cat",
-                "--all",
-                "--no-pager",
-                "--quiet",
-                "LOG_TYPE=tanium"
-            ]
-        );
+        assert_eq!(args, ["LOG_TYPE=tanium"]);
     }
 }

@@ -8,11 +8,11 @@
 use std::io::{self, BufRead};
 
 /// Lines longer than this (16 MiB) are skipped as malformed.
-pub(crate) const MAX_LINE: usize = 16 * 1024 * 1024;
+pub const MAX_LINE: usize = 16 * 1024 * 1024;
 
 /// What [`LineReader::advance`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Status {
+pub enum Status {
     /// A line, now in [`LineReader::line`].
     Line,
     /// A line over the cap, already skipped.
@@ -22,7 +22,7 @@ pub(crate) enum Status {
 }
 
 /// Reads `\n`-terminated lines of at most `max_len` bytes from `R`.
-pub(crate) struct LineReader<R> {
+pub struct LineReader<R> {
     inner: R,
     buf: Vec<u8>,
     max_len: usize,
@@ -30,7 +30,7 @@ pub(crate) struct LineReader<R> {
 
 impl<R: BufRead> LineReader<R> {
     /// A reader of `inner` that keeps lines of up to `max_len` bytes.
-    pub(crate) fn new(inner: R, max_len: usize) -> Self {
+    pub fn new(inner: R, max_len: usize) -> Self {
         LineReader {
             inner,
             buf: Vec::new(),
@@ -39,7 +39,7 @@ impl<R: BufRead> LineReader<R> {
     }
 
     /// Reads the next line; on [`Status::Line`] it is in [`LineReader::line`].
-    pub(crate) fn advance(&mut self) -> io::Result<Status> {
+    pub fn advance(&mut self) -> io::Result<Status> {
         self.buf.clear();
         let mut too_long = false;
         let mut read_any = false;
@@ -81,7 +81,7 @@ impl<R: BufRead> LineReader<R> {
 
     /// The line the last [`LineReader::advance`] read, without its `\n`
     /// (the last line of the input may have had none).
-    pub(crate) fn line(&self) -> &[u8] {
+    pub fn line(&self) -> &[u8] {
         &self.buf
     }
 }

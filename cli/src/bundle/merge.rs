@@ -1,11 +1,11 @@
 //! A k-way merge of record streams in `created_at` order.
 //!
-//! Each stream is already (nearly) in time order, so the merge keeps one
+//! Each stream is already in time order (a source is put in order by its
+//! reorder window, see the `source` module), so the merge keeps one
 //! pending item per stream in a min-heap and always yields the earliest;
 //! memory is one item per stream whatever the input size. Equal times come
-//! out in stream order. A stream that is slightly out of order (records of
-//! several writer threads) is merged as it is: its items keep their order
-//! relative to each other, nothing is sorted as a whole.
+//! out in stream order. A stream still out of order is merged as it is: its
+//! items keep their order relative to each other.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;

@@ -7,7 +7,8 @@
 //!    levels, output) or a [`BundleUsageError`], before any work;
 //! 2. `source`, `journal`, `files`, `lines`: each [`Source`] is read as a
 //!    stream of lines (`journalctl` output, or a file sink's files oldest
-//!    first), lines longer than 16 MiB skipped;
+//!    first), lines longer than 16 MiB skipped, and put in `created_at`
+//!    order through a bounded reorder window;
 //! 3. `filter`: each line is parsed just enough to know its `created_at`,
 //!    level and log type; lines that are not records are counted and
 //!    skipped, never fatal;
@@ -19,7 +20,8 @@
 //! 6. `progress`: a progress line on a terminal's stderr for long bundles.
 //!
 //! Records are passed through as their original bytes. Memory stays
-//! bounded: one pending record per source, plus I/O buffers.
+//! bounded: each source's reorder window (at most 16,384 records and
+//! 16 MiB), plus I/O buffers.
 //!
 //! ```no_run
 //! use logward::LogType;
@@ -53,16 +55,19 @@ mod routing;
 mod source;
 
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 
 use serde::{Serialize, Serializer};
 
 pub use archive::ArchiveMember;
 pub use export::export_record;
 pub(crate) use filter::parse_created_at;
+pub use journal::JournalReport;
+pub use lines::{LineReader, MAX_LINE, Status as LineStatus};
 pub use output::WrittenTo;
 pub use request::{BundleOutput, BundleRequest, BundleUsageError, RawBundleArgs};
-pub use routing::bundle_sources;
-pub use source::{Source, SourceReport};
+pub use routing::{bundle_sources, configured_log_files};
+pub use source::{REORDER_BYTES, REORDER_RECORDS, Source, SourceReport, is_sink_file};
 
 use archive::ManifestInput;
 use merge::{Merge, Timed};
@@ -76,6 +81,7 @@ use logward::{Clock, Error, ErrorKind, Level, LogType, Result, SystemClock};
 #[derive(Debug, Clone)]
 pub struct Bundler {
     sources: Vec<Source>,
+    log_files: Vec<PathBuf>,
     config: Option<(String, String)>,
     progress: Option<bool>,
 }
@@ -86,9 +92,20 @@ impl Bundler {
     pub fn new(sources: Vec<Source>) -> Self {
         Bundler {
             sources,
+            log_files: Vec::new(),
             config: None,
             progress: None,
         }
+    }
+
+    /// Further log files a bundle must never be written over, nor their
+    /// rotated siblings, whether or not they are read: every file sink of
+    /// the configuration ([`configured_log_files`]). The files of the
+    /// sources are never written over either.
+    #[must_use]
+    pub fn with_log_files(mut self, files: impl IntoIterator<Item = PathBuf>) -> Self {
+        self.log_files.extend(files);
+        self
     }
 
     /// The effective configuration, rendered as text, and its fingerprint:
@@ -138,12 +155,23 @@ impl Bundler {
                 .unwrap_or_else(|| std::io::stderr().is_terminal() && !records_on_terminal),
         );
         if let BundleOutput::File { path, .. } = request.output() {
-            if let Some(source) = self.sources.iter().find(|s| s.could_hold(path)) {
+            let source_file = self.sources.iter().find_map(|s| match s {
+                Source::Files { path: live, .. } if source::is_sink_file(live, path) => Some(live),
+                _ => None,
+            });
+            let configured = || {
+                self.log_files
+                    .iter()
+                    .find(|live| source::is_sink_file(live, path))
+            };
+            if let Some(live) = source_file.or_else(configured) {
                 return Err(Error::new(
                     ErrorKind::Bundle,
                     format!(
-                        "will not write the bundle to {}: it is a log file of {source}",
-                        path.display()
+                        "will not write the bundle to {}: it is a log file, or a rotated file, \
+                         of the file sink writing {}; choose a path outside the log files",
+                        path.display(),
+                        live.display()
                     ),
                 )
                 .with_path(path));

@@ -1,15 +1,24 @@
 //! Which sources a configuration's records can be in.
 
+use std::path::PathBuf;
+
 use super::Source;
+use crate::journal::Trust;
 use logward::Destination;
-use logward::{Config, LogType, journald_available};
+use logward::{Config, LogType, Result, journald_available};
 
 /// The sources to read for `types` under `config`: each distinct file that
 /// one of the types is routed to, and the journal for every selected type —
 /// also for types routed to files, because records re-routed from a failing
 /// file sink land in the journal. The journal is left out only when no type
-/// is routed to it and no journald is running.
-pub fn bundle_sources(config: &Config, types: &[LogType]) -> Vec<Source> {
+/// is routed to it and no journald is running. The journal trusts the
+/// senders of [`Trust::from_config`].
+///
+/// # Errors
+///
+/// A configuration error when `LOG_JOURNAL_USERS` names a user that does not
+/// exist.
+pub fn bundle_sources(config: &Config, types: &[LogType]) -> Result<Vec<Source>> {
     let mut sources: Vec<Source> = Vec::new();
     let mut any_journal = false;
     for &log_type in types {
@@ -28,7 +37,29 @@ pub fn bundle_sources(config: &Config, types: &[LogType]) -> Vec<Source> {
         }
     }
     if any_journal || journald_available() {
-        sources.insert(0, Source::journal(types.to_vec()));
+        sources.insert(
+            0,
+            Source::Journal {
+                log_types: types.to_vec(),
+                extra_matches: Vec::new(),
+                trust: Trust::from_config(config)?,
+            },
+        );
     }
-    sources
+    Ok(sources)
+}
+
+/// The live file of every file sink `config` has, whatever the types a
+/// bundle selects: a bundle is never written over one of them or their
+/// rotated siblings.
+pub fn configured_log_files(config: &Config) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for (_, route) in config.routes() {
+        if let Destination::File { path, .. } = &route.destination {
+            if !files.contains(path) {
+                files.push(path.clone());
+            }
+        }
+    }
+    files
 }

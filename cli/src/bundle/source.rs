@@ -8,7 +8,20 @@
 //!
 //! A source that cannot be read, wholly or in part, is not fatal: what went
 //! wrong is kept in its [`SourceReport`] and the other sources are bundled.
+//!
+//! A source is nearly, not exactly, in `created_at` order: a service's
+//! threads take their records' times before they queue them, so a batch
+//! (and the journal, which keeps entries in the order they arrive) can hold
+//! a record just before one created a moment earlier, by another thread or
+//! another process; and same-day rotated siblings (`.1`) may overlap at
+//! their edges. Each source is therefore read through a reorder window:
+//! the stream holds up to [`REORDER_RECORDS`] records (and at most
+//! [`REORDER_BYTES`] of them) and always yields the earliest it holds. A
+//! record that comes more than a window late is yielded where it is
+//! found, and counted in the report's `out_of_order`.
 
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
 use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -17,9 +30,10 @@ use serde::{Serialize, Serializer};
 
 use super::files::FileLines;
 use super::filter::{Head, Verdict, judge};
-use super::journal::JournalLines;
+use super::journal::{JournalLines, JournalReport};
 use super::lines::Status;
 use super::request::BundleRequest;
+use crate::journal::Trust;
 use logward::LogType;
 
 /// A place to read records from.
@@ -39,6 +53,8 @@ pub enum Source {
         /// (e.g. `_HOSTNAME=web-1`); the same field given twice matches
         /// either value, as in `journalctl`.
         extra_matches: Vec<String>,
+        /// Whose entries are records; the others are counted and left out.
+        trust: Trust,
     },
     /// A file sink: its live file and rotated siblings (see
     /// [`rotated_files`](logward::sink::rotated_files)).
@@ -51,11 +67,13 @@ pub enum Source {
 }
 
 impl Source {
-    /// The journal, for `log_types`, without further matches.
+    /// The journal, for `log_types`, without further matches, trusting
+    /// only root's entries.
     pub fn journal(log_types: impl Into<Vec<LogType>>) -> Source {
         Source::Journal {
             log_types: log_types.into(),
             extra_matches: Vec::new(),
+            trust: Trust::root_only(),
         }
     }
 
@@ -75,25 +93,21 @@ impl Source {
     }
 }
 
-impl Source {
-    /// Whether `path` is, or could be, one of this source's files: its live
-    /// file or a name of the rotated pattern beside it. Writing a bundle
-    /// there would replace the logs being bundled.
-    pub(crate) fn could_hold(&self, path: &Path) -> bool {
-        let Source::Files { path: live, .. } = self else {
-            return false;
-        };
-        let (Some(name), Some(live_name)) = (path.file_name(), live.file_name()) else {
-            return false;
-        };
-        let same_dir = match (canonical_dir(path), canonical_dir(live)) {
-            (Some(a), Some(b)) => a == b,
-            _ => false,
-        };
-        let mut rotated_prefix = live_name.as_bytes().to_vec();
-        rotated_prefix.push(b'.');
-        same_dir && (name == live_name || name.as_bytes().starts_with(&rotated_prefix))
-    }
+/// Whether `path` is, or could be, one of the files of the file sink
+/// writing `live`: the live file or a name of the rotated pattern beside it
+/// (the same directory, even through another spelling or a symlink).
+/// Writing a bundle there would replace logs.
+pub fn is_sink_file(live: &Path, path: &Path) -> bool {
+    let (Some(name), Some(live_name)) = (path.file_name(), live.file_name()) else {
+        return false;
+    };
+    let same_dir = match (canonical_dir(path), canonical_dir(live)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    };
+    let mut rotated_prefix = live_name.as_bytes().to_vec();
+    rotated_prefix.push(b'.');
+    same_dir && (name == live_name || name.as_bytes().starts_with(&rotated_prefix))
 }
 
 /// The canonical form of the directory `path` is in.
@@ -137,8 +151,15 @@ pub struct SourceReport {
     /// Lines that are not records: malformed, truncated, too long, or valid
     /// JSON without the record's fields.
     pub skipped: u64,
+    /// Records bundled after a later one of the same source, because they
+    /// came more than the reorder window late (see the module docs).
+    pub out_of_order: u64,
     /// What could not be read, one message each; the rest was still bundled.
     pub errors: Vec<String>,
+    /// For the journal: whom it trusted, the sender of every record
+    /// bundled, and the entries of other senders left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal: Option<JournalReport>,
 }
 
 fn type_names<S: Serializer>(types: &[LogType], serializer: S) -> Result<S::Ok, S::Error> {
@@ -160,13 +181,63 @@ pub(crate) trait LineSource {
 
     /// The current line after [`LineSource::advance`] returned [`Status::Line`].
     fn line(&self) -> &[u8];
+
+    /// The current line was selected as a record: note what the report
+    /// says about each record (the journal's senders).
+    fn kept(&mut self, _report: &mut SourceReport) {}
 }
 
-/// A source being read: its selected records, in the source's order.
+/// Most records a source's reorder window holds.
+pub const REORDER_RECORDS: usize = 16 * 1024;
+
+/// Most bytes of records a source's reorder window holds (16 MiB); it
+/// always holds at least one record.
+pub const REORDER_BYTES: usize = 16 * 1024 * 1024;
+
+/// A record waiting in the reorder window: earliest `created_at` first,
+/// then the order it was read in.
+struct Waiting {
+    seq: u64,
+    record: Record,
+}
+
+impl Waiting {
+    fn key(&self) -> (i64, u64) {
+        (self.record.head.created_at, self.seq)
+    }
+}
+
+impl PartialEq for Waiting {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Waiting {}
+
+impl PartialOrd for Waiting {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Waiting {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+/// A source being read: its selected records, in `created_at` order within
+/// the reorder window.
 pub(crate) struct SourceStream<'r> {
     lines: Box<dyn LineSource>,
     request: &'r BundleRequest,
     report: SourceReport,
+    window: BinaryHeap<Reverse<Waiting>>,
+    window_bytes: usize,
+    read: u64,
+    exhausted: bool,
+    last_out: Option<i64>,
 }
 
 impl<'r> SourceStream<'r> {
@@ -187,10 +258,15 @@ impl<'r> SourceStream<'r> {
             Box::new(NoLines)
         } else {
             match source {
-                Source::Journal { extra_matches, .. } => Box::new(JournalLines::spawn(
+                Source::Journal {
+                    extra_matches,
+                    trust,
+                    ..
+                } => Box::new(JournalLines::spawn(
                     request,
                     &log_types,
                     extra_matches,
+                    trust,
                     &mut report,
                 )),
                 Source::Files { path, .. } => Box::new(FileLines::open(path, request, &mut report)),
@@ -201,6 +277,11 @@ impl<'r> SourceStream<'r> {
             lines,
             request,
             report,
+            window: BinaryHeap::new(),
+            window_bytes: 0,
+            read: 0,
+            exhausted: false,
+            last_out: None,
         }
     }
 
@@ -213,7 +294,38 @@ impl<'r> SourceStream<'r> {
 impl Iterator for SourceStream<'_> {
     type Item = Record;
 
+    /// The earliest record of the window, after filling it.
     fn next(&mut self) -> Option<Record> {
+        while !self.exhausted
+            && self.window.len() < REORDER_RECORDS
+            && (self.window.is_empty() || self.window_bytes < REORDER_BYTES)
+        {
+            match self.read_record() {
+                Some(record) => {
+                    self.window_bytes += record.line.len();
+                    self.read += 1;
+                    self.window.push(Reverse(Waiting {
+                        seq: self.read,
+                        record,
+                    }));
+                }
+                None => self.exhausted = true,
+            }
+        }
+        let Reverse(Waiting { record, .. }) = self.window.pop()?;
+        self.window_bytes -= record.line.len();
+        let time = record.head.created_at;
+        match self.last_out {
+            Some(last) if time < last => self.report.out_of_order += 1,
+            _ => self.last_out = Some(time),
+        }
+        Some(record)
+    }
+}
+
+impl SourceStream<'_> {
+    /// The next selected record of the source, in the source's order.
+    fn read_record(&mut self) -> Option<Record> {
         loop {
             match self.lines.advance(&mut self.report) {
                 Status::End => return None,
@@ -222,11 +334,13 @@ impl Iterator for SourceStream<'_> {
                     let line = self.lines.line();
                     match judge(line, self.request, &self.report.log_types) {
                         Verdict::Keep(head) => {
-                            self.report.records += 1;
-                            return Some(Record {
+                            let record = Record {
                                 head,
                                 line: line.to_vec(),
-                            });
+                            };
+                            self.report.records += 1;
+                            self.lines.kept(&mut self.report);
+                            return Some(record);
                         }
                         Verdict::Drop => self.report.filtered += 1,
                         Verdict::Malformed => self.report.skipped += 1,

@@ -4,10 +4,11 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use logward::{Config, Level, LogType, Logward};
-use logward_cli::{BundleRequest, BundleSummary, Bundler, RawBundleArgs, WrittenTo};
+use logward::sink::JOURNALD_SOCKET;
+use logward::{Config, Destination, ErrorKind, Guard, Level, LogType, Logward};
+use logward_cli::{BundleOutput, BundleRequest, BundleSummary, Bundler, RawBundleArgs, WrittenTo};
 
-use super::{BundleArgs, UsageError};
+use super::{BundleArgs, UsageError, out};
 
 /// Validates the flags, reads every source the configuration routes the
 /// selected types to, writes the bundle and records the export as an audit
@@ -24,7 +25,22 @@ pub fn run(args: BundleArgs) -> anyhow::Result<ExitCode> {
     })
     .map_err(|e| UsageError(e.to_string()))?;
     let config = Config::load(args.config.config.as_deref())?;
-    let sources = logward_cli::bundle_sources(&config, request.types());
+    let log_files = logward_cli::configured_log_files(&config);
+    if let BundleOutput::File { path, .. } = request.output() {
+        if let Some(live) = log_files
+            .iter()
+            .find(|live| logward_cli::is_sink_file(live, path))
+        {
+            return Err(UsageError(format!(
+                "--out-file {:?}: it is a log file, or a rotated file, of the file sink writing \
+                 {}; allowed: a path outside the log files (--force does not change this)",
+                path.display().to_string(),
+                live.display()
+            ))
+            .into());
+        }
+    }
+    let sources = logward_cli::bundle_sources(&config, request.types())?;
     let effective = format!(
         "source: {}\nfingerprint: {}\n\n{}",
         config.source().map_or_else(
@@ -34,31 +50,75 @@ pub fn run(args: BundleArgs) -> anyhow::Result<ExitCode> {
         config.fingerprint(),
         config.render_table()
     );
+    // The audit trail first: if the export cannot be recorded, nothing is
+    // exported.
+    let recorder = ExportRecorder::open(config.clone())?;
     let summary = Bundler::new(sources)
+        .with_log_files(log_files)
         .with_config(effective, config.fingerprint())
         .with_progress(std::io::stderr().is_terminal())
         .run(&request)?;
-    record_export(config, &request, &summary)?;
+    recorder.record(&request, &summary)?;
     report(&summary);
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes the `logs_exported` audit record through the configured routing.
-fn record_export(
-    config: Config,
-    request: &BundleRequest,
-    summary: &BundleSummary,
-) -> anyhow::Result<()> {
-    let logward = Logward::builder()
-        .with_config(config)
-        .with_panic_hook(false)
-        .with_lifecycle_records(false)
-        .build()?;
-    let (_layer, guard) = logward.into_parts::<tracing_subscriber::Registry>();
-    let fields = logward_cli::export_record(request, summary);
-    guard.emit(LogType::Audit, Level::Info, &fields, Some("logs exported"));
-    drop(guard);
-    Ok(())
+/// The runtime that writes the `logs_exported` audit record, opened before
+/// the bundle so that a sink that cannot take it stops the export first.
+struct ExportRecorder {
+    guard: Guard,
+}
+
+impl ExportRecorder {
+    /// Opens the configured sinks (the audit file is opened for appending)
+    /// and, when audit records go to journald, checks that journald is
+    /// listening: the export is recorded there, not on stderr.
+    fn open(config: Config) -> anyhow::Result<ExportRecorder> {
+        let cannot = |why: String| {
+            logward::Error::new(
+                ErrorKind::Sink,
+                format!(
+                    "cannot record the export as an audit record, so nothing was exported: {why}"
+                ),
+            )
+        };
+        if config.route(LogType::Audit).destination == Destination::Journald
+            && !logward::journald_available()
+        {
+            return Err(cannot(format!(
+                "audit records go to journald, and none is listening on {JOURNALD_SOCKET}"
+            ))
+            .into());
+        }
+        let logward = Logward::builder()
+            .with_config(config)
+            .with_panic_hook(false)
+            .with_lifecycle_records(false)
+            .build()
+            .map_err(|e| cannot(format!("{e:#}")))?;
+        let (_layer, guard) = logward.into_parts::<tracing_subscriber::Registry>();
+        Ok(ExportRecorder { guard })
+    }
+
+    /// Writes the record and waits until it is written; fails when its sink
+    /// failed meanwhile and the record went elsewhere.
+    fn record(self, request: &BundleRequest, summary: &BundleSummary) -> anyhow::Result<()> {
+        let fields = logward_cli::export_record(request, summary);
+        self.guard
+            .emit(LogType::Audit, Level::Info, &fields, Some("logs exported"));
+        self.guard.flush();
+        let stats = self.guard.stats();
+        drop(self.guard);
+        if stats.rerouted > 0 || stats.lost > 0 {
+            return Err(logward::Error::new(
+                ErrorKind::Sink,
+                "the audit sink failed while the export was recorded: the logs_exported \
+                 record went to the fallback sink (see the sink_failed record there)",
+            )
+            .into());
+        }
+        Ok(())
+    }
 }
 
 /// A short summary on stderr when the records went to a file.
@@ -70,7 +130,7 @@ fn report(summary: &BundleSummary) {
     };
     for source in &summary.sources {
         for error in &source.errors {
-            eprintln!("logward: warning: {error}");
+            out::stderr(&format!("logward: warning: {error}"));
         }
     }
     if let Some(path) = path {
@@ -79,12 +139,12 @@ fn report(summary: &BundleSummary) {
             .iter()
             .map(|(t, n)| format!("{t} {n}"))
             .collect();
-        eprintln!(
+        out::stderr(&format!(
             "logward: {} records ({}) written to {}; {} lines skipped",
             summary.records,
             per_type.join(", "),
             path.display(),
             summary.skipped
-        );
+        ));
     }
 }

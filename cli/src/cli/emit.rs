@@ -6,16 +6,31 @@
 //!
 //! `key=value` sets a string field, `key:=json` a field with a JSON value
 //! (number, boolean, array, object). With `--stdin`, each input line is a
-//! JSON object whose members become the fields of one record.
+//! JSON object whose members become the fields of one record. A line that
+//! is none (not UTF-8, not JSON, not an object, over 16 MiB) is refused
+//! with its number and the reason, and the next line is read; at the end a
+//! summary tells how many records were written and lines refused, and the
+//! exit code is 2 if any line was refused:
+//!
+//! ```text
+//! logward: stdin line 2: not valid JSON (expected value at line 1 column 1); line refused
+//! logward: stdin line 4: not UTF-8 (invalid byte at column 7); line refused
+//! logward: stdin: 3 records written, 2 lines refused
+//! ```
+//!
+//! A sink that failed while the records were written (a full disk) is named
+//! on stderr with where its records went instead; they are written, so the
+//! exit code stays 0.
 
-use std::io::BufRead;
+use std::io::{self, BufRead};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use logward::{Guard, Level, LogType, Logward};
+use logward_cli::{LineReader, LineStatus, MAX_LINE};
 use serde_json::Value;
 
-use super::{EmitArgs, UsageError};
+use super::{EmitArgs, UsageError, out};
 
 /// Emits the record(s) and shuts the runtime down, so that everything is
 /// written before the process exits.
@@ -33,6 +48,12 @@ pub fn run(args: EmitArgs) -> anyhow::Result<ExitCode> {
     }
     let logward = builder.build()?;
     let (_layer, guard) = logward.into_parts::<tracing_subscriber::Registry>();
+    let below_level = || {
+        format!(
+            "logward: note: {} records below the configured level for {} are not written",
+            args.level, args.log_type
+        )
+    };
     let result = match pairs {
         Some(pairs) => {
             if !guard.emit(
@@ -41,20 +62,53 @@ pub fn run(args: EmitArgs) -> anyhow::Result<ExitCode> {
                 &pairs.fields,
                 pairs.message.as_deref(),
             ) {
-                eprintln!(
-                    "logward: note: {} records below the configured level for {} are not written",
-                    args.level, args.log_type
-                );
+                out::stderr(&below_level());
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         None => {
-            let stdin = std::io::stdin();
-            emit_lines(&guard, args.log_type, args.level, stdin.lock()).map(|_| ())
+            let stdin = io::stdin();
+            emit_lines(&guard, args.log_type, args.level, stdin.lock()).map(|counts| {
+                if counts.below_level > 0 {
+                    out::stderr(&below_level());
+                }
+                out::stderr(&format!(
+                    "logward: stdin: {} records written, {} lines refused",
+                    counts.written, counts.refused
+                ));
+                if counts.refused > 0 {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::SUCCESS
+                }
+            })
         }
     };
+    guard.flush();
+    report_failovers(&guard);
     drop(guard);
-    result.map(|()| ExitCode::SUCCESS)
+    result
+}
+
+/// Says on stderr which sink failed while the records were written and
+/// where its records went instead.
+fn report_failovers(guard: &Guard) {
+    for sink in guard.sink_stats() {
+        let stats = sink.stats;
+        if stats.rerouted > 0 {
+            out::stderr(&format!(
+                "logward: warning: {} failed; {} records went to {} instead (a sink_failed \
+                 record there says why)",
+                sink.sink, stats.rerouted, sink.fallback
+            ));
+        }
+        if stats.lost > 0 {
+            out::stderr(&format!(
+                "logward: error: {} records reached neither {} nor {}",
+                stats.lost, sink.sink, sink.fallback
+            ));
+        }
+    }
 }
 
 /// One record's fields and message, parsed from the command line.
@@ -122,42 +176,79 @@ fn parse_pair(arg: &str) -> Result<(String, Value), UsageError> {
     Ok((key.to_string(), value))
 }
 
-/// Emits one record per JSON object line of `input`; returns how many were
-/// written, or a usage error naming the first bad line (records before it
-/// are already written).
+/// What `--stdin` did with its lines.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LineCounts {
+    /// Records written.
+    pub written: u64,
+    /// Records not written because their level is below the configured one.
+    pub below_level: u64,
+    /// Lines refused (each reported on stderr with its number).
+    pub refused: u64,
+}
+
+/// Emits one record per JSON object line of `input`, skipping blank lines.
+/// A line that is not a JSON object is reported on stderr with its number
+/// and the reason, and reading goes on.
+///
+/// # Errors
+///
+/// Only when `input` cannot be read; the records before are written.
 pub fn emit_lines(
     guard: &Guard,
     log_type: LogType,
     level: Level,
     input: impl BufRead,
-) -> anyhow::Result<u64> {
-    let mut n = 0;
-    for (i, line) in input.lines().enumerate() {
-        let line = line.context("cannot read standard input")?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let object = match serde_json::from_str::<Value>(&line) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => {
-                return Err(UsageError(format!(
-                    "stdin line {}: expected a JSON object of fields, got another JSON value",
-                    i + 1
-                ))
-                .into());
-            }
-            Err(e) => {
-                return Err(
-                    UsageError(format!("stdin line {}: not valid JSON ({e})", i + 1)).into(),
-                );
-            }
+) -> anyhow::Result<LineCounts> {
+    let mut counts = LineCounts::default();
+    let mut lines = LineReader::new(input, MAX_LINE);
+    let mut number = 0u64;
+    loop {
+        let status = lines.advance().context("cannot read standard input")?;
+        number += 1;
+        let object = match status {
+            LineStatus::End => return Ok(counts),
+            LineStatus::TooLong => Err(format!("longer than {MAX_LINE} bytes")),
+            LineStatus::Line => parse_line(lines.line()),
         };
-        let Pairs { fields, message } = split_message(object);
-        if guard.emit(log_type, level, &fields, message.as_deref()) {
-            n += 1;
+        match object {
+            Ok(None) => {}
+            Ok(Some(object)) => {
+                let Pairs { fields, message } = split_message(object);
+                if guard.emit(log_type, level, &fields, message.as_deref()) {
+                    counts.written += 1;
+                } else {
+                    counts.below_level += 1;
+                }
+            }
+            Err(reason) => {
+                counts.refused += 1;
+                out::stderr(&format!(
+                    "logward: stdin line {number}: {reason}; line refused"
+                ));
+            }
         }
     }
-    Ok(n)
+}
+
+/// The JSON object a line holds; `None` for a blank line, else why it is
+/// none.
+fn parse_line(line: &[u8]) -> Result<Option<serde_json::Map<String, Value>>, String> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let text = std::str::from_utf8(line).map_err(|e| {
+        format!(
+            "not UTF-8 (invalid byte at column {}); allowed: a JSON object in UTF-8",
+            e.valid_up_to() + 1
+        )
+    })?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok(Some(map)),
+        Ok(_) => Err("expected a JSON object of fields, got another JSON value".to_string()),
+        Err(e) => Err(format!("not valid JSON ({e})")),
+    }
 }
 
 #[cfg(test)]

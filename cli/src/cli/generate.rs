@@ -2,7 +2,6 @@
 //! pages generated from the same clap definition that parses the command
 //! line, so they never disagree with it.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -10,13 +9,13 @@ use anyhow::Context;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use super::{Cli, UsageError};
+use super::{Cli, UsageError, out};
 
 /// Prints the completion script for `shell` on stdout.
 pub fn completions(shell: Shell) -> anyhow::Result<ExitCode> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "logward", &mut script);
-    print(&script).context("cannot write the completion script to stdout")?;
+    out::stdout(&script)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -28,8 +27,8 @@ pub fn man(out_dir: Option<&Path>) -> anyhow::Result<ExitCode> {
         let mut page = Vec::new();
         clap_mangen::Man::new(cmd)
             .render(&mut page)
-            .and_then(|()| print(&page))
-            .context("cannot write the manual page to stdout")?;
+            .context("cannot render the manual page")?;
+        out::stdout(&page)?;
         return Ok(ExitCode::SUCCESS);
     };
     if !dir.is_dir() {
@@ -42,25 +41,17 @@ pub fn man(out_dir: Option<&Path>) -> anyhow::Result<ExitCode> {
     let before = pages(dir)?;
     clap_mangen::generate_to(cmd, dir)
         .with_context(|| format!("cannot write manual pages into {}", dir.display()))?;
+    let mut written = String::new();
     for page in pages(dir)? {
         let replaced = if before.contains(&page) {
             " (replaced)"
         } else {
             ""
         };
-        println!("{}{replaced}", dir.join(&page).display());
+        written.push_str(&format!("{}{replaced}\n", dir.join(&page).display()));
     }
+    out::stdout(written.as_bytes())?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes `bytes` to stdout; a reader that went away (`| head`) is not an
-/// error.
-fn print(bytes: &[u8]) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
-    }
 }
 
 /// The names of the `logward*.1` files in `dir`, sorted.

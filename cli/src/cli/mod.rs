@@ -9,9 +9,12 @@ mod emit;
 mod generate;
 mod import;
 mod ship;
+pub(crate) mod out;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use std::io::IsTerminal;
 
 use clap::{Args, Parser, Subcommand};
 use logward::{Level, LogType};
@@ -295,6 +298,41 @@ fn parse_level(s: &str) -> Result<Level, String> {
         .map_err(|e: logward::ParseLevelError| e.to_string())
 }
 
+/// Parses the command line. Help and version go to stdout through
+/// [`out::stdout`] (so a closed or full stdout is handled like any other
+/// output), usage errors to stderr with their exit code.
+pub fn parse() -> anyhow::Result<Cli> {
+    match Cli::try_parse() {
+        Ok(cli) => Ok(cli),
+        Err(e) if e.use_stderr() => {
+            out::stderr(e.render().to_string().trim_end());
+            Err(ParseFailed(e.exit_code()).into())
+        }
+        Err(e) if std::io::stdout().is_terminal() => {
+            // Coloured, as clap prints it; a terminal is not full.
+            let _ = e.print();
+            Err(ParseFailed(0).into())
+        }
+        Err(e) => {
+            out::stdout(e.render().to_string().as_bytes())?;
+            Err(ParseFailed(0).into())
+        }
+    }
+}
+
+/// The command line was not run: clap printed help, a version or a usage
+/// error, and the process exits with this code.
+#[derive(Debug)]
+struct ParseFailed(i32);
+
+impl std::fmt::Display for ParseFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the command line was not run (exit {})", self.0)
+    }
+}
+
+impl std::error::Error for ParseFailed {}
+
 /// Runs the command; errors carry their exit code through [`exit_code`].
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
@@ -308,8 +346,26 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The exit code for an error: 2 for usage and configuration errors.
+/// Prints `error` on stderr, unless there is nothing to say: stdout's
+/// reader went away, or clap already printed help or its usage error.
+pub fn report(error: &anyhow::Error) {
+    if error.downcast_ref::<out::StdoutClosed>().is_none()
+        && error.downcast_ref::<ParseFailed>().is_none()
+    {
+        out::stderr(&format!("logward: {error:#}"));
+    }
+}
+
+/// The exit code for an error: 0 when stdout's reader went away or clap
+/// printed help, clap's code for its usage errors, 2 for usage and
+/// configuration errors, else 1.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
+    if error.downcast_ref::<out::StdoutClosed>().is_some() {
+        return 0;
+    }
+    if let Some(ParseFailed(code)) = error.downcast_ref::<ParseFailed>() {
+        return u8::try_from(*code).unwrap_or(2);
+    }
     if error.downcast_ref::<UsageError>().is_some()
         || error
             .downcast_ref::<logward_cli::ship::ExportErrors>()

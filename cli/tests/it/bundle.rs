@@ -15,7 +15,7 @@ use logward::sink::{FileSink, JournaldSink, Rotation};
 use logward::{
     Date, Emit, Level, LogType, Logward, ManualClock, analysis, application, audit, tanium, web,
 };
-use logward_cli::{BundleRequest, BundleSummary, Bundler, RawBundleArgs, Source, WrittenTo};
+use logward_cli::{BundleRequest, BundleSummary, Bundler, RawBundleArgs, Source, Trust, WrittenTo};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use tracing_subscriber::layer::SubscriberExt;
@@ -729,6 +729,7 @@ fn journal_records_are_bundled_with_file_records() {
         Source::Journal {
             log_types: LogType::ALL.to_vec(),
             extra_matches: vec![format!("TEST_RUN={run}")],
+            trust: Trust::root_only(),
         },
         Source::files(&file, [LogType::Application]),
     ];
@@ -769,7 +770,7 @@ fn the_bundle_never_replaces_a_log_file_it_reads() {
                 ..Default::default()
             }))
             .expect_err("refused");
-        assert!(err.to_string().contains("is a log file of file"), "{err}");
+        assert!(err.to_string().contains("is a log file"), "{err}");
         assert_eq!(fs::read(&target).expect("log file"), before);
     }
 }

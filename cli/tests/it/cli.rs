@@ -177,7 +177,7 @@ fn emit_writes_one_record_through_the_configured_routing() {
 }
 
 #[test]
-fn emit_stdin_writes_one_record_per_line_and_stops_at_a_bad_line() {
+fn emit_stdin_writes_every_good_line_and_refuses_each_bad_one_by_number() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (log, conf) = file_config(tmp.path(), false);
     let input = "{\"job\":\"backup\",\"bytes\":123,\"message\":\"done\"}\n\n{\"job\":\"sync\"}\n";
@@ -201,30 +201,57 @@ fn emit_stdin_writes_one_record_per_line_and_stops_at_a_bad_line() {
     assert_eq!(records[0]["message"], "done");
     assert_eq!(records[1]["job"], "sync");
 
-    let out = logward(
-        &[
-            "emit",
-            "--config",
-            &conf,
-            "--log-type",
-            "application",
-            "--level",
-            "info",
-            "--stdin",
-        ],
-        Some("{\"n\":1}\nnot json\n{\"n\":3}\n"),
-    );
-    assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("stdin line 2: not valid JSON"),
+        stderr(&out).contains("logward: stdin: 2 records written, 0 lines refused"),
         "{}",
         stderr(&out)
     );
-    assert_eq!(
-        file_records(&log).len(),
-        3,
-        "the record before the bad line is kept"
-    );
+
+    // Bad lines of every kind among good ones: each good one is written,
+    // each bad one refused with its number, and the exit code is 2.
+    let mut input: Vec<u8> = Vec::new();
+    input.extend_from_slice(b"{\"n\":1}\n");
+    input.extend_from_slice(b"not json\n");
+    input.extend_from_slice(b"{\"n\":3}\n");
+    input.extend_from_slice(b"{\"n\":\"\xff\xfe\"}\n");
+    input.extend_from_slice(b"[1,2]\n");
+    input.extend_from_slice(b"{\"n\":6}\r\n");
+    input.extend_from_slice(b"{\"n\":7,\n");
+    input.extend_from_slice(b"{\"n\":8}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_logward"))
+        .args(["emit", "--config", &conf, "--log-type", "application"])
+        .args(["--level", "info", "--stdin"])
+        .env_remove("LOGWARD_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("logward runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&input)
+        .expect("stdin written");
+    let out = child.wait_with_output().expect("logward finishes");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let written: Vec<Value> = file_records(&log)[2..]
+        .iter()
+        .map(|r| r["n"].clone())
+        .collect();
+    assert_eq!(written, [json!(1), json!(3), json!(6), json!(8)], "{err}");
+    for expected in [
+        "logward: stdin line 2: not valid JSON",
+        "logward: stdin line 4: not UTF-8 (invalid byte at column 7)",
+        "logward: stdin line 5: expected a JSON object of fields, got another JSON value",
+        "logward: stdin line 7: not valid JSON",
+        "logward: stdin: 4 records written, 4 lines refused",
+    ] {
+        assert!(err.contains(expected), "{expected:?} in:\n{err}");
+    }
+    assert_eq!(err.matches("line refused").count(), 4, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
 }
 
 #[test]
@@ -484,5 +511,62 @@ fn every_shipped_configuration_file_passes_config_check() {
     assert!(
         checked >= 2,
         "config/logward.conf and config/demo.conf at least"
+    );
+}
+
+#[test]
+fn emit_says_on_stderr_when_its_file_sink_failed_over_and_where_the_record_went() {
+    ensure_running();
+    let run = unique_id();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let disk = crate::util::tmpfs::Tmpfs::mount(&tmp.path().join("disk"), "size=64k");
+    let log = disk.dir.join("app.log");
+    let identifier = format!("logward-emit-{run}");
+    let conf = write_config(
+        tmp.path(),
+        "c.conf",
+        &format!(
+            "LOG_LEVEL=info\nLOG_FILE={}\nLOG_SYSLOG_IDENTIFIER={identifier}\n",
+            log.display()
+        ),
+    );
+    let _filler = disk.fill(0);
+    let out = logward(
+        &[
+            "emit",
+            "--config",
+            &conf,
+            "--log-type",
+            "application",
+            "--level",
+            "info",
+            "--message",
+            "on a full disk",
+            &format!("test_run={run}"),
+        ],
+        None,
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!(
+            "logward: warning: file {} failed; 1 records went to journald instead",
+            log.display()
+        )),
+        "{err}"
+    );
+    let entries = read_back(&[("TEST_RUN", &run)], 1);
+    assert_eq!(entries.len(), 1, "the record is in the journal");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap_or_default(),
+        "",
+        "and not in the file"
+    );
+    read_back(
+        &[
+            ("SYSLOG_IDENTIFIER", &identifier),
+            ("RUNTIME_EVENT", "sink_failed"),
+        ],
+        1,
     );
 }

@@ -1,10 +1,14 @@
 //! One module per capability under test.
 
 mod bundle;
+mod bundle_cli;
+mod bundle_order;
 mod cli;
 mod cli_docs;
+mod cli_output;
 mod demo_sigterm;
 mod https_server;
 mod import;
 mod import_post;
 mod ship;
+mod journal_trust;

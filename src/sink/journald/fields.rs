@@ -1,24 +1,31 @@
 //! Turning record keys into journald field names.
 //!
 //! Record keys are input the sink does not control: an event field, or a key
-//! given to `logward emit`, may be called `_PID`, `priority`, `a b` or `é`.
-//! journald accepts a field name only when it is 1 to 64 characters of
-//! `A-Z`, `0-9` and `_` that does not start with a digit, and it treats names
-//! starting with `_` as trusted fields it sets itself (it drops such names
-//! from clients, but the rule here does not rely on that). [`sanitize`] maps a
-//! key to a name that is always valid and never trusted or reserved:
+//! given to `logward emit`, may be called `_PID`, `priority`, `a b`, `é` or
+//! `Log-Type`. journald accepts a field name only when it is 1 to 64
+//! characters of `A-Z`, `0-9` and `_` that does not start with a digit, and
+//! it treats names starting with `_` as trusted fields it sets itself (it
+//! drops such names from clients, but the rule here does not rely on that).
+//! [`FieldNames::name`] maps a key to a name that is always valid and never
+//! trusted or reserved:
 //!
 //! | key | field | rule |
 //! |---|---|---|
 //! | `user_name` | `USER_NAME` | ASCII letters are upper-cased |
 //! | `a b`, `a.b`, `aé` | `A_B`, `A_B`, `A_` | any other character becomes `_` |
 //! | `1x`, `_pid` | `F_1X`, `F__PID` | `F_` is put in front of a leading digit or `_` |
-//! | `priority`, `MESSAGE_ID` | `F_PRIORITY`, `F_MESSAGE_ID` | `F_` is put in front of a [reserved](RESERVED) name |
+//! | `priority`, `MESSAGE_ID`, `syslog_pid`, `code_x` | `F_PRIORITY`, `F_MESSAGE_ID`, `F_SYSLOG_PID`, `F_CODE_X` | `F_` is put in front of a [reserved](RESERVED) name or [prefix](RESERVED_PREFIXES) |
+//! | `Log-Type`, `log.type`, `LEVEL`, `Id`, a second `pid` | `F_LOG_TYPE`, `F_LOG_TYPE`, `F_LEVEL`, `F_ID`, `F_PID` | `F_` is put in front of a name of the [record's own fields](OWN) unless the key is exactly that field's key, the first time in the record |
 //! | ``, `é`, `--` | (dropped) | no letter or digit remains |
 //!
-//! Names longer than 64 characters are cut to 64 after the prefix. Distinct
-//! keys may map to the same name (`a b` and `a_b`); journald then stores both
-//! values under that name, as it does for any repeated field.
+//! So an entry carries exactly one `ID`, `HOSTNAME`, `LEVEL`, `LOG_TYPE`,
+//! `PID`, `REQUEST_ID`, `USER_ID`, `USER_NAME` and `STACKTRACE` at most,
+//! each the value of the record's own key, and `journalctl LOG_TYPE=audit`
+//! cannot be fooled by an event field called `Log-Type`.
+//!
+//! Names longer than 64 characters are cut to 64 after the prefix. Other
+//! distinct keys may map to the same name (`a b` and `a_b`); journald then
+//! stores both values under that name, as it does for any repeated field.
 
 /// Longest field name journald accepts.
 const NAME_MAX: usize = 64;
@@ -28,21 +35,12 @@ const NAME_MAX: usize = 64;
 const PREFIX: &str = "F_";
 
 /// Names the sink sets itself, or that journald and `journalctl` give a
-/// meaning to (catalog lookups, the source location, the unit a record is
-/// filed under, metadata of another process). A record key that maps to one
-/// of these is prefixed with `F_`.
+/// meaning to (catalog lookups, the unit a record is filed under). A record
+/// key that maps to one of these is prefixed with `F_`.
 pub(crate) const RESERVED: &[&str] = &[
     "MESSAGE",
     "MESSAGE_ID",
     "PRIORITY",
-    "SYSLOG_IDENTIFIER",
-    "SYSLOG_FACILITY",
-    "SYSLOG_PID",
-    "SYSLOG_TIMESTAMP",
-    "SYSLOG_RAW",
-    "CODE_FILE",
-    "CODE_LINE",
-    "CODE_FUNC",
     "ERRNO",
     "UNIT",
     "USER_UNIT",
@@ -52,32 +50,78 @@ pub(crate) const RESERVED: &[&str] = &[
     "TID",
 ];
 
-/// Name prefixes with a meaning to journald or `journalctl`: `OBJECT_PID` and
-/// `OBJECT_SYSTEMD_UNIT`, `COREDUMP_UNIT` and the like.
-const RESERVED_PREFIXES: &[&str] = &["OBJECT_", "COREDUMP_"];
+/// Name prefixes with a meaning to journald or `journalctl`: the syslog
+/// fields (`SYSLOG_IDENTIFIER`, `SYSLOG_FACILITY`, `SYSLOG_PID`, …), the
+/// source location (`CODE_FILE`, `CODE_LINE`, `CODE_FUNC`), metadata of
+/// another process (`OBJECT_PID`, `OBJECT_SYSTEMD_UNIT`) and `COREDUMP_*`.
+pub(crate) const RESERVED_PREFIXES: &[&str] = &["SYSLOG_", "CODE_", "OBJECT_", "COREDUMP_"];
 
-/// Writes the journald field name for record key `key` into `name` (cleared
-/// first) and returns whether the field is to be sent; `false` means the key
-/// has no letter or digit and the field is dropped.
-pub(crate) fn sanitize(key: &str, name: &mut String) -> bool {
-    name.clear();
-    if !key.chars().any(|c| c.is_ascii_alphanumeric()) {
-        return false;
+/// The record's own keys (the required fields and the context fields the
+/// runtime writes) whose fields only that exact key may set, once.
+pub(crate) const OWN: [&str; 10] = [
+    "id",
+    "created_at",
+    "hostname",
+    "level",
+    "log_type",
+    "pid",
+    "request_id",
+    "user_id",
+    "user_name",
+    "stacktrace",
+];
+
+/// Names journald fields for the keys of one record, in order; remembers
+/// which of the record's [own](OWN) fields were already named.
+#[derive(Debug, Default)]
+pub(crate) struct FieldNames {
+    /// Bit `i` is set once the field of `OWN[i]` was named.
+    seen: u16,
+}
+
+impl FieldNames {
+    /// A namer for a new record.
+    pub(crate) fn new() -> FieldNames {
+        FieldNames::default()
     }
-    for c in key.chars() {
-        name.push(if c.is_ascii_alphanumeric() {
-            c.to_ascii_uppercase()
-        } else {
-            '_'
-        });
+
+    /// Writes the journald field name for record key `key` into `name`
+    /// (cleared first) and returns whether the field is to be sent; `false`
+    /// means the key has no letter or digit and the field is dropped.
+    pub(crate) fn name(&mut self, key: &str, name: &mut String) -> bool {
+        name.clear();
+        if !key.chars().any(|c| c.is_ascii_alphanumeric()) {
+            return false;
+        }
+        for c in key.chars() {
+            name.push(if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            });
+        }
+        let starts_badly = name.starts_with(|c: char| c == '_' || c.is_ascii_digit());
+        if starts_badly || is_reserved(name) || !self.may_set(key, name) {
+            name.insert_str(0, PREFIX);
+        }
+        // Only ASCII remains, so any byte index is a character boundary.
+        name.truncate(NAME_MAX);
+        true
     }
-    let starts_badly = name.starts_with(|c: char| c == '_' || c.is_ascii_digit());
-    if starts_badly || is_reserved(name) {
-        name.insert_str(0, PREFIX);
+
+    /// Whether `key`, named `name`, may set that field: any name but one of
+    /// the record's own fields, and those only for their exact key, once.
+    fn may_set(&mut self, key: &str, name: &str) -> bool {
+        let Some(i) = OWN.iter().position(|own| own.eq_ignore_ascii_case(name)) else {
+            return true;
+        };
+        let bit = 1 << i;
+        if key != OWN[i] || self.seen & bit != 0 {
+            return false;
+        }
+        self.seen |= bit;
+        true
     }
-    // Only ASCII remains, so any byte index is a character boundary.
-    name.truncate(NAME_MAX);
-    true
 }
 
 fn is_reserved(name: &str) -> bool {
@@ -88,9 +132,22 @@ fn is_reserved(name: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The name of `key` as the first key of a record.
     fn field(key: &str) -> Option<String> {
         let mut name = String::new();
-        sanitize(key, &mut name).then_some(name)
+        FieldNames::new().name(key, &mut name).then_some(name)
+    }
+
+    /// The names of a record's keys, in order.
+    fn fields(keys: &[&str]) -> Vec<String> {
+        let mut names = FieldNames::new();
+        keys.iter()
+            .map(|key| {
+                let mut name = String::new();
+                names.name(key, &mut name);
+                name
+            })
+            .collect()
     }
 
     #[test]
@@ -99,6 +156,49 @@ mod tests {
         assert_eq!(field("user_name").as_deref(), Some("USER_NAME"));
         assert_eq!(field("status_code").as_deref(), Some("STATUS_CODE"));
         assert_eq!(field("pid").as_deref(), Some("PID"));
+    }
+
+    #[test]
+    fn only_the_exact_key_sets_a_field_of_the_record_once() {
+        assert_eq!(
+            fields(&[
+                "id",
+                "hostname",
+                "level",
+                "log_type",
+                "pid",
+                "Log-Type",
+                "log.type",
+                "LEVEL",
+                "Id",
+                "HOSTNAME",
+                "Pid",
+                "pid",
+                "user_name",
+                "User Name"
+            ]),
+            [
+                "ID",
+                "HOSTNAME",
+                "LEVEL",
+                "LOG_TYPE",
+                "PID",
+                "F_LOG_TYPE",
+                "F_LOG_TYPE",
+                "F_LEVEL",
+                "F_ID",
+                "F_HOSTNAME",
+                "F_PID",
+                "F_PID",
+                "USER_NAME",
+                "F_USER_NAME"
+            ]
+        );
+        // A look-alike first does not take the name from the real key.
+        assert_eq!(
+            fields(&["LOG_TYPE", "log_type"]),
+            ["F_LOG_TYPE", "LOG_TYPE"]
+        );
     }
 
     #[test]
@@ -134,6 +234,17 @@ mod tests {
         assert_eq!(field("message_id").as_deref(), Some("F_MESSAGE_ID"));
         assert_eq!(field("object_pid").as_deref(), Some("F_OBJECT_PID"));
         assert_eq!(field("coredump_unit").as_deref(), Some("F_COREDUMP_UNIT"));
+        assert_eq!(field("syslog_pid").as_deref(), Some("F_SYSLOG_PID"));
+        assert_eq!(
+            field("Syslog-Timestamp").as_deref(),
+            Some("F_SYSLOG_TIMESTAMP")
+        );
+        assert_eq!(
+            field("syslog_anything").as_deref(),
+            Some("F_SYSLOG_ANYTHING")
+        );
+        assert_eq!(field("code.file").as_deref(), Some("F_CODE_FILE"));
+        assert_eq!(field("code_column").as_deref(), Some("F_CODE_COLUMN"));
         for name in RESERVED {
             assert_eq!(field(name), Some(format!("F_{name}")));
         }
