@@ -19,8 +19,8 @@ mod bundle;
 mod filter;
 pub mod http;
 mod import;
-pub mod ship;
 mod journal;
+pub mod ship;
 mod users;
 
 pub use bundle::{

@@ -8,8 +8,8 @@ mod check;
 mod emit;
 mod generate;
 mod import;
-mod ship;
 pub(crate) mod out;
+mod ship;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -123,17 +123,6 @@ fn run_ship(args: ShipRunArgs) -> anyhow::Result<ExitCode> {
     if exports.enabled().next().is_none() {
         return Err(UsageError(no_export()).into());
     }
-    for export in exports.enabled() {
-        let (_, journal) = ship::export_paths(&config, export);
-        if !journal.is_empty() {
-            let types: Vec<_> = journal.iter().map(ToString::to_string).collect();
-            eprintln!(
-                "logward: warning: export {}: {} go to journald, which this version does not ship from; route them to a file (LOG_FILE_<TYPE>) to ship them",
-                export.name,
-                types.join(", ")
-            );
-        }
-    }
     let mut builder = Logward::builder()
         .with_panic_hook(false)
         .with_lifecycle_records(false);

@@ -25,7 +25,7 @@ use super::delivery::{self, Stopped};
 use super::destination::{Destination, HttpsDestination};
 use super::health::{Health, time_text};
 use super::select::{Selection, Verdict};
-use super::source::{FileSource, Source};
+use super::source::{FileSource, JournalSource, Source};
 use super::state::{Positions, StateDir};
 use super::{Export, Exports};
 
@@ -74,7 +74,7 @@ pub struct ExportRun {
     pub lost_records: u64,
     /// Files lost to pruning.
     pub lost_files: u64,
-    /// Types routed to journald, which this export does not read.
+    /// Types routed to journald, read from the journal.
     pub journal_types: Vec<LogType>,
 }
 
@@ -186,7 +186,8 @@ impl ExportContext {
 }
 
 /// The files that `export`'s types are routed to, and the types routed to
-/// journald.
+/// journald. A type routed to a file is read from that file only (records
+/// that a failing file sink re-routed to journald are not shipped).
 pub fn export_paths(config: &Config, export: &Export) -> (Vec<PathBuf>, Vec<LogType>) {
     let mut paths: Vec<PathBuf> = Vec::new();
     let mut journal = Vec::new();
@@ -306,6 +307,17 @@ impl Worker {
                 })?;
             sources.push(Box::new(source));
         }
+        if !journal_types.is_empty() {
+            let trust = crate::Trust::from_config(config)?;
+            let source = JournalSource::open(
+                &journal_types,
+                trust,
+                positions.sources.get("journal"),
+                export.start,
+            )
+            .with_context(|| format!("export {}: cannot read the journal", export.name))?;
+            sources.push(Box::new(source));
+        }
         let ctx = ExportContext {
             export: export.clone(),
             health: Arc::new(Mutex::new(health)),
@@ -330,6 +342,9 @@ impl Worker {
 
     fn run(mut self, stop: &AtomicBool, once: bool) -> anyhow::Result<ExportRun> {
         self.note_lost();
+        // Where each source starts is saved at once: a source started at
+        // `now` must not move on to a later `now` next time.
+        save_positions(&self.ctx, &mut self.sources)?;
         loop {
             if stop.load(Ordering::Relaxed) {
                 break;

@@ -10,5 +10,5 @@ mod demo_sigterm;
 mod https_server;
 mod import;
 mod import_post;
-mod ship;
 mod journal_trust;
+mod ship;

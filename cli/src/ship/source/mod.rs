@@ -4,6 +4,8 @@
 //!
 //! - [`FileSource`]: a file sink's live file and rotated siblings, by
 //!   device, inode and offset.
+//! - [`JournalSource`]: the systemd journal, by cursor, trusted senders
+//!   only.
 //!
 //! A source hands out lines, each with a [`Mark`]: the position just after
 //! it. The shipper commits a mark once the destination acknowledged
@@ -13,12 +15,14 @@
 
 mod files;
 mod identity;
+mod journal;
 
 use std::io;
 
 use serde_json::Value;
 
 pub use files::FileSource;
+pub use journal::JournalSource;
 
 /// A position inside a source, just after one of its lines; what the
 /// numbers mean is the source's own business (for files: which file, the

@@ -6,6 +6,7 @@ mod delivery;
 mod faults;
 mod filters;
 mod health;
+mod journal;
 mod kill;
 mod rotation;
 mod tls;
