@@ -162,3 +162,39 @@ fn a_refused_record_goes_to_the_dead_letter_file_and_the_rest_is_delivered() {
     assert_eq!(refused, 5);
     assert_eq!(status["uploads_failed"], 5);
 }
+
+#[test]
+fn flag_combinations_that_make_no_sense_and_no_export_are_refused_with_exit_2() {
+    let setup = Setup::new("EXPORT_A_URL=https://127.0.0.1:9/in\n");
+    for args in [
+        &["ship", "--once", "--metrics", "127.0.0.1:9464"][..],
+        &["ship", "--timeout", "0"],
+        &["ship", "--metrics", "not-an-address"],
+        &["ship", "status", "--once"],
+    ] {
+        let out = setup.command(args).output().expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let none = Setup::new("");
+    for args in [&["ship", "--once"][..], &["ship", "status"]] {
+        let out = none.command(args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("no export is configured"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let bad = Setup::new("EXPORT_A_URL=http://10.0.0.1/in\n");
+    let out = bad.command(&["ship", "--once"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("plain http:// is allowed only to a loopback")
+    );
+}
