@@ -9,6 +9,8 @@
 //!   ExtraHop observations ([`ImportRequest`]).
 //! - [`http`]: destinations, trust roots, secret header files and retries,
 //!   for every sender of the tool.
+//! - [`ship`]: `logward ship`, the exports' configuration, sources,
+//!   delivery, health and alerts.
 //! - [`JournalReader`] and [`Trust`]: read the journal back, trusting only
 //!   the entries of logward's own senders.
 //!

@@ -196,7 +196,7 @@ mod tests {
         let body = batch().body(0..2, Format::Hec, false);
         let text = String::from_utf8(body.bytes).expect("utf-8");
         let first: Value = serde_json::from_str(text.lines().next().expect("line")).expect("json");
-        assert_eq!(first["time"], 1_764_600_130.123_456);
+        assert_eq!(first["time"], 1_796_136_130.123_456);
         assert_eq!(first["host"], "web-1");
         assert_eq!(first["sourcetype"], "logward:audit");
         assert_eq!(first["event"]["id"], "a");

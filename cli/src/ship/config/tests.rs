@@ -1,3 +1,6 @@
+//! Tests of whole export configurations: defaults, every bad value with
+//! its origin, filters, secret files, unknown keys.
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 

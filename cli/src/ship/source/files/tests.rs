@@ -1,3 +1,6 @@
+//! Tests of the file source on real files: rotation, partial lines,
+//! resuming, pruning while stopped and while running, inode reuse.
+
 use std::io::Write;
 
 use super::*;
