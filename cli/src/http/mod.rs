@@ -12,7 +12,8 @@
 //! - [`Backoff`]: exponential backoff with jitter, overridden by the
 //!   server's `Retry-After`.
 //! - [`ClientIdentity`]: a client certificate and its key (mode 0600 or
-//!   0400), for destinations that require mutual TLS.
+//!   0400; an encrypted PKCS#8 key or a PKCS#12 keystore with its password
+//!   file), for destinations that require mutual TLS.
 //! - [`Client`]: one destination, its roots and headers, posting a body and
 //!   retrying what can be retried.
 

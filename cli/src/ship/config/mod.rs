@@ -56,8 +56,8 @@ pub struct Export {
     pub filter: Option<Filter>,
     /// `_CA_FILE`: trusted instead of the system roots.
     pub ca_file: Option<PathBuf>,
-    /// `_CERT_FILE` and `_KEY_FILE`: the client certificate and its key.
-    pub client_cert: Option<(PathBuf, PathBuf)>,
+    /// The client certificate for mutual TLS, from its files.
+    pub client_cert: Option<ClientCertFiles>,
     /// `_HEADER_FILE`: request headers from a protected file.
     pub header_file: Option<PathBuf>,
     /// `_COMPRESS`: whether bodies are gzip-compressed.
@@ -74,6 +74,43 @@ pub struct Export {
     pub start: Start,
     /// `_ALERT_AFTER`.
     pub alert_after: Duration,
+}
+
+/// Where an export's client certificate is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientCertFiles {
+    /// `_CERT_FILE`, `_KEY_FILE` and, for an encrypted key, `_KEY_PASSWORD_FILE`.
+    Pem {
+        /// The PEM certificate chain.
+        cert: PathBuf,
+        /// The PEM private key.
+        key: PathBuf,
+        /// The file holding the key's password.
+        password: Option<PathBuf>,
+    },
+    /// `_KEYSTORE_FILE` and `_KEYSTORE_PASSWORD_FILE`.
+    Pkcs12 {
+        /// The PKCS#12 keystore.
+        keystore: PathBuf,
+        /// The file holding its password.
+        password: PathBuf,
+    },
+}
+
+impl ClientCertFiles {
+    /// Reads the certificate and its key.
+    pub fn load(&self) -> Result<ClientIdentity, crate::http::IdentityError> {
+        match self {
+            ClientCertFiles::Pem {
+                cert,
+                key,
+                password,
+            } => ClientIdentity::from_pem_files(cert, key, password.as_deref()),
+            ClientCertFiles::Pkcs12 { keystore, password } => {
+                ClientIdentity::from_pkcs12(keystore, password)
+            }
+        }
+    }
 }
 
 /// How a batch's records are laid out in the body.
@@ -283,20 +320,6 @@ impl Keys<'_> {
                 );
             }
         }
-        for suffix in [
-            "KEY_PASSWORD_FILE",
-            "KEYSTORE_FILE",
-            "KEYSTORE_PASSWORD_FILE",
-        ] {
-            if self.get(suffix).is_some() {
-                self.fail(
-                    suffix,
-                    "password-protected keys and PKCS#12 keystores are not read; allowed: an \
-                     unencrypted PEM key in a file of mode 0600 (_KEY_FILE) with its PEM \
-                     certificate (_CERT_FILE), e.g. openssl pkcs12 -in store.p12 -nodes",
-                );
-            }
-        }
         let destination = self.destination();
         let enabled = self.parsed("ENABLED", true, keys::boolean);
         let types = self.parsed("TYPES", LogType::ALL.to_vec(), parse_types);
@@ -455,44 +478,101 @@ impl Keys<'_> {
         }
     }
 
-    /// `_CERT_FILE` with `_KEY_FILE`, read to check them.
-    fn client_cert(&mut self) -> Option<(PathBuf, PathBuf)> {
+    /// `_CERT_FILE` with `_KEY_FILE` (and `_KEY_PASSWORD_FILE`), or
+    /// `_KEYSTORE_FILE` with `_KEYSTORE_PASSWORD_FILE`, read to check them.
+    fn client_cert(&mut self) -> Option<ClientCertFiles> {
         let cert = self.path("CERT_FILE");
         let key = self.path("KEY_FILE");
-        match (cert, key) {
-            (Some(cert), Some(key)) => match ClientIdentity::from_pem_files(&cert, &key) {
-                Ok(_) => Some((cert, key)),
-                Err(e) => {
-                    let suffix = if e.path == key {
-                        "KEY_FILE"
-                    } else {
-                        "CERT_FILE"
-                    };
-                    self.fail(suffix, e.why);
-                    None
-                }
-            },
+        let key_password = self.path("KEY_PASSWORD_FILE");
+        let keystore = self.path("KEYSTORE_FILE");
+        let keystore_password = self.path("KEYSTORE_PASSWORD_FILE");
+        let files = match (keystore, keystore_password) {
+            (Some(_), _) if cert.is_some() || key.is_some() => {
+                self.fail(
+                    "KEYSTORE_FILE",
+                    "_CERT_FILE or _KEY_FILE is set too; allowed: a keystore, or a certificate with its key",
+                );
+                return None;
+            }
+            (Some(keystore), Some(password)) => ClientCertFiles::Pkcs12 { keystore, password },
             (Some(_), None) => {
                 self.fail(
-                    "CERT_FILE",
+                    "KEYSTORE_FILE",
                     format!(
-                        "{} is not set; allowed: both or neither",
-                        self.key("KEY_FILE")
+                        "{} is not set; a keystore needs its password file",
+                        self.key("KEYSTORE_PASSWORD_FILE")
                     ),
                 );
-                None
+                return None;
             }
             (None, Some(_)) => {
                 self.fail(
-                    "KEY_FILE",
-                    format!(
-                        "{} is not set; allowed: both or neither",
-                        self.key("CERT_FILE")
-                    ),
+                    "KEYSTORE_PASSWORD_FILE",
+                    format!("{} is not set", self.key("KEYSTORE_FILE")),
                 );
+                return None;
+            }
+            (None, None) => match (cert, key) {
+                (Some(cert), Some(key)) => ClientCertFiles::Pem {
+                    cert,
+                    key,
+                    password: key_password,
+                },
+                (Some(_), None) => {
+                    self.fail(
+                        "CERT_FILE",
+                        format!(
+                            "{} is not set; allowed: both or neither",
+                            self.key("KEY_FILE")
+                        ),
+                    );
+                    return None;
+                }
+                (None, Some(_)) => {
+                    self.fail(
+                        "KEY_FILE",
+                        format!(
+                            "{} is not set; allowed: both or neither",
+                            self.key("CERT_FILE")
+                        ),
+                    );
+                    return None;
+                }
+                (None, None) => {
+                    if key_password.is_some() {
+                        self.fail(
+                            "KEY_PASSWORD_FILE",
+                            format!("{} is not set", self.key("KEY_FILE")),
+                        );
+                    }
+                    return None;
+                }
+            },
+        };
+        match files.load() {
+            Ok(_) => Some(files),
+            Err(e) => {
+                let suffix = match &files {
+                    ClientCertFiles::Pem { key, password, .. } => {
+                        if password.as_deref() == Some(e.path.as_path()) {
+                            "KEY_PASSWORD_FILE"
+                        } else if e.path == *key {
+                            "KEY_FILE"
+                        } else {
+                            "CERT_FILE"
+                        }
+                    }
+                    ClientCertFiles::Pkcs12 { password, .. } => {
+                        if e.path == *password {
+                            "KEYSTORE_PASSWORD_FILE"
+                        } else {
+                            "KEYSTORE_FILE"
+                        }
+                    }
+                };
+                self.fail(suffix, e.why);
                 None
             }
-            (None, None) => None,
         }
     }
 }

@@ -76,7 +76,8 @@ fn row(export: &Export) -> [String; 11] {
             "system roots"
         };
         match export.client_cert {
-            Some(_) => format!("{roots}, client cert"),
+            Some(super::ClientCertFiles::Pem { .. }) => format!("{roots}, client cert"),
+            Some(super::ClientCertFiles::Pkcs12 { .. }) => format!("{roots}, keystore"),
             None => roots.to_string(),
         }
     };

@@ -115,7 +115,7 @@ fn a_bad_filter_points_at_its_position() {
 }
 
 #[test]
-fn destinations_need_exactly_one_form_and_kafka_and_keystores_are_refused() {
+fn destinations_need_exactly_one_form_kafka_is_refused_and_keystores_need_their_password() {
     let got = errors("EXPORT_A_TYPES=audit\n");
     assert!(
         got[0].contains("EXPORT_A_URL: not set; export A needs a destination"),
@@ -140,7 +140,18 @@ fn destinations_need_exactly_one_form_and_kafka_and_keystores_are_refused() {
         "{got:?}"
     );
     let got = errors("EXPORT_A_URL=https://h/\nEXPORT_A_KEYSTORE_FILE=/etc/a.p12\n");
-    assert!(got[0].contains("PKCS#12 keystores are not read"), "{got:?}");
+    assert!(
+        got[0].contains("EXPORT_A_KEYSTORE_PASSWORD_FILE is not set"),
+        "{got:?}"
+    );
+    let got = errors(
+        "EXPORT_A_URL=https://h/\nEXPORT_A_KEYSTORE_FILE=/etc/a.p12\nEXPORT_A_KEYSTORE_PASSWORD_FILE=/etc/p\nEXPORT_A_KEY_FILE=/etc/k\n",
+    );
+    assert!(
+        got.iter()
+            .any(|l| l.contains("allowed: a keystore, or a certificate with its key")),
+        "{got:?}"
+    );
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use super::{Attempt, Destination};
-use crate::http::{Backoff, Client, ClientIdentity, HeaderFile, Outcome, TrustRoots};
+use crate::http::{Backoff, Client, HeaderFile, Outcome, TrustRoots};
 use crate::ship::Export;
 use crate::ship::batch::Body;
 
@@ -29,7 +29,7 @@ impl HttpsDestination {
             None => TrustRoots::system()?,
         };
         let identity = match &export.client_cert {
-            Some((cert, key)) => Some(ClientIdentity::from_pem_files(cert, key)?),
+            Some(files) => Some(files.load()?),
             None => None,
         };
         let headers = match &export.header_file {

@@ -28,6 +28,76 @@ fn a_mutual_tls_export_presents_its_client_certificate() {
     let got = received_ids(&server, |_, _| true);
     assert_eq!(got.keys().cloned().collect::<BTreeSet<_>>(), want);
 
+    // The same certificate from a PKCS#12 keystore, and from an encrypted key.
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    std::fs::write(path("pass"), "keystore password\n").expect("password file");
+    let openssl = |args: &[&str]| {
+        let status = Command::new("openssl")
+            .args(args)
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl runs");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    let passfile = format!("file:{}", path("pass"));
+    openssl(&[
+        "pkcs12",
+        "-export",
+        "-in",
+        &path("client.pem"),
+        "-inkey",
+        &path("client.key"),
+        "-out",
+        &path("client.p12"),
+        "-passout",
+        &passfile,
+    ]);
+    openssl(&[
+        "pkcs8",
+        "-topk8",
+        "-in",
+        &path("client.key"),
+        "-out",
+        &path("enc.key"),
+        "-passout",
+        &passfile,
+    ]);
+    for name in ["pass", "client.p12", "enc.key"] {
+        std::fs::set_permissions(
+            path(name),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .expect("chmod");
+    }
+    for keys in [
+        format!(
+            "EXPORT_SIEM_KEYSTORE_FILE={}\nEXPORT_SIEM_KEYSTORE_PASSWORD_FILE={}\n",
+            path("client.p12"),
+            path("pass")
+        ),
+        format!(
+            "EXPORT_SIEM_CERT_FILE={}\nEXPORT_SIEM_KEY_FILE={}\nEXPORT_SIEM_KEY_PASSWORD_FILE={}\n",
+            path("client.pem"),
+            path("enc.key"),
+            path("pass")
+        ),
+    ] {
+        let setup = Setup::new(&export_keys("SIEM", &server, "/in", &keys));
+        write_records(&setup.config, &mixed(10));
+        let before = received_ids(&server, |_, _| true).len();
+        let out = setup.ship_once(&[]);
+        assert!(
+            out.status.success(),
+            "{keys}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            received_ids(&server, |_, _| true).len(),
+            before + 10,
+            "{keys}"
+        );
+    }
+
     // Without the certificate the server refuses the handshake.
     let setup = Setup::new(&export_keys("SIEM", &server, "/in", ""));
     write_records(&setup.config, &mixed(5));
