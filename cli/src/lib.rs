@@ -11,6 +11,8 @@
 //!   ExtraHop observations ([`ImportRequest`]).
 //! - [`http`]: destinations, trust roots, secret header files and retries,
 //!   for every sender of the tool.
+//! - [`ship`]: `logward ship`, the exports' configuration, sources,
+//!   delivery, health and alerts.
 //!
 //! Services do not link this crate: the runtime they link is the `logward`
 //! crate, which this one builds on.
@@ -20,6 +22,7 @@ mod filter;
 pub mod http;
 mod import;
 mod journal;
+pub mod ship;
 mod users;
 
 pub use bundle::{

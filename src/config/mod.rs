@@ -22,7 +22,10 @@
 //!
 //! Loading collects every problem before failing, each naming the key, the
 //! value, its file line or environment variable, and what is allowed.
-//! Unknown keys are warnings, with the nearest known key suggested.
+//! Unknown keys are warnings, with the nearest known key suggested. Keys
+//! starting with `EXPORT_` belong to the tool's exports (`logward ship`):
+//! the library accepts them without a warning, keeps them with their origin
+//! ([`Config::export_settings`]) and leaves their validation to the tool.
 
 mod error;
 mod fingerprint;
@@ -68,6 +71,19 @@ pub struct Config {
     syslog_identifier: Option<String>,
     journal_users: Vec<String>,
     journal_units: Vec<String>,
+    exports: Vec<ExportSetting>,
+}
+
+/// One `EXPORT_*` key as set in the file or the environment, for the tool
+/// to validate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportSetting {
+    /// The key, such as `EXPORT_SIEM_URL`.
+    pub key: String,
+    /// The literal value.
+    pub value: String,
+    /// The file line or environment variable that set it.
+    pub origin: Origin,
 }
 
 impl Config {
@@ -200,6 +216,7 @@ impl Config {
             syslog_identifier: None,
             journal_users: Vec::new(),
             journal_units: Vec::new(),
+            exports: Vec::new(),
         }
     }
 
@@ -225,6 +242,15 @@ impl Config {
             syslog_identifier: resolved.syslog_identifier,
             journal_users: resolved.journal_users,
             journal_units: resolved.journal_units,
+            exports: settings
+                .iter()
+                .filter(|(key, _)| key.starts_with(resolve::EXPORT_PREFIX))
+                .map(|(key, setting)| ExportSetting {
+                    key: key.clone(),
+                    value: setting.value.clone(),
+                    origin: setting.origin.clone(),
+                })
+                .collect(),
         })
     }
 
@@ -253,6 +279,14 @@ impl Config {
     /// Records each writer's queue holds (`LOG_QUEUE_SIZE`, default 65536).
     pub fn queue_size(&self) -> usize {
         self.queue_size
+    }
+
+    /// The `EXPORT_*` keys, sorted by name, each with its value and origin
+    /// (an environment override replaces the file's value). The library
+    /// does not interpret them; `logward ship` and `logward config check`
+    /// do.
+    pub fn export_settings(&self) -> &[ExportSetting] {
+        &self.exports
     }
 
     /// The journald `SYSLOG_IDENTIFIER` (`LOG_SYSLOG_IDENTIFIER`); `None`

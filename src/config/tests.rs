@@ -665,6 +665,41 @@ fn unknown_keys_are_warnings_suggesting_the_nearest_key() {
 }
 
 #[test]
+fn export_keys_are_kept_for_the_tool_without_a_warning() {
+    let config = parse_with_env(
+        "LOG_LEVEL=info\nEXPORT_SIEM_URL=https://siem.example/in\nEXPORT_SIEM_LEVL=info\n",
+        &[("LOGWARD_EXPORT_SIEM_TYPES", "audit")],
+    )
+    .expect("valid");
+    assert_eq!(config.warnings(), [] as [String; 0]);
+    let exports: Vec<_> = config
+        .export_settings()
+        .iter()
+        .map(|s| (s.key.as_str(), s.value.as_str(), s.origin.to_string()))
+        .collect();
+    assert_eq!(
+        exports,
+        [
+            (
+                "EXPORT_SIEM_LEVL",
+                "info",
+                "/etc/logward/config:3".to_string()
+            ),
+            (
+                "EXPORT_SIEM_TYPES",
+                "audit",
+                "environment variable LOGWARD_EXPORT_SIEM_TYPES".to_string()
+            ),
+            (
+                "EXPORT_SIEM_URL",
+                "https://siem.example/in",
+                "/etc/logward/config:2".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
 fn a_repeated_key_warns_and_the_last_value_applies() {
     let config = valid("LOG_LEVEL=info\nLOG_LEVEL=error\n");
     assert_eq!(config.route(LogType::Web).level, Level::Error);

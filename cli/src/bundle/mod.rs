@@ -61,6 +61,7 @@ use serde::{Serialize, Serializer};
 
 pub use archive::ArchiveMember;
 pub use export::export_record;
+pub(crate) use filter::parse_created_at;
 pub use journal::JournalReport;
 pub use lines::{LineReader, MAX_LINE, Status as LineStatus};
 pub use output::WrittenTo;

@@ -1,10 +1,10 @@
-//! `logward config check`: the effective routing, the fingerprint, and what
-//! a start would create.
+//! `logward config check`: the effective routing, the exports, the
+//! fingerprint, and what a start would create.
 //!
-//! The check creates nothing. An invalid configuration is exit code 2; a
-//! valid one whose file sink cannot be used (a directory that cannot be
-//! created, a file another user owns, a symbolic link) is exit code 1, with
-//! one "cannot use" line per sink on stderr.
+//! The check creates nothing. An invalid configuration (exports included)
+//! is exit code 2; a valid one whose file sink cannot be used (a directory
+//! that cannot be created, a file another user owns, a symbolic link) is
+//! exit code 1, with one "cannot use" line per sink on stderr.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -20,6 +20,10 @@ pub fn run(path: Option<&Path>) -> anyhow::Result<ExitCode> {
     for warning in config.warnings() {
         out::stderr(&format!("logward: warning: {warning}"));
     }
+    let exports = logward_cli::ship::Exports::from_config(&config)?;
+    for warning in &exports.warnings {
+        out::stderr(&format!("logward: warning: {warning}"));
+    }
     let source = match config.source() {
         Some(source) => source.display().to_string(),
         None => "built-in default (no file)".to_string(),
@@ -29,6 +33,10 @@ pub fn run(path: Option<&Path>) -> anyhow::Result<ExitCode> {
         config.fingerprint(),
         config.render_table()
     );
+    if let Some(table) = exports.render_table() {
+        text.push('\n');
+        text.push_str(&table);
+    }
     match config.check_writable() {
         Ok(created) => {
             text.push('\n');

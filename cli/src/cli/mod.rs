@@ -9,6 +9,7 @@ mod emit;
 mod generate;
 mod import;
 pub(crate) mod out;
+mod ship;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +40,7 @@ Examples:
       --message \"backup done\" job=backup
   logward import csv vpn.csv --column ipaddr=\"VPN IP\" \\
       --time-column \"Start Time\"
+  logward ship --once
 
 Exit codes:
   0  success
@@ -105,6 +107,20 @@ Examples:
   logward import csv --help"
     )]
     Import(ImportCommand),
+    /// Ship records to the configured exports (EXPORT_<NAME>_*), at least once.
+    ///
+    /// Reads the files the configuration routes each export's types to,
+    /// following rotation, and posts the export's selection over HTTPS. A
+    /// position is saved in the state directory only after the destination
+    /// acknowledged everything before it; 408, 429, 5xx and connection
+    /// failures are retried for as long as it takes, and records refused
+    /// with another 4xx go to a dead-letter file.
+    #[command(after_help = "\
+Examples:
+  logward ship --metrics 127.0.0.1:9464
+  logward ship --once --config /etc/logward/config
+  logward ship status --json")]
+    Ship(ship::ShipArgs),
     /// Print a shell completion script for logward.
     #[command(after_help = "\
 Examples:
@@ -336,6 +352,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Emit(args) => emit::run(args, cli.config),
         Command::Config(ConfigCommand::Check) => check::run(cli.config.as_deref()),
         Command::Import(ImportCommand::Csv(args)) => import::run(args, cli.config),
+        Command::Ship(args) => ship::run(args, cli.config),
         Command::Completions(args) => generate::completions(args.shell),
         Command::Man(args) => generate::man(args.out_dir.as_deref()),
     }
@@ -361,7 +378,11 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     if let Some(ParseFailed(code)) = error.downcast_ref::<ParseFailed>() {
         return u8::try_from(*code).unwrap_or(2);
     }
-    if error.downcast_ref::<UsageError>().is_some() {
+    if error.downcast_ref::<UsageError>().is_some()
+        || error
+            .downcast_ref::<logward_cli::ship::ExportErrors>()
+            .is_some()
+    {
         return 2;
     }
     match error.downcast_ref::<logward::Error>() {

@@ -13,7 +13,7 @@ use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use super::{Backoff, Destination, HeaderFile, TrustRoots};
+use super::{Backoff, ClientIdentity, Destination, HeaderFile, TrustRoots};
 
 /// How much of a response body is kept to show in an error.
 const BODY_SHOWN: u64 = 4096;
@@ -88,15 +88,25 @@ impl SendError {
     }
 }
 
-/// One attempt's outcome.
-enum Attempt {
+/// One attempt's outcome, classified by what the sender should do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Delivered: the 2xx status.
     Done(u16),
+    /// Worth retrying: 408, 429, 5xx, a timeout, a refused or reset
+    /// connection.
     Retry {
+        /// What happened, for a report.
         why: String,
+        /// The status, when there was an answer.
         status: Option<u16>,
+        /// The `Retry-After` header's value, when sent.
         retry_after: Option<String>,
     },
+    /// Refused with another status: the same body would be refused again.
     Reject(u16, String),
+    /// Something a retry cannot fix by itself (an untrusted certificate, a
+    /// bad URL): the text says what.
     Fatal(String),
 }
 
@@ -111,11 +121,24 @@ impl Client {
         timeout: Duration,
         backoff: Backoff,
     ) -> Self {
+        Client::with_identity(destination, roots, None, headers, timeout, backoff)
+    }
+
+    /// [`Client::new`], presenting `identity` to servers that ask for a
+    /// client certificate (mutual TLS).
+    pub fn with_identity(
+        destination: Destination,
+        roots: TrustRoots,
+        identity: Option<ClientIdentity>,
+        headers: Option<HeaderFile>,
+        timeout: Duration,
+        backoff: Backoff,
+    ) -> Self {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_global(Some(timeout))
-            .tls_config(roots.tls_config())
+            .tls_config(roots.tls_config(identity.as_ref()))
             .user_agent(concat!("logward/", env!("CARGO_PKG_VERSION")))
             .build()
             .new_agent();
@@ -146,22 +169,22 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let (why, status, retry_after) = match self.attempt(body) {
-                Attempt::Done(status) => {
+            let (why, status, retry_after) = match self.post_once(body, "application/json", None) {
+                Outcome::Done(status) => {
                     return Ok(Delivered {
                         status,
                         attempts: attempt,
                     });
                 }
-                Attempt::Reject(status, body) => {
+                Outcome::Reject(status, body) => {
                     return Err(SendError::Rejected {
                         destination,
                         status,
                         body,
                     });
                 }
-                Attempt::Fatal(why) => return Err(SendError::Fatal { destination, why }),
-                Attempt::Retry {
+                Outcome::Fatal(why) => return Err(SendError::Fatal { destination, why }),
+                Outcome::Retry {
                     why,
                     status,
                     retry_after,
@@ -183,11 +206,22 @@ impl Client {
         }
     }
 
-    fn attempt(&self, body: &[u8]) -> Attempt {
+    /// Posts `body` once, as `content_type`, with a `Content-Encoding`
+    /// header when `content_encoding` is given (`gzip` for a compressed
+    /// body), and classifies the outcome; retrying is the caller's.
+    pub fn post_once(
+        &self,
+        body: &[u8],
+        content_type: &str,
+        content_encoding: Option<&str>,
+    ) -> Outcome {
         let mut request = self
             .agent
             .post(self.destination.uri())
-            .content_type("application/json");
+            .content_type(content_type);
+        if let Some(encoding) = content_encoding {
+            request = request.header("Content-Encoding", encoding);
+        }
         for (name, value) in self.headers.iter().flat_map(HeaderFile::headers) {
             request = request.header(name, value);
         }
@@ -203,27 +237,27 @@ impl Client {
             .map(str::to_owned);
         let text = body_start(response.into_body());
         match status {
-            200..=299 => Attempt::Done(status),
-            408 | 429 | 500..=599 => Attempt::Retry {
+            200..=299 => Outcome::Done(status),
+            408 | 429 | 500..=599 => Outcome::Retry {
                 why: format!("status {status}: {text}"),
                 status: Some(status),
                 retry_after,
             },
-            _ => Attempt::Reject(status, text),
+            _ => Outcome::Reject(status, text),
         }
     }
 }
 
-fn classify_error(error: ureq::Error) -> Attempt {
+fn classify_error(error: ureq::Error) -> Outcome {
     match error {
         ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            Attempt::Fatal(format!("TLS or protocol failure: {e}"))
+            Outcome::Fatal(format!("TLS or protocol failure: {e}"))
         }
         ureq::Error::Tls(_)
         | ureq::Error::Rustls(_)
         | ureq::Error::BadUri(_)
-        | ureq::Error::Pem(_) => Attempt::Fatal(error.to_string()),
-        other => Attempt::Retry {
+        | ureq::Error::Pem(_) => Outcome::Fatal(error.to_string()),
+        other => Outcome::Retry {
             why: other.to_string(),
             status: None,
             retry_after: None,

@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 
+use super::ClientIdentity;
+
 /// The roots a connection trusts.
 #[derive(Debug, Clone)]
 pub struct TrustRoots {
@@ -89,10 +91,12 @@ impl TrustRoots {
     }
 
     /// The TLS configuration of a client that trusts these roots (and
-    /// verifies every certificate against them).
-    pub(super) fn tls_config(&self) -> TlsConfig {
+    /// verifies every certificate against them), presenting `identity`
+    /// when the server asks for a client certificate.
+    pub(super) fn tls_config(&self, identity: Option<&ClientIdentity>) -> TlsConfig {
         TlsConfig::builder()
             .root_certs(RootCerts::Specific(Arc::new(self.certs.clone())))
+            .client_cert(identity.map(ClientIdentity::client_cert))
             .build()
     }
 }

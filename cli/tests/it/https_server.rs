@@ -2,10 +2,13 @@
 //! certificate for `127.0.0.1`/`localhost` made with `rcgen`, rustls on a
 //! `TcpListener`, a thread per connection, HTTP/1.1 read by hand. Every request is kept
 //! (method, path, headers, body) and answered by the test's function.
-//! Dropping the server stops its thread.
+//! Dropping the server stops its thread. [`HttpsServer::start_mutual`]
+//! also requires a client certificate signed by the same CA, and writes one
+//! (`client.pem`, `client.key` of mode 0600) for the client.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -41,6 +44,8 @@ pub struct Reply {
     pub body: String,
     /// Wait this long before answering (to make the client time out).
     pub delay: Duration,
+    /// Close the connection instead of answering.
+    pub reset: bool,
 }
 
 impl Reply {
@@ -50,6 +55,15 @@ impl Reply {
             headers: Vec::new(),
             body: body.to_string(),
             delay: Duration::ZERO,
+            reset: false,
+        }
+    }
+
+    /// No answer: the connection is closed.
+    pub fn reset() -> Reply {
+        Reply {
+            reset: true,
+            ..Reply::status(500, "")
         }
     }
 }
@@ -73,6 +87,23 @@ impl HttpsServer {
         dir: &Path,
         answer: impl Fn(usize, &Request) -> Reply + Send + Sync + 'static,
     ) -> Self {
+        Self::start_with(dir, false, answer)
+    }
+
+    /// [`HttpsServer::start`], refusing clients without a certificate of
+    /// its CA; writes `dir/client.pem` and `dir/client.key` for the client.
+    pub fn start_mutual(
+        dir: &Path,
+        answer: impl Fn(usize, &Request) -> Reply + Send + Sync + 'static,
+    ) -> Self {
+        Self::start_with(dir, true, answer)
+    }
+
+    fn start_with(
+        dir: &Path,
+        mutual: bool,
+        answer: impl Fn(usize, &Request) -> Reply + Send + Sync + 'static,
+    ) -> Self {
         let ca_key = KeyPair::generate().expect("CA key");
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -85,10 +116,33 @@ impl HttpsServer {
         std::fs::write(&ca_file, ca.pem()).expect("CA file written");
 
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
+        let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
             .with_safe_default_protocol_versions()
-            .expect("protocol versions")
-            .with_no_client_auth()
+            .expect("protocol versions");
+        let builder = if mutual {
+            let client_key = KeyPair::generate().expect("client key");
+            let client = CertificateParams::new(vec!["logward-client".to_string()])
+                .expect("client params")
+                .signed_by(&client_key, &ca)
+                .expect("client certificate");
+            std::fs::write(dir.join("client.pem"), client.pem()).expect("client cert written");
+            let key_file = dir.join("client.key");
+            std::fs::write(&key_file, client_key.serialize_pem()).expect("client key written");
+            std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600))
+                .expect("chmod");
+            let mut roots = rustls::RootCertStore::empty();
+            roots
+                .add(CertificateDer::from(ca.der().to_vec()))
+                .expect("CA root");
+            let verifier =
+                rustls::server::WebPkiClientVerifier::builder_with_provider(roots.into(), provider)
+                    .build()
+                    .expect("client verifier");
+            builder.with_client_cert_verifier(verifier)
+        } else {
+            builder.with_no_client_auth()
+        };
+        let config = builder
             .with_single_cert(
                 vec![CertificateDer::from(cert.der().to_vec())],
                 PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
@@ -173,6 +227,9 @@ fn serve(
         };
         let reply = answer(index, &request);
         std::thread::sleep(reply.delay);
+        if reply.reset {
+            return;
+        }
         let mut head = format!(
             "HTTP/1.1 {} Test\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
             reply.status,

@@ -15,3 +15,4 @@ mod import_post;
 mod journal_trust;
 mod read_only;
 mod shared_rotation;
+mod ship;
