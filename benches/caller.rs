@@ -10,6 +10,8 @@
 //!   thread (which writes to `io::sink()`).
 //! - `fmt_json_non_blocking`: `tracing-subscriber`'s `fmt().json()` through
 //!   `tracing-appender`'s `non_blocking` (lossy off), also to `io::sink()`.
+//! - `logward_typed`, `fmt_json_non_blocking_typed`: the same two logging
+//!   the typed record `audit::LoginAttempt` (4 fields and a message).
 //! - `disabled`: an event below its type's level under logward.
 //! - `error_field`: an application record with an error field (a cause
 //!   chain of two) under logward; run with `RUST_BACKTRACE=1` to see that
@@ -22,7 +24,8 @@ use tracing_subscriber::layer::SubscriberExt;
 
 mod common;
 
-/// Benches [`common::login_attempt`] under `subscriber`, inside a request span; with
+/// Benches [`common::login_attempt`] and then the typed
+/// [`common::typed_login_attempt`] under `subscriber`, inside a request span; with
 /// `disabled`, also an event below its type's level.
 fn bench_in_span<S>(
     group: &mut BenchmarkGroup<'_, WallTime>,
@@ -40,6 +43,12 @@ fn bench_in_span<S>(
             b.iter(|| {
                 i += 1;
                 common::login_attempt(i);
+            })
+        });
+        group.bench_function(format!("{name}_typed"), |b| {
+            b.iter(|| {
+                i += 1;
+                common::typed_login_attempt(i);
             })
         });
         if disabled {

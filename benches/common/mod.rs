@@ -17,6 +17,16 @@ pub fn login_attempt(i: u64) {
     );
 }
 
+/// The same login attempt as a typed record: `action`, `access_granted`,
+/// `client_ip`, `forwarded_for_client_ip` and a message.
+pub fn typed_login_attempt(i: u64) {
+    use logward::Emit;
+    logward::audit::LoginAttempt::new(i % 2 == 0, "10.0.0.7")
+        .forwarded_for("203.0.113.9")
+        .message("login attempt")
+        .info();
+}
+
 /// The request span around every event.
 pub fn request_span() -> tracing::Span {
     tracing::info_span!("request", request_id = REQUEST_ID, user_name = USER_NAME)

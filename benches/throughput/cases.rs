@@ -24,6 +24,25 @@ const DISABLED_CALLS: u32 = 20_000_000;
 /// written batch with `sync`.
 pub fn logward(dir: &Path, dest: Dest, threads: usize, n: u64, sync: bool) -> Row {
     let tool = if sync { "logward sync" } else { "logward" };
+    logward_logging(tool, &common::login_attempt, dir, dest, threads, n, sync)
+}
+
+/// [`logward`] to a file, logging the typed [`common::typed_login_attempt`].
+pub fn logward_typed(dir: &Path, threads: usize, n: u64) -> Row {
+    let call = &common::typed_login_attempt;
+    logward_logging("logward typed", call, dir, Dest::File, threads, n, false)
+}
+
+/// [`logward`] as `tool`, each record logged by `call`.
+fn logward_logging(
+    tool: &'static str,
+    call: &(dyn Fn(u64) + Sync),
+    dir: &Path,
+    dest: Dest,
+    threads: usize,
+    n: u64,
+    sync: bool,
+) -> Row {
     let name = unique("logward", threads);
     let path = output_path(dir, dest, &name);
     let mut text = String::from("LOG_LEVEL=info\n");
@@ -37,10 +56,20 @@ pub fn logward(dir: &Path, dest: Dest, threads: usize, n: u64, sync: bool) -> Ro
     }
     let config = Config::from_str(&text, Path::new("throughput.conf"))
         .unwrap_or_else(|e| panic!("the bench configuration is valid: {e}"));
-    let (dispatch, guard) = installable(Logward::builder().with_config(config));
+    // The file sink refuses a device, so `/dev/null` is given as a writer.
+    let builder = if dest == Dest::DevNull {
+        let null = File::options()
+            .write(true)
+            .open(&path)
+            .expect("open /dev/null");
+        Logward::builder().with_writer(null).with_level(Level::Info)
+    } else {
+        Logward::builder().with_config(config)
+    };
+    let (dispatch, guard) = installable(builder);
     let cpu = (dest == Dest::Journald).then(JournaldCpu::start);
     let mut written = 0;
-    let timed = measure(threads, n, Some(&dispatch), &common::login_attempt, || {
+    let timed = measure(threads, n, Some(&dispatch), call, || {
         guard.flush();
         if dest == Dest::Journald {
             journald_sync();
@@ -73,6 +102,25 @@ pub fn installable(builder: Builder) -> (Dispatch, Guard) {
 
 /// `fmt().json()` through `non_blocking` with `lossy(false)`.
 pub fn fmt_json(dir: &Path, dest: Dest, threads: usize, n: u64) -> Row {
+    fmt_json_logging("fmt_json", &common::login_attempt, dir, dest, threads, n)
+}
+
+/// [`fmt_json`] to a file, logging the typed [`common::typed_login_attempt`]
+/// (which `fmt` sees as its message and one value holding its other fields).
+pub fn fmt_json_typed(dir: &Path, threads: usize, n: u64) -> Row {
+    let call = &common::typed_login_attempt;
+    fmt_json_logging("fmt_json typed", call, dir, Dest::File, threads, n)
+}
+
+/// [`fmt_json`] as `tool`, each record logged by `call`.
+fn fmt_json_logging(
+    tool: &'static str,
+    call: &(dyn Fn(u64) + Sync),
+    dir: &Path,
+    dest: Dest,
+    threads: usize,
+    n: u64,
+) -> Row {
     let path = output_path(dir, dest, &unique("fmt", threads));
     let file = File::create(&path).expect("create the output file");
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
@@ -85,10 +133,8 @@ pub fn fmt_json(dir: &Path, dest: Dest, threads: usize, n: u64) -> Row {
         .with_writer(writer)
         .finish();
     let dispatch = Dispatch::new(subscriber);
-    let timed = measure(threads, n, Some(&dispatch), &common::login_attempt, || {
-        drop(guard)
-    });
-    Row::new("fmt_json", dest, threads, n, timed).counted(&path, || dropped.dropped_lines() as u64)
+    let timed = measure(threads, n, Some(&dispatch), call, || drop(guard));
+    Row::new(tool, dest, threads, n, timed).counted(&path, || dropped.dropped_lines() as u64)
 }
 
 /// The flat record, as the baseline serialises it.

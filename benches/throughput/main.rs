@@ -15,6 +15,9 @@
 //!   configuration (`LOG_FILE_AUDIT`), also with `LOG_SYNC_AUDIT=always`;
 //! - `fmt_json`: `tracing-subscriber`'s `fmt().json()` through
 //!   `tracing-appender`'s `non_blocking` with `lossy(false)`;
+//! - `logward typed` and `fmt_json typed`: the same two to a file, logging
+//!   the typed record [`audit::LoginAttempt`](logward::audit::LoginAttempt)
+//!   (4 fields and a message) instead;
 //! - `baseline`: no `tracing` at all; the same flat JSON line made with
 //!   `serde_json` (a derived `Serialize` struct), a fresh UUIDv4 (`uuid`
 //!   with its userspace generator) and the timestamp, written into a
@@ -88,6 +91,10 @@ fn main() {
     runs.push(Box::new(move || {
         cases::logward(dir, Dest::File, 1, n, true)
     }));
+    for threads in [1, 2] {
+        runs.push(Box::new(move || cases::logward_typed(dir, threads, n)));
+        runs.push(Box::new(move || cases::fmt_json_typed(dir, threads, n)));
+    }
     // Where each (logward, tracing-journald, logward without id) triple of
     // journald cases is. Each starts on a new journal file.
     let mut journald_pairs = Vec::new();

@@ -38,15 +38,20 @@ pub fn ratios(rows: &[Row]) {
         "| sink | threads | peer | records/s logward/peer | p50 peer/logward | p99.9 peer/logward |"
     );
     println!("|---|--:|---|--:|--:|--:|");
-    for ours in rows.iter().filter(|r| r.tool == "logward") {
+    for ours in rows
+        .iter()
+        .filter(|r| r.tool == "logward" || r.tool == "logward typed")
+    {
+        let typed = ours.tool.ends_with(" typed");
         let peers = rows
             .iter()
-            .filter(|r| !r.tool.starts_with("logward"))
+            .filter(|r| !r.tool.starts_with("logward") && r.tool.ends_with(" typed") == typed)
             .filter(|r| r.dest == ours.dest && r.threads == ours.threads);
         for peer in peers {
             println!(
-                "| {} | {} | {} | {:.2}× | {:.2}× | {:.2}× |",
+                "| {}{} | {} | {} | {:.2}× | {:.2}× | {:.2}× |",
                 ours.dest.name(),
+                if typed { " (typed)" } else { "" },
                 ours.threads,
                 peer.tool,
                 ours.per_second() / peer.per_second(),
@@ -158,6 +163,33 @@ pub fn targets(rows: &[Row], disabled_ns: f64) {
     println!(
         "| records/s ≥ 0.9× tracing-journald, none lost | {} | {} |",
         journald[0], journald[1]
+    );
+    let typed: Vec<[String; 2]> = [1, 2]
+        .into_iter()
+        .map(|threads| {
+            match (
+                find("logward typed", Dest::File, threads),
+                find("fmt_json typed", Dest::File, threads),
+            ) {
+                (Some(ours), Some(fmt)) => {
+                    let p50 = ours.quantile(0.5);
+                    let ratio = f64::from(fmt.quantile(0.5)) / f64::from(p50.max(1));
+                    [
+                        format!("{p50} ns: {}", verdict(p50 <= 120)),
+                        format!("{ratio:.2}×: {}", verdict(ratio >= 20.0)),
+                    ]
+                }
+                _ => ["—".to_string(), "—".to_string()],
+            }
+        })
+        .collect();
+    println!(
+        "| typed record caller p50 ≤ 120 ns (file) | {} | {} |",
+        typed[0][0], typed[1][0]
+    );
+    println!(
+        "| typed p50 ≥ 20× lower than fmt_json typed (file) | {} | {} |",
+        typed[0][1], typed[1][1]
     );
     println!(
         "| disabled event ≤ 5 ns | {disabled_ns:.2} ns: {} | |",

@@ -1,5 +1,6 @@
 //! Analysis records: `memory_mb`, `module`, `message`.
 
+use super::rendered::{Render, Writer, emit_rendered, key};
 use super::{Emit, emit_at};
 use crate::Level;
 
@@ -25,6 +26,13 @@ impl<'a> Analysis<'a> {
 
 impl Emit for Analysis<'_> {
     fn log(self, level: Level) {
+        emit_rendered!(self, level, "logward::analysis", self.message);
+    }
+}
+
+impl Analysis<'_> {
+    /// Writes the record with each field visited by `tracing`.
+    pub(crate) fn log_fields(&self, level: Level) {
         emit_at!(
             level,
             "logward::analysis",
@@ -32,5 +40,12 @@ impl Emit for Analysis<'_> {
             module = self.module,
             message = self.message,
         );
+    }
+}
+
+impl Render for Analysis<'_> {
+    fn render(&self, out: &mut Writer<'_>) {
+        out.uint(key!("memory_mb"), self.memory_mb);
+        out.str(key!("module"), self.module);
     }
 }

@@ -3,6 +3,7 @@
 //! Every audit record carries `action`, `access_granted`, `client_ip` and,
 //! when the request came through a proxy, `forwarded_for_client_ip`.
 
+use super::rendered::{Render, Writer, emit_rendered, key};
 use super::{Emit, emit_at};
 use crate::Level;
 
@@ -37,6 +38,13 @@ impl<'a> LoginAttempt<'a> {
 
 impl Emit for LoginAttempt<'_> {
     fn log(self, level: Level) {
+        emit_rendered!(self, level, "logward::audit", self.message);
+    }
+}
+
+impl LoginAttempt<'_> {
+    /// Writes the record with each field visited by `tracing`.
+    pub(crate) fn log_fields(&self, level: Level) {
         emit_at!(
             level,
             "logward::audit",
@@ -45,6 +53,22 @@ impl Emit for LoginAttempt<'_> {
             client_ip = self.client_ip,
             forwarded_for_client_ip = self.forwarded_for_client_ip,
             message = self.message,
+        );
+    }
+}
+
+impl Render for LoginAttempt<'_> {
+    fn render(&self, out: &mut Writer<'_>) {
+        out.fixed(key!("action" => "\"login_attempt\""));
+        out.either(
+            self.access_granted,
+            key!("access_granted" => "true"),
+            key!("access_granted" => "false"),
+        );
+        out.str(key!("client_ip"), self.client_ip);
+        out.opt_str(
+            key!("forwarded_for_client_ip"),
+            self.forwarded_for_client_ip,
         );
     }
 }
@@ -166,6 +190,13 @@ impl<'a> UserActivity<'a> {
 
 impl Emit for UserActivity<'_> {
     fn log(self, level: Level) {
+        emit_rendered!(self, level, "logward::audit", self.message);
+    }
+}
+
+impl UserActivity<'_> {
+    /// Writes the record with each field visited by `tracing`.
+    pub(crate) fn log_fields(&self, level: Level) {
         emit_at!(
             level,
             "logward::audit",
@@ -177,6 +208,25 @@ impl Emit for UserActivity<'_> {
             client_ip = self.client_ip,
             forwarded_for_client_ip = self.forwarded_for_client_ip,
             message = self.message,
+        );
+    }
+}
+
+impl Render for UserActivity<'_> {
+    fn render(&self, out: &mut Writer<'_>) {
+        out.str(key!("action"), self.action.as_str());
+        out.either(
+            self.access_granted,
+            key!("access_granted" => "true"),
+            key!("access_granted" => "false"),
+        );
+        out.opt_str(key!("access_denied_reason"), self.access_denied_reason);
+        out.str(key!("element"), self.element);
+        out.opt_str(key!("element_id"), self.element_id);
+        out.str(key!("client_ip"), self.client_ip);
+        out.opt_str(
+            key!("forwarded_for_client_ip"),
+            self.forwarded_for_client_ip,
         );
     }
 }
@@ -278,6 +328,13 @@ impl<'a> SettingChange<'a> {
 
 impl Emit for SettingChange<'_> {
     fn log(self, level: Level) {
+        emit_rendered!(self, level, "logward::audit", self.message);
+    }
+}
+
+impl SettingChange<'_> {
+    /// Writes the record with each field visited by `tracing`.
+    pub(crate) fn log_fields(&self, level: Level) {
         emit_at!(
             level,
             "logward::audit",
@@ -291,6 +348,27 @@ impl Emit for SettingChange<'_> {
             client_ip = self.client_ip,
             forwarded_for_client_ip = self.forwarded_for_client_ip,
             message = self.message,
+        );
+    }
+}
+
+impl Render for SettingChange<'_> {
+    fn render(&self, out: &mut Writer<'_>) {
+        out.fixed(key!("action" => "\"setting_change\""));
+        out.either(
+            self.access_granted,
+            key!("access_granted" => "true"),
+            key!("access_granted" => "false"),
+        );
+        out.str(key!("setting"), self.setting);
+        out.str(key!("old_value"), self.old_value);
+        out.str(key!("new_value"), self.new_value);
+        out.opt_str(key!("access_denied_reason"), self.access_denied_reason);
+        out.opt_str(key!("element_id"), self.element_id);
+        out.str(key!("client_ip"), self.client_ip);
+        out.opt_str(
+            key!("forwarded_for_client_ip"),
+            self.forwarded_for_client_ip,
         );
     }
 }
@@ -323,6 +401,15 @@ impl<'a> ApiRequest<'a> {
         }
     }
 
+    /// The key recorded: the invalid one presented, never a valid one.
+    fn api_key(&self) -> Option<&'a str> {
+        if self.access_granted {
+            None
+        } else {
+            self.invalid_api_key
+        }
+    }
+
     super::optional_str_setters! {
         /// Why the request was refused.
         denied_because => access_denied_reason,
@@ -338,21 +425,41 @@ impl<'a> ApiRequest<'a> {
 
 impl Emit for ApiRequest<'_> {
     fn log(self, level: Level) {
-        let api_key = if self.access_granted {
-            None
-        } else {
-            self.invalid_api_key
-        };
+        emit_rendered!(self, level, "logward::audit", self.message);
+    }
+}
+
+impl ApiRequest<'_> {
+    /// Writes the record with each field visited by `tracing`.
+    pub(crate) fn log_fields(&self, level: Level) {
         emit_at!(
             level,
             "logward::audit",
             action = "api_request",
             access_granted = self.access_granted,
             access_denied_reason = self.access_denied_reason,
-            api_key = api_key,
+            api_key = self.api_key(),
             client_ip = self.client_ip,
             forwarded_for_client_ip = self.forwarded_for_client_ip,
             message = self.message,
+        );
+    }
+}
+
+impl Render for ApiRequest<'_> {
+    fn render(&self, out: &mut Writer<'_>) {
+        out.fixed(key!("action" => "\"api_request\""));
+        out.either(
+            self.access_granted,
+            key!("access_granted" => "true"),
+            key!("access_granted" => "false"),
+        );
+        out.opt_str(key!("access_denied_reason"), self.access_denied_reason);
+        out.opt_str(key!("api_key"), self.api_key());
+        out.str(key!("client_ip"), self.client_ip);
+        out.opt_str(
+            key!("forwarded_for_client_ip"),
+            self.forwarded_for_client_ip,
         );
     }
 }

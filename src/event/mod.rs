@@ -14,12 +14,17 @@
 //! ```
 //!
 //! Each record is an ordinary `tracing` event whose target names its log
-//! type (`logward::audit`, …), so other layers see it too.
+//! type (`logward::audit`, …), so other layers see it too: its `message`
+//! as a field of its own and its other fields rendered once, as the one
+//! value `logward.fields` (see the `rendered` module).
 
 pub mod analysis;
 pub mod application;
 pub mod audit;
+pub(crate) mod rendered;
 pub mod tanium;
+#[cfg(test)]
+mod tests;
 pub mod web;
 
 use crate::Level;

@@ -1,5 +1,6 @@
 //! Tanium records: operations, and requests to the Tanium API.
 
+use super::rendered::{Render, Writer, emit_rendered, key};
 use super::{Emit, emit_at};
 use crate::Level;
 
@@ -32,6 +33,13 @@ impl<'a> Operation<'a> {
 
 impl Emit for Operation<'_> {
     fn log(self, level: Level) {
+        emit_rendered!(self, level, "logward::tanium", self.message);
+    }
+}
+
+impl Operation<'_> {
+    /// Writes the record with each field visited by `tracing`.
+    pub(crate) fn log_fields(&self, level: Level) {
         emit_at!(
             level,
             "logward::tanium",
@@ -39,6 +47,13 @@ impl Emit for Operation<'_> {
             endpoint_id = self.endpoint_id,
             message = self.message,
         );
+    }
+}
+
+impl Render for Operation<'_> {
+    fn render(&self, out: &mut Writer<'_>) {
+        out.opt_str(key!("computer_group"), self.computer_group);
+        out.opt_str(key!("endpoint_id"), self.endpoint_id);
     }
 }
 
@@ -120,6 +135,13 @@ impl<'a> ApiRequest<'a> {
 
 impl Emit for ApiRequest<'_> {
     fn log(self, level: Level) {
+        emit_rendered!(self, level, "logward::tanium", self.message);
+    }
+}
+
+impl ApiRequest<'_> {
+    /// Writes the record with each field visited by `tracing`.
+    pub(crate) fn log_fields(&self, level: Level) {
         emit_at!(
             level,
             "logward::tanium",
@@ -131,5 +153,18 @@ impl Emit for ApiRequest<'_> {
             error = self.error,
             message = self.message,
         );
+    }
+}
+
+impl Render for ApiRequest<'_> {
+    fn render(&self, out: &mut Writer<'_>) {
+        out.opt_str(key!("computer_group"), self.computer_group);
+        out.opt_str(key!("endpoint_id"), self.endpoint_id);
+        out.str(key!("target"), self.target);
+        out.str(key!("path"), self.path);
+        if let Some(code) = self.status_code {
+            out.uint(key!("status_code"), u64::from(code));
+        }
+        out.opt_str(key!("error"), self.error);
     }
 }

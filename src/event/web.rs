@@ -2,6 +2,7 @@
 //! `duration_ms`, the time taken to answer (a number of milliseconds, with
 //! microseconds as its fraction).
 
+use super::rendered::{Render, Writer, emit_rendered, key};
 use super::{Emit, emit_at};
 use crate::Level;
 
@@ -43,6 +44,13 @@ impl<'a> Request<'a> {
 
 impl Emit for Request<'_> {
     fn log(self, level: Level) {
+        emit_rendered!(self, level, "logward::web", self.message);
+    }
+}
+
+impl Request<'_> {
+    /// Writes the record with each field visited by `tracing`.
+    pub(crate) fn log_fields(&self, level: Level) {
         emit_at!(
             level,
             "logward::web",
@@ -52,5 +60,14 @@ impl Emit for Request<'_> {
             duration_ms = self.duration_ms,
             message = self.message,
         );
+    }
+}
+
+impl Render for Request<'_> {
+    fn render(&self, out: &mut Writer<'_>) {
+        out.str(key!("method"), self.method);
+        out.str(key!("path"), self.path);
+        out.uint(key!("status_code"), u64::from(self.status_code));
+        out.opt_f64(key!("duration_ms"), self.duration_ms);
     }
 }

@@ -9,6 +9,7 @@ use std::fmt;
 use tracing::field::{Field, Visit};
 
 use super::keys::{CallsiteKeys, Role};
+use crate::event::rendered;
 use crate::record::{RENAMED_PREFIX, is_reserved, json};
 
 /// Appends `,"key":` for the field `name`, escaped, a reserved name kept
@@ -38,10 +39,15 @@ pub(crate) struct Fields {
 }
 
 /// A cheap hash of an escaped key for the bloom set.
-pub(super) fn key_bit(key: &[u8]) -> u64 {
-    let first = key.first().copied().unwrap_or(0) as usize;
-    let last = key.last().copied().unwrap_or(0) as usize;
-    1u64 << ((key.len().wrapping_mul(7) ^ first.wrapping_mul(3) ^ last) & 63)
+pub(crate) fn key_bit(key: &[u8]) -> u64 {
+    let first = key.first().copied().unwrap_or(0);
+    let last = key.last().copied().unwrap_or(0);
+    bit_of(key.len(), first, last)
+}
+
+/// [`key_bit`] of a key of `len` bytes from its first and last byte.
+pub(crate) const fn bit_of(len: usize, first: u8, last: u8) -> u64 {
+    1u64 << ((len.wrapping_mul(7) ^ (first as usize).wrapping_mul(3) ^ last as usize) & 63)
 }
 
 impl Fields {
@@ -86,6 +92,15 @@ impl Fields {
         let (ks, ke) = push_key(&mut self.buf, name);
         self.bloom |= key_bit(&self.buf[ks as usize..ke as usize]);
         self.index.push((seg, ks, ke));
+    }
+
+    /// No fields, without allocating.
+    pub(crate) const fn new() -> Self {
+        Fields {
+            buf: Vec::new(),
+            index: Vec::new(),
+            bloom: 0,
+        }
     }
 
     /// Removes every field whose key equals `key` (a span re-recording a value).
@@ -158,8 +173,9 @@ pub(crate) struct Visitor<'a> {
 impl Visitor<'_> {
     /// Where the value of `field` goes: after its key in the fields, or
     /// into the message or the backtrace (a `text` value of `message` or
-    /// `backtrace`, when the visitor has [`Specials`]); `None` for the critical marker, which is never
-    /// rendered. A span's `message` is kept under `fields.message`.
+    /// `backtrace`, when the visitor has [`Specials`]); `None` for the
+    /// critical marker, which is never rendered. A span's `message` is
+    /// kept under `fields.message`.
     #[inline]
     fn slot(&mut self, field: &Field, text: bool) -> Option<&mut Vec<u8>> {
         let key = self.keys.and_then(|k| k.get(field.index()));
@@ -242,6 +258,14 @@ impl Visit for Visitor<'_> {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        // A typed record's fields; anything else under that name is an
+        // ordinary field.
+        if self.specials.is_some()
+            && field.name() == rendered::FIELD
+            && rendered::render_into(self.fields, value)
+        {
+            return;
+        }
         if let Some(out) = self.slot(field, true) {
             json::push_fmt(out, format_args!("{value:?}"));
         }
@@ -283,7 +307,7 @@ impl Fields {
     /// Appends a `,"key":value` (or `,"key":`) segment whose key text is at
     /// `(offset, len)` in it and whose bloom bit is `bit`.
     #[inline]
-    pub(super) fn push_key_segment(&mut self, segment: &[u8], (offset, len): (u32, u32), bit: u64) {
+    pub(crate) fn push_key_segment(&mut self, segment: &[u8], (offset, len): (u32, u32), bit: u64) {
         let seg = self.buf.len() as u32;
         self.buf.extend_from_slice(segment);
         self.bloom |= bit;

@@ -29,10 +29,11 @@ pub use filter::TypeFilter;
 #[cfg(feature = "fmt")]
 pub use stderr::stderr_layer;
 
+pub(crate) use fields::{Fields, bit_of};
 pub(crate) use render::current_context;
 
 use entered::{Entered, Snapshot};
-use fields::{Fields, Visitor};
+use fields::Visitor;
 
 /// Span fields kept in the span's extensions, rendered once at creation
 /// (and again when the span records a value).

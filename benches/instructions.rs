@@ -1,0 +1,51 @@
+//! Instructions per record on the caller's thread, for `valgrind
+//! --tool=callgrind`, whose counts repeat from run to run where times on a
+//! shared machine do not.
+//!
+//! ```text
+//! cargo bench --bench instructions --no-run
+//! valgrind --tool=callgrind target/release/deps/instructions-… CASE COUNT
+//! ```
+//!
+//! Logs `COUNT` records of `CASE` inside the benches' request span,
+//! logward writing to `io::sink()`; the difference between two counts
+//! divided by the difference of records is the cost of one record, free of
+//! the set-up's. Cases: `tracing` (the benches' free-form audit event with
+//! 8 fields and a message), `typed` (a `logward::audit::LoginAttempt` with a
+//! forwarded address and a message), `disabled` (an audit event below its
+//! type's level).
+
+use logward::{Level, Logward};
+use tracing_subscriber::layer::SubscriberExt;
+
+mod common;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let case = args.next().unwrap_or_else(|| "tracing".to_string());
+    let count: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(10_000);
+    let logward = Logward::builder()
+        .with_writer(std::io::sink())
+        .with_level(Level::Info)
+        .with_panic_hook(false)
+        .with_lifecycle_records(false)
+        .build()
+        .expect("logward builds");
+    let (layer, guard) = logward.into_parts();
+    let subscriber = tracing_subscriber::registry().with(layer);
+    tracing::subscriber::with_default(subscriber, || {
+        let span = common::request_span();
+        let _entered = span.enter();
+        for i in 0..count {
+            match case.as_str() {
+                "tracing" => common::login_attempt(i),
+                "typed" => common::typed_login_attempt(i),
+                "disabled" => {
+                    tracing::debug!(target: "logward::audit", attempt = i, "below the level")
+                }
+                other => panic!("unknown case {other}: tracing, typed or disabled"),
+            }
+        }
+    });
+    drop(guard);
+}
