@@ -41,6 +41,7 @@ fn file(path: &str, rotate_daily: bool, rotate_max: Option<u32>) -> Destination 
         path: PathBuf::from(path),
         rotate_daily,
         rotate_max: rotate_max.and_then(NonZeroU32::new),
+        seal: false,
     }
 }
 

@@ -13,4 +13,5 @@ mod import;
 mod import_post;
 mod journal_trust;
 mod read_only;
+mod seal;
 mod shared_rotation;
