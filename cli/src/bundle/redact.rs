@@ -5,7 +5,8 @@
 //!   IPv6 address inside any string value) become `ip-<12 hex>`; `user_id`,
 //!   `user_name` and `user`/`uid` (the journal senders of the manifest)
 //!   become `user-<12 hex>`; `hostname` (and the machine's own name) becomes
-//!   `host-<12 hex>`.
+//!   `host-<12 hex>`; so do the same names with a `fields.` prefix (a
+//!   caller's field of a reserved name).
 //! - A user or hostname seen in such a field is also replaced wherever it
 //!   appears as a whole word (between characters that are not letters or
 //!   digits) in any other string value, longest first, if it is at least
@@ -42,9 +43,10 @@ impl Kind {
         }
     }
 
-    /// The kind of a field's value, by the field's name.
+    /// The kind of a field's value, by the field's name (a reserved name
+    /// a caller used is kept as `fields.<name>`).
     fn of_field(key: &str) -> Option<Kind> {
-        match key {
+        match key.strip_prefix("fields.").unwrap_or(key) {
             "client_ip" | "forwarded_for_client_ip" => Some(Kind::Ip),
             "user_id" | "user_name" | "user" | "uid" => Some(Kind::User),
             "hostname" => Some(Kind::Host),

@@ -547,3 +547,143 @@ fn verify_and_seal_refuse_senseless_flags_with_exit_2() {
     );
     assert_eq!(out.status.code(), Some(2), "--config with --bundle");
 }
+
+/// The text of every member of the bundle at `path`, by name.
+fn members(path: &Path) -> Vec<(String, String)> {
+    let file = fs::File::open(path).expect("bundle");
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let mut out = Vec::new();
+    for entry in archive.entries().expect("tar") {
+        let mut entry = entry.expect("member");
+        let name = entry.path().expect("name").display().to_string();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut text).expect("text");
+        out.push((name, text));
+    }
+    out
+}
+
+/// One random record's identifying values.
+#[derive(Debug, Clone)]
+struct Person {
+    ip: String,
+    forwarded: String,
+    user_id: String,
+    user_name: String,
+    host: String,
+}
+
+fn person() -> impl proptest::strategy::Strategy<Value = Person> {
+    use proptest::prelude::*;
+    (
+        any::<[u8; 4]>(),
+        any::<[u16; 8]>(),
+        1000u32..99_999_999,
+        "[a-z]{6,10}",
+        "[a-z]{5,8}",
+    )
+        .prop_map(|(v4, v6, id, name, host)| Person {
+            ip: std::net::Ipv4Addr::from(v4).to_string(),
+            forwarded: std::net::Ipv6Addr::from(v6).to_string(),
+            user_id: format!("u{id}"),
+            user_name: format!("{name}x"),
+            host: format!("h{host}.example.net"),
+        })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(6))]
+
+    #[test]
+    fn a_redacted_bundle_keeps_no_original_and_pseudonyms_are_consistent(
+        people in proptest::collection::vec(person(), 1..12),
+        picks in proptest::collection::vec(0usize..100, 20..60),
+    ) {
+        let trail = Trail::new();
+        let run = util::unique_id();
+        let clock = ManualClock::new(day0() + HOUR);
+        let guard = Logward::builder()
+            .with_config_path(&trail.config)
+            .with_clock(clock.clone())
+            .with_panic_hook(false)
+            .with_lifecycle_records(false)
+            .build()
+            .expect("runtime")
+            .into_parts::<tracing_subscriber::Registry>()
+            .1;
+        for (n, pick) in picks.iter().enumerate() {
+            let p = &people[pick % people.len()];
+            let fields = [
+                ("n", json!(n)),
+                ("run", json!(run)),
+                ("client_ip", json!(p.ip)),
+                ("forwarded_for_client_ip", json!(p.forwarded)),
+                ("user_id", json!(p.user_id)),
+                ("user_name", json!(p.user_name)),
+                ("hostname_seen", json!(format!("upstream {} said hi", p.host))),
+                ("hostname", json!(p.host)),
+                ("note", json!(format!("{} from {} ([{}]:443) as {}", p.user_name, p.ip, p.forwarded, p.user_id))),
+            ];
+            guard.emit(LogType::Audit, Level::Info, &fields, Some("seen"));
+        }
+        drop(guard);
+        let bundle = trail.dir.path().join("r.tar.gz");
+        let b = bundle.display().to_string();
+        let out = logward(
+            &["--config", &trail.config, "bundle", "--log-type", "audit", "--out-file", &b, "--compress", "--redact"],
+            None,
+        );
+        proptest::prop_assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let mapping_path = trail.dir.path().join("r.tar.gz.redaction.json");
+        let mode = fs::metadata(&mapping_path).expect("mapping").permissions().mode() & 0o777;
+        proptest::prop_assert_eq!(mode, 0o600);
+        let mapping: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&mapping_path).expect("mapping")).expect("json");
+        let machine = rustix::system::uname().nodename().to_string_lossy().into_owned();
+        let members = members(&bundle);
+        proptest::prop_assert!(members.iter().all(|(name, _)| !name.contains("redaction")));
+        for (name, text) in &members {
+            for p in &people {
+                for original in [&p.ip, &p.forwarded, &p.user_id, &p.user_name, &p.host] {
+                    proptest::prop_assert!(!text.contains(original.as_str()), "{original} in {name}");
+                }
+            }
+            proptest::prop_assert!(!text.contains(&format!("\"{machine}\"")), "hostname in {name}");
+        }
+        let (_, audit) = members.iter().find(|(n, _)| n == "audit.jsonl").expect("audit");
+        // The bundle also reads the journal's audit records (the file's
+        // fallback); this run's are those of its tag.
+        let records: Vec<serde_json::Value> = audit
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("record"))
+            .filter(|r| r["run"] == json!(run))
+            .collect();
+        proptest::prop_assert_eq!(records.len(), picks.len());
+        for record in &records {
+            let n = usize::try_from(record["n"].as_u64().expect("n")).expect("n");
+            let p = &people[picks[n] % people.len()];
+            proptest::prop_assert_eq!(&record["client_ip"], &mapping["ip"][&p.ip]);
+            proptest::prop_assert_eq!(&record["forwarded_for_client_ip"], &mapping["ip"][&p.forwarded]);
+            proptest::prop_assert_eq!(&record["user_id"], &mapping["user"][&p.user_id]);
+            proptest::prop_assert_eq!(&record["user_name"], &mapping["user"][&p.user_name]);
+            proptest::prop_assert_eq!(&record["fields.hostname"], &mapping["host"][&p.host]);
+            proptest::prop_assert_eq!(&record["hostname"], &mapping["host"][&machine]);
+            let note = format!(
+                "{} from {} ([{}]:443) as {}",
+                mapping["user"][&p.user_name].as_str().expect("pseudonym"),
+                mapping["ip"][&p.ip].as_str().expect("pseudonym"),
+                mapping["ip"][&p.forwarded].as_str().expect("pseudonym"),
+                mapping["user"][&p.user_id].as_str().expect("pseudonym"),
+            );
+            proptest::prop_assert_eq!(record["note"].as_str(), Some(note.as_str()));
+        }
+        let (_, manifest) = members.iter().find(|(n, _)| n == "manifest.json").expect("manifest");
+        let manifest: serde_json::Value = serde_json::from_str(manifest).expect("manifest");
+        proptest::prop_assert_eq!(&manifest["redaction"]["redacted"], &json!(true));
+        proptest::prop_assert!(members.iter().all(|(n, _)| !n.starts_with("sealed/") || n.ends_with(".seal")));
+        let out = logward(&["verify", "--bundle", &b, "--verify-key", &trail.key], None);
+        let text = String::from_utf8_lossy(&out.stdout);
+        proptest::prop_assert_eq!(out.status.code(), Some(0), "{}", text);
+        proptest::prop_assert!(text.contains("redacted after verification"), "{}", text);
+    }
+}
