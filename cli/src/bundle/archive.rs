@@ -295,12 +295,15 @@ fn for_each_line(file: &mut File, mut f: impl FnMut(&[u8])) -> io::Result<()> {
     file.rewind()
 }
 
+/// A member's listing and content.
+type Content = (ArchiveMember, Vec<u8>);
+
 /// The members of the sealed logs (`sealed/<n>/<file>` when `with_files`,
 /// and `sealed/<n>/<file>.seal`) and their manifest entries.
 fn sealed_members(
     sealed: &[SealedLog],
     with_files: bool,
-) -> io::Result<(Vec<(ArchiveMember, Vec<u8>)>, Vec<Value>)> {
+) -> io::Result<(Vec<Content>, Vec<Value>)> {
     let mut members = Vec::new();
     let mut entries = Vec::new();
     for (n, log) in sealed.iter().enumerate() {

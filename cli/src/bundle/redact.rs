@@ -203,8 +203,8 @@ impl Redactor {
     /// A run of hex digits, colons and dots, with the addresses in it
     /// replaced.
     fn replace_in_run(&mut self, run: &str) -> String {
-        let trimmed = run.trim_matches(|c| c == '.' || c == ':');
-        let lead = &run[..run.len() - run.trim_start_matches(|c| c == '.' || c == ':').len()];
+        let trimmed = run.trim_matches(['.', ':']);
+        let lead = &run[..run.len() - run.trim_start_matches(['.', ':']).len()];
         let tail = &run[lead.len() + trimmed.len()..];
         if trimmed.contains(':') && trimmed.parse::<Ipv6Addr>().is_ok() {
             return format!("{lead}{}{tail}", self.pseudonym(Kind::Ip, trimmed));

@@ -28,9 +28,11 @@ fn last_anchor(log: &Path, trust: &Trust) -> Result<Option<(u64, String, String)
             continue;
         };
         let field = |name: &str| entry.get(name).and_then(Value::as_str).map(str::to_string);
-        let mut sender = Sender::default();
-        sender.uid = field("_UID").and_then(|u| u.parse().ok());
-        sender.unit = field("_SYSTEMD_UNIT");
+        let sender = Sender {
+            uid: field("_UID").and_then(|u| u.parse().ok()),
+            unit: field("_SYSTEMD_UNIT"),
+            ..Sender::default()
+        };
         if !trust.trusts(&sender) {
             continue;
         }
