@@ -117,7 +117,13 @@ Exit codes:
   2  usage error")]
     Verify(verify::VerifyArgs),
     /// Tamper-evident sealing of log files: start the seal chains.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "\
+Examples:
+  logward seal init --verify-key-out /root/logward-verify.key
+  logward seal init --help"
+    )]
     Seal(verify::SealCommand),
     /// Print a shell completion script for logward.
     #[command(after_help = "\
