@@ -52,6 +52,9 @@ use crate::{Clock, Error, ErrorKind};
 
 /// Records are written out once this many bytes are buffered.
 const BUFFER_CAPACITY: usize = 64 * 1024;
+/// The same for a sealed file: each write out costs a seal entry, so a
+/// sealed sink buffers more (the writer flushes every batch regardless).
+const SEALED_BUFFER_CAPACITY: usize = 256 * 1024;
 
 const DIR_MODE: u32 = 0o750;
 const FILE_MODE: u32 = 0o640;
@@ -449,7 +452,12 @@ impl Sink for FileSink {
     fn append(&mut self, entry: &Entry<'_>) -> io::Result<()> {
         let date = self.today();
         self.pending.push(entry.line, date);
-        if self.failing || self.pending.bytes.len() >= BUFFER_CAPACITY {
+        let capacity = if self.seal.is_some() {
+            SEALED_BUFFER_CAPACITY
+        } else {
+            BUFFER_CAPACITY
+        };
+        if self.failing || self.pending.bytes.len() >= capacity {
             self.write_out(false)?;
         }
         Ok(())

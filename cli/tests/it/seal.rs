@@ -630,7 +630,10 @@ proptest::proptest! {
         let bundle = trail.dir.path().join("r.tar.gz");
         let b = bundle.display().to_string();
         let out = logward(
-            &["--config", &trail.config, "bundle", "--log-type", "audit", "--out-file", &b, "--compress", "--redact"],
+            &[
+                "--config", &trail.config, "bundle", "--log-type", "audit", "--date-from",
+                "2026-03-01", "--date-to", "2026-03-01", "--out-file", &b, "--compress", "--redact",
+            ],
             None,
         );
         proptest::prop_assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -16,7 +16,7 @@
 //!
 //! - `start`/`end`: the byte range of the log file the entry covers;
 //!   `lines`: how many lines it holds; `sha256`: the SHA-256 of those bytes.
-//! - `digests`: one 8-hex-digit FNV-1a (32 bit) per line, in order. They are
+//! - `digests`: one 8-hex-digit [`line_digest`] per line, in order. They are
 //!   only there to say *which* line changed; the SHA-256 and the MAC are what
 //!   proves that something did.
 //! - `prev`: the entry hash (SHA-256 of the whole entry line, without its
@@ -57,7 +57,7 @@ pub struct EntryBody {
     pub lines: u64,
     /// SHA-256 of the covered bytes, hex.
     pub sha256: String,
-    /// Per-line FNV-1a digests, 8 hex digits each.
+    /// Per-line digests ([`line_digest`]), 8 hex digits each.
     pub digests: String,
     /// Entry hash of the previous entry, hex.
     pub prev: String,
@@ -156,14 +156,27 @@ pub(crate) fn erase(key: &mut [u8; KEY_LEN]) {
     std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
 }
 
-/// The per-line digest: 32-bit FNV-1a of the line without its newline.
+/// The per-line digest of a line without its newline: eight bytes at a
+/// time (little-endian, the last word zero-padded), each folded in as
+/// `h = (h.rotate_left(5) ^ word) * 0x517c_c1b7_2722_0a95`, starting from
+/// the line's length; the result is the upper 32 bits. A diagnostic only,
+/// not a cryptographic hash.
 pub fn line_digest(line: &[u8]) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for &byte in line {
-        hash ^= u32::from(byte);
-        hash = hash.wrapping_mul(0x0100_0193);
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut hash = line.len() as u64;
+    let mut chunks = line.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
     }
-    hash
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    }
+    (hash >> 32) as u32
 }
 
 /// Lower-case hex of `bytes`.

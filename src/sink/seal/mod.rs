@@ -30,6 +30,7 @@ mod state;
 
 use std::fs::{self, File};
 use std::io::{self, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -52,8 +53,15 @@ pub(crate) struct Sealer {
     log: PathBuf,
     sync: bool,
     lock: File,
-    /// The state and key while the lock is held.
-    held: Option<(State, [u8; KEY_LEN])>,
+    locked: bool,
+    /// The state and current key as this process last read or wrote them,
+    /// with the state file's device and inode then: while the file is the
+    /// same, nobody else has moved the chain on.
+    cache: Option<(State, [u8; KEY_LEN], (u64, u64))>,
+    /// The seal file as found when the lock was taken (device, inode, length).
+    seal_found: Option<(u64, u64, u64)>,
+    /// The open seal file, with its device and inode.
+    seal_file: Option<(File, u64, u64)>,
     anchor: Option<Anchor>,
     batch: Batch,
 }
@@ -67,27 +75,15 @@ impl std::fmt::Debug for Sealer {
 }
 
 /// The batch being written: hashed as it goes.
+#[derive(Default)]
 struct Batch {
     hasher: Sha256,
     bytes: u64,
     lines: u64,
     digests: String,
-    /// FNV-1a state of the line in progress (it may span writes).
-    line: u32,
-}
-
-const FNV_START: u32 = 0x811c_9dc5;
-
-impl Default for Batch {
-    fn default() -> Batch {
-        Batch {
-            hasher: Sha256::new(),
-            bytes: 0,
-            lines: 0,
-            digests: String::new(),
-            line: FNV_START,
-        }
-    }
+    /// The start of a line still open at the end of a write (it may span
+    /// writes, and batches).
+    open_line: Vec<u8>,
 }
 
 impl Sealer {
@@ -99,7 +95,10 @@ impl Sealer {
             log: log.to_path_buf(),
             sync,
             lock,
-            held: None,
+            locked: false,
+            cache: None,
+            seal_found: None,
+            seal_file: None,
             anchor: journald.and_then(|p| Anchor::new(p, log).ok()),
             batch: Batch::default(),
         };
@@ -108,9 +107,9 @@ impl Sealer {
         Ok(sealer)
     }
 
-    /// Takes the lock and reads the state; a no-op while held.
+    /// Takes the lock and brings the state up to date; a no-op while held.
     pub(crate) fn begin(&mut self) -> io::Result<()> {
-        if self.held.is_some() {
+        if self.locked {
             return Ok(());
         }
         rustix::fs::flock(&self.lock, rustix::fs::FlockOperation::LockExclusive).map_err(|e| {
@@ -119,51 +118,68 @@ impl Sealer {
                 format!("cannot lock the seal of {}: {e}", self.log.display()),
             )
         })?;
-        let loaded = State::read(&self.log).and_then(|mut state| {
-            let seal_len = match fs::symlink_metadata(seal_path(&self.log)) {
-                Ok(meta) => meta.len(),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
-                Err(e) => return Err(e),
-            };
-            if seal_len != state.seal_len {
-                recover(&self.log, &mut state, seal_len)?;
-            }
-            let key = parse_key(&state.key)
-                .ok_or_else(|| io::Error::other("the seal key is malformed"))?;
-            state.key.clear();
-            Ok((state, key))
-        });
-        match loaded {
-            Ok(held) => {
-                self.held = Some(held);
-                Ok(())
-            }
-            Err(e) => {
-                let _ = rustix::fs::flock(&self.lock, rustix::fs::FlockOperation::Unlock);
-                Err(e)
-            }
+        self.locked = true;
+        let loaded = self.load();
+        if loaded.is_err() {
+            self.end();
         }
+        loaded
     }
 
-    /// Erases the key and releases the lock.
+    fn load(&mut self) -> io::Result<()> {
+        let identity = |meta: &fs::Metadata| (meta.dev(), meta.ino());
+        let state_id = match fs::symlink_metadata(state_path(&self.log)) {
+            Ok(meta) => Some(identity(&meta)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        self.seal_found = match fs::symlink_metadata(seal_path(&self.log)) {
+            Ok(meta) => Some((meta.dev(), meta.ino(), meta.len())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        let seal_len = self.seal_found.map_or(0, |(_, _, len)| len);
+        let current = self
+            .cache
+            .as_ref()
+            .is_some_and(|(state, _, id)| Some(*id) == state_id && state.seal_len == seal_len);
+        if current {
+            return Ok(());
+        }
+        let mut state = State::read(&self.log)?;
+        if seal_len != state.seal_len {
+            recover(&self.log, &mut state, seal_len)?;
+        }
+        let key =
+            parse_key(&state.key).ok_or_else(|| io::Error::other("the seal key is malformed"))?;
+        state.key.clear();
+        if let Some((_, mut old, _)) = self.cache.take() {
+            entry::erase(&mut old);
+        }
+        self.cache = Some((state, key, state_id.unwrap_or_default()));
+        Ok(())
+    }
+
+    /// Releases the lock.
     pub(crate) fn end(&mut self) {
-        if let Some((_, mut key)) = self.held.take() {
-            entry::erase(&mut key);
+        if self.locked {
             let _ = rustix::fs::flock(&self.lock, rustix::fs::FlockOperation::Unlock);
+            self.locked = false;
         }
     }
 
-    fn held(&mut self) -> io::Result<&mut (State, [u8; KEY_LEN])> {
-        self.held
-            .as_mut()
-            .ok_or_else(|| io::Error::other("the seal is used without its lock"))
+    fn held(&mut self) -> io::Result<&mut (State, [u8; KEY_LEN], (u64, u64))> {
+        match self.cache.as_mut() {
+            Some(cache) if self.locked => Ok(cache),
+            _ => Err(io::Error::other("the seal is used without its lock")),
+        }
     }
 
     /// The live file now open is `dev`/`ino`: a different file than the
     /// chain's current one starts a generation.
     pub(crate) fn live_opened(&mut self, dev: u64, ino: u64) -> io::Result<()> {
         self.begin()?;
-        let (state, _) = self.held()?;
+        let (state, _, _) = self.held()?;
         if (state.dev, state.ino) == (dev, ino) {
             return Ok(());
         }
@@ -197,7 +213,9 @@ impl Sealer {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let (state, _) = self.held()?;
+        self.seal_file = None;
+        self.seal_found = None;
+        let (state, _, _) = self.held()?;
         state.boundary = Some(format!("rotated:{name}"));
         state.seal_len = 0;
         self.save()
@@ -208,18 +226,21 @@ impl Sealer {
         let batch = &mut self.batch;
         batch.hasher.update(bytes);
         batch.bytes += bytes.len() as u64;
-        let mut line = batch.line;
-        for &byte in bytes {
-            if byte == b'\n' {
-                push_digest(&mut batch.digests, line);
-                batch.lines += 1;
-                line = FNV_START;
+        let mut rest = bytes;
+        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+            let digest = if batch.open_line.is_empty() {
+                line_digest(&rest[..i])
             } else {
-                line ^= u32::from(byte);
-                line = line.wrapping_mul(0x0100_0193);
-            }
+                batch.open_line.extend_from_slice(&rest[..i]);
+                let digest = line_digest(&batch.open_line);
+                batch.open_line.clear();
+                digest
+            };
+            push_digest(&mut batch.digests, digest);
+            batch.lines += 1;
+            rest = &rest[i + 1..];
         }
-        batch.line = line;
+        batch.open_line.extend_from_slice(rest);
     }
 
     /// Seals what was fed since the last call, which began at byte `start`
@@ -235,12 +256,27 @@ impl Sealer {
             return Ok(());
         }
         self.begin()?;
-        let batch = std::mem::take(&mut self.batch);
+        let mut batch = std::mem::take(&mut self.batch);
         // A line still open continues into the next batch.
-        self.batch.line = batch.line;
+        self.batch.open_line = std::mem::take(&mut batch.open_line);
         let sync = self.sync;
         let seal = seal_path(&self.log);
-        let (state, key) = self.held()?;
+        let reuse = matches!(
+            (&self.seal_file, self.seal_found),
+            (Some((_, dev, ino)), Some((d, i, _))) if (*dev, *ino) == (d, i)
+        );
+        if !reuse {
+            let file = open_seal(&seal)?;
+            let meta = file.metadata()?;
+            self.seal_file = Some((file, meta.dev(), meta.ino()));
+        }
+        let Some((file, dev, ino)) = self.seal_file.as_mut() else {
+            return Err(io::Error::other("the seal file is not open"));
+        };
+        let (dev, ino) = (*dev, *ino);
+        let Some((state, key, _)) = self.cache.as_mut().filter(|_| self.locked) else {
+            return Err(io::Error::other("the seal is used without its lock"));
+        };
         let body = EntryBody {
             v: 1,
             chain: state.chain.clone(),
@@ -257,12 +293,12 @@ impl Sealer {
         };
         let (mut line, hash) = entry::render(&body, key);
         line.push('\n');
-        let mut file = open_seal(&seal)?;
         file.write_all(line.as_bytes())?;
         if sync {
             file.sync_data()?;
         }
-        state.seal_len = file.metadata()?.len();
+        state.seal_len = self.seal_found.map_or(0, |(_, _, len)| len) + line.len() as u64;
+        self.seal_found = Some((dev, ino, state.seal_len));
         let next = evolve(key);
         entry::erase(key);
         *key = next;
@@ -279,18 +315,22 @@ impl Sealer {
     fn save(&mut self) -> io::Result<()> {
         let sync = self.sync;
         let log = self.log.clone();
-        let (state, key) = self.held()?;
+        let (state, key, id) = self.held()?;
         state.key = hex(key);
         let result = state.write(&log, sync);
-        // The hex copy of the key is not kept around either.
+        // The hex copy of the key is not kept around.
         state.key.clear();
-        result
+        *id = result?;
+        Ok(())
     }
 }
 
 impl Drop for Sealer {
     fn drop(&mut self) {
         self.end();
+        if let Some((_, mut key, _)) = self.cache.take() {
+            entry::erase(&mut key);
+        }
     }
 }
 

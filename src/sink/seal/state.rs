@@ -11,7 +11,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -124,8 +124,9 @@ impl State {
         Ok(state)
     }
 
-    /// Replaces the state file of `log` with this state, atomically.
-    pub(crate) fn write(&self, log: &Path, sync: bool) -> io::Result<()> {
+    /// Replaces the state file of `log` with this state, atomically;
+    /// returns the new file's device and inode.
+    pub(crate) fn write(&self, log: &Path, sync: bool) -> io::Result<(u64, u64)> {
         let path = state_path(log);
         let tmp = beside(log, ".seal-key.tmp");
         match fs::remove_file(&tmp) {
@@ -151,10 +152,12 @@ impl State {
         if sync {
             file.sync_data()?;
         }
+        let meta = file.metadata()?;
         drop(file);
         fs::rename(&tmp, &path).map_err(|e| {
             io::Error::new(e.kind(), format!("cannot replace {}: {e}", path.display()))
-        })
+        })?;
+        Ok((meta.dev(), meta.ino()))
     }
 }
 
@@ -190,5 +193,5 @@ pub fn init_chain(log: &Path, verify_key: &[u8; KEY_LEN]) -> io::Result<()> {
             ),
         ));
     }
-    State::new(verify_key).write(log, true)
+    State::new(verify_key).write(log, true).map(drop)
 }
