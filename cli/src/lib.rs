@@ -9,6 +9,7 @@
 //!   the entries of logward's own senders.
 //! - [`import()`]: CSV logs of other systems into records, and into
 //!   ExtraHop observations ([`ImportRequest`]).
+//! - [`verify`]: tamper evidence of sealed files and bundles.
 //! - [`http`]: destinations, trust roots, secret header files and retries,
 //!   for every sender of the tool.
 //! - [`ship`]: `logward ship`, the exports' configuration, sources,
@@ -24,6 +25,7 @@ mod import;
 mod journal;
 pub mod ship;
 mod users;
+pub mod verify;
 
 pub use bundle::{
     ArchiveMember, BundleOutput, BundleRequest, BundleSummary, BundleUsageError, Bundler,

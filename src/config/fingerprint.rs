@@ -5,7 +5,9 @@
 //! The fingerprint is the first 16 hex digits of the SHA-256 of a canonical
 //! rendering of every route, the queue size and the syslog identifier, one
 //! line each, and the journal's trusted users and units when they are set
-//! (`journal_users=…`, `journal_units=…`, sorted):
+//! (`journal_users=…`, `journal_units=…`, sorted). A sealed file adds
+//! ` seal=true` after its `rotate_max` (unsealed files render as before, so
+//! their fingerprints did not change when sealing was added):
 //!
 //! ```text
 //! logward-config-v1
@@ -53,10 +55,12 @@ impl Config {
                     path,
                     rotate_daily,
                     rotate_max,
+                    seal,
                 } => format!(
-                    "file:{:?} rotate_daily={rotate_daily} rotate_max={}",
+                    "file:{:?} rotate_daily={rotate_daily} rotate_max={}{}",
                     path,
-                    rotate_max.map_or("-".to_string(), |n| n.to_string())
+                    rotate_max.map_or("-".to_string(), |n| n.to_string()),
+                    if *seal { " seal=true" } else { "" }
                 ),
             };
             text.push_str(&format!(

@@ -19,6 +19,8 @@ pub(crate) enum Base {
     Overflow,
     /// `LOG_SYNC`: fsync policy.
     Sync,
+    /// `LOG_SEAL`: tamper-evident sealing of a file.
+    Seal,
     /// `LOG_QUEUE_SIZE`: records per writer queue (no per-type form).
     QueueSize,
     /// `LOG_SYSLOG_IDENTIFIER`: journald identifier (no per-type form).
@@ -33,13 +35,14 @@ pub(crate) enum Base {
 
 impl Base {
     /// Every base key, in the order the documentation lists them.
-    pub(crate) const ALL: [Base; 10] = [
+    pub(crate) const ALL: [Base; 11] = [
         Base::Level,
         Base::File,
         Base::RotateDaily,
         Base::RotateMax,
         Base::Overflow,
         Base::Sync,
+        Base::Seal,
         Base::QueueSize,
         Base::SyslogIdentifier,
         Base::JournalUsers,
@@ -55,6 +58,7 @@ impl Base {
             Base::RotateMax => "LOG_ROTATE_MAX",
             Base::Overflow => "LOG_OVERFLOW",
             Base::Sync => "LOG_SYNC",
+            Base::Seal => "LOG_SEAL",
             Base::QueueSize => "LOG_QUEUE_SIZE",
             Base::SyslogIdentifier => "LOG_SYSLOG_IDENTIFIER",
             Base::JournalUsers => "LOG_JOURNAL_USERS",
@@ -141,7 +145,7 @@ mod tests {
     #[test]
     fn every_known_name_parses_back_to_its_key() {
         let names = KeyId::all_names();
-        assert_eq!(names.len(), 6 * 6 + 4);
+        assert_eq!(names.len(), 7 * 6 + 4);
         for name in &names {
             let id = KeyId::parse(name);
             assert_eq!(id.map(KeyId::name).as_deref(), Some(name.as_str()));

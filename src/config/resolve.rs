@@ -189,6 +189,7 @@ struct TypeKeys<'a> {
     rotate_daily: Pick<'a>,
     rotate_max: Pick<'a>,
     sync: Pick<'a>,
+    seal: Pick<'a>,
 }
 
 impl<'a> TypeKeys<'a> {
@@ -198,12 +199,14 @@ impl<'a> TypeKeys<'a> {
         let rotate_daily = keys.pick(Base::RotateDaily, log_type);
         let rotate_max = keys.pick(Base::RotateMax, log_type);
         let sync = keys.pick(Base::Sync, log_type);
+        let seal = keys.pick(Base::Seal, log_type);
         let daily = rotate_daily.parsed(parse_bool).unwrap_or(false);
         let destination = match file.parsed(parse_path) {
             Some(path) => Destination::File {
                 path,
                 rotate_daily: daily,
                 rotate_max: rotate_max.parsed(parse_count).filter(|_| daily),
+                seal: seal.parsed(parse_bool).unwrap_or(false),
             },
             None => Destination::Journald,
         };
@@ -225,6 +228,7 @@ impl<'a> TypeKeys<'a> {
             rotate_daily,
             rotate_max,
             sync,
+            seal,
         }
     }
 }
@@ -250,7 +254,7 @@ fn check_values(settings: &BTreeMap<String, Setting>, diagnostics: &mut Diagnost
         let checked = match id.base {
             Base::Level => parse_level(&setting.value).map(drop),
             Base::File => parse_path(&setting.value).map(drop),
-            Base::RotateDaily => parse_bool(&setting.value).map(drop),
+            Base::RotateDaily | Base::Seal => parse_bool(&setting.value).map(drop),
             Base::RotateMax => parse_count(&setting.value).map(drop),
             Base::Overflow => match parse_overflow(&setting.value) {
                 Ok(Overflow::Drop) if id.log_type == Some(LogType::Audit) => {
@@ -298,6 +302,27 @@ fn check_combinations(keys: &Keys<'_>, diagnostics: &mut Diagnostics) {
                     format!(
                         "daily rotation needs a file, and {}, so these records go to \
                          journald; allowed: set {}, or remove {key}",
+                        not_set(Base::File, id),
+                        file_key.name()
+                    ),
+                ));
+            }
+            Base::Seal
+                if parse_bool(&setting.value) == Ok(true)
+                    && keys.pick_for(Base::File, id).setting.is_none() =>
+            {
+                let file_key = KeyId {
+                    base: Base::File,
+                    log_type: id.log_type,
+                };
+                diagnostics.errors.push(invalid(
+                    ConfigErrorKind::Conflict,
+                    key,
+                    setting,
+                    format!(
+                        "sealing needs a file, and {}, so these records go to journald \
+                         (seal journald with `journalctl --setup-keys`); allowed: set {}, \
+                         or remove {key}",
                         not_set(Base::File, id),
                         file_key.name()
                     ),
@@ -361,6 +386,7 @@ fn check_shared_files(types: &[TypeKeys<'_>], diagnostics: &mut Diagnostics) {
             path,
             rotate_daily,
             rotate_max,
+            seal,
         } = &this.route.destination
         else {
             continue;
@@ -372,6 +398,7 @@ fn check_shared_files(types: &[TypeKeys<'_>], diagnostics: &mut Diagnostics) {
         let Destination::File {
             rotate_daily: first_daily,
             rotate_max: first_max,
+            seal: first_seal,
             ..
         } = &first.route.destination
         else {
@@ -388,6 +415,12 @@ fn check_shared_files(types: &[TypeKeys<'_>], diagnostics: &mut Diagnostics) {
                 "rotation",
                 this.rotate_max.describe("all files kept"),
                 first.rotate_max.describe("all files kept"),
+            ))
+        } else if seal != first_seal {
+            Some((
+                "sealing",
+                this.seal.describe("false"),
+                first.seal.describe("false"),
             ))
         } else if this.route.sync != first.route.sync {
             Some((

@@ -51,6 +51,8 @@ pub enum Destination {
         /// How many files to keep, the live file included; `None` keeps all.
         /// Only set when `rotate_daily` is.
         rotate_max: Option<NonZeroU32>,
+        /// Seal every written batch (`LOG_SEAL`), for tamper evidence.
+        seal: bool,
     },
 }
 

@@ -9,6 +9,7 @@
 //! tanium       info     journald                    -         -     block     never
 //! ```
 //!
+//! A sealed file (`LOG_SEAL=true`) shows as `<path> (sealed)`.
 //! `KEPT` is the number of files kept, the live file included: `all` for
 //! daily rotation without `LOG_ROTATE_MAX`, `-` when there is no rotation.
 
@@ -25,7 +26,7 @@ impl Config {
     pub fn render_table(&self) -> String {
         let mut rows = vec![HEADER.map(String::from)];
         for (log_type, route) in self.routes() {
-            let (sink, rotation, kept) = match &route.destination {
+            let (mut sink, rotation, kept) = match &route.destination {
                 Destination::Journald => ("journald".to_string(), "-", "-".to_string()),
                 Destination::File {
                     path,
@@ -36,12 +37,16 @@ impl Config {
                     path,
                     rotate_daily: true,
                     rotate_max,
+                    ..
                 } => (
                     path.display().to_string(),
                     "daily",
                     rotate_max.map_or("all".to_string(), |n| n.to_string()),
                 ),
             };
+            if let Destination::File { seal: true, .. } = route.destination {
+                sink.push_str(" (sealed)");
+            }
             rows.push([
                 log_type.to_string(),
                 route.level.to_string(),

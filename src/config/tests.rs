@@ -41,6 +41,7 @@ fn file(path: &str, rotate_daily: bool, rotate_max: Option<u32>) -> Destination 
         path: PathBuf::from(path),
         rotate_daily,
         rotate_max: rotate_max.and_then(NonZeroU32::new),
+        seal: false,
     }
 }
 
@@ -1014,4 +1015,40 @@ fn bad_trusted_users_and_units_name_the_key_and_what_is_allowed() {
     );
     let errors = messages("LOG_LEVEL=info\nLOG_JOURNAL_USERS=99999999999\n");
     assert!(errors[0].contains("is no user name or id"), "{errors:?}");
+}
+
+#[test]
+fn seal_is_read_per_type_and_needs_a_file_and_agreement() {
+    let config = valid(
+        "LOG_LEVEL=info\nLOG_FILE=/l/app.log\nLOG_SEAL=true\nLOG_FILE_AUDIT=/l/audit.log\n\
+         LOG_SEAL_AUDIT=TRUE\nLOG_SEAL_WEB=false\nLOG_FILE_WEB=/l/web.log\n",
+    );
+    let sealed =
+        |t: LogType| matches!(config.route(t).destination, Destination::File { seal, .. } if seal);
+    assert!(sealed(LogType::Audit));
+    assert!(sealed(LogType::Application));
+    assert!(!sealed(LogType::Web));
+    assert!(config.render_table().contains("/l/audit.log (sealed)"));
+    let unsealed = valid("LOG_LEVEL=info\nLOG_FILE_AUDIT=/l/audit.log\n");
+    let resealed = valid("LOG_LEVEL=info\nLOG_FILE_AUDIT=/l/audit.log\nLOG_SEAL_AUDIT=true\n");
+    assert_ne!(unsealed.fingerprint(), resealed.fingerprint());
+    assert_eq!(
+        unsealed.fingerprint(),
+        valid("LOG_LEVEL=info\nLOG_FILE_AUDIT=/l/audit.log\nLOG_SEAL_AUDIT=false\n").fingerprint()
+    );
+
+    let errors = messages("LOG_LEVEL=info\nLOG_SEAL_AUDIT=true\n");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("LOG_SEAL_AUDIT"), "{errors:?}");
+    assert!(errors[0].contains("sealing needs a file"), "{errors:?}");
+    assert!(errors[0].contains("journalctl --setup-keys"), "{errors:?}");
+
+    let errors = messages("LOG_LEVEL=info\nLOG_FILE_AUDIT=/l/a.log\nLOG_SEAL_AUDIT=yes please\n");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("LOG_SEAL_AUDIT"), "{errors:?}");
+
+    let errors = messages(
+        "LOG_LEVEL=info\nLOG_FILE=/l/app.log\nLOG_FILE_AUDIT=/l/app.log\nLOG_SEAL_AUDIT=true\n",
+    );
+    assert!(errors.iter().any(|e| e.contains("sealing")), "{errors:?}");
 }

@@ -45,12 +45,16 @@ use std::sync::Arc;
 use rustix::fs::FlockOperation;
 
 use super::rotation::{self, Rotation, mtime_micros, with_path};
+use super::seal::Sealer;
 use super::{Entry, Sink, trust};
 use crate::Date;
 use crate::{Clock, Error, ErrorKind};
 
 /// Records are written out once this many bytes are buffered.
 const BUFFER_CAPACITY: usize = 64 * 1024;
+/// The same for a sealed file: each write out costs a seal entry, so a
+/// sealed sink buffers more (the writer flushes every batch regardless).
+const SEALED_BUFFER_CAPACITY: usize = 256 * 1024;
 
 const DIR_MODE: u32 = 0o750;
 const FILE_MODE: u32 = 0o640;
@@ -98,6 +102,8 @@ pub struct FileSink {
     prune_pending: bool,
     /// Bytes were written since the last fsync.
     unsynced: bool,
+    /// With `LOG_SEAL`: seals every written batch (the `seal` module).
+    seal: Option<Sealer>,
 }
 
 impl std::fmt::Debug for FileSink {
@@ -108,6 +114,7 @@ impl std::fmt::Debug for FileSink {
             .field("sync", &self.sync)
             .field("buffered", &self.pending.bytes.len())
             .field("failing", &self.failing)
+            .field("seal", &self.seal)
             .finish_non_exhaustive()
     }
 }
@@ -154,6 +161,42 @@ impl FileSink {
         sync: bool,
         clock: Arc<dyn Clock>,
     ) -> Result<FileSink, Error> {
+        FileSink::open_with(path, rotation, sync, clock, None)
+    }
+
+    /// [`FileSink::open`] for a sealed file (`LOG_SEAL=true`): every batch
+    /// written is sealed (see the `seal` module), and each new chain head is
+    /// sent to journald at `journald` when given.
+    ///
+    /// # Errors
+    ///
+    /// As [`FileSink::open`]; also when the file has no seal key (`logward
+    /// seal init` makes it) or another process is writing it.
+    pub fn open_sealed(
+        path: &Path,
+        rotation: Rotation,
+        sync: bool,
+        clock: Arc<dyn Clock>,
+        journald: Option<&Path>,
+    ) -> Result<FileSink, Error> {
+        let sealer = Sealer::open(path, journald, sync).map_err(|e| {
+            Error::new(
+                ErrorKind::Sink,
+                format!("cannot seal log file {}", path.display()),
+            )
+            .with_path(path)
+            .with_source(e)
+        })?;
+        FileSink::open_with(path, rotation, sync, clock, Some(sealer))
+    }
+
+    fn open_with(
+        path: &Path,
+        rotation: Rotation,
+        sync: bool,
+        clock: Arc<dyn Clock>,
+        seal: Option<Sealer>,
+    ) -> Result<FileSink, Error> {
         let now = clock.now_micros();
         let mut sink = FileSink {
             path: path.to_path_buf(),
@@ -166,9 +209,20 @@ impl FileSink {
             failing: false,
             prune_pending: true,
             unsynced: false,
+            seal,
         };
         let today = sink.today.date;
-        sink.ensure_live(today).map_err(|e| {
+        let mut opened = match sink.seal.as_mut() {
+            Some(sealer) => sealer.begin(),
+            None => Ok(()),
+        };
+        if opened.is_ok() {
+            opened = sink.ensure_live(today);
+        }
+        if let Some(sealer) = sink.seal.as_mut() {
+            sealer.end();
+        }
+        opened.map_err(|e| {
             Error::new(
                 ErrorKind::Sink,
                 format!("cannot open log file {}", path.display()),
@@ -193,8 +247,24 @@ impl FileSink {
     }
 
     /// Writes every buffered record, rotating between days as needed.
+    ///
+    /// A sealed sink holds the seal's lock meanwhile and always checks that
+    /// the path still names the open file, since another process writing
+    /// the same sealed file may have rotated it.
     fn write_out(&mut self, check_identity: bool) -> io::Result<()> {
-        let result = self.try_write_out(check_identity);
+        let sealed = self.seal.is_some();
+        let mut result = Ok(());
+        if sealed && !self.pending.bytes.is_empty() {
+            if let Some(sealer) = self.seal.as_mut() {
+                result = sealer.begin();
+            }
+        }
+        if result.is_ok() {
+            result = self.try_write_out(check_identity || sealed);
+        }
+        if let Some(sealer) = self.seal.as_mut() {
+            sealer.end();
+        }
         self.failing = result.is_err();
         result
     }
@@ -211,9 +281,24 @@ impl FileSink {
             // A late record (of an earlier day) does not make the file older.
             live.date = Some(live.date.map_or(date, |d| d.max(date)));
             self.unsynced = true;
-            self.pending
-                .write_first_day(&mut live.file)
-                .map_err(|e| with_path(e, "cannot write", &self.path))?;
+            let Some(sealer) = self.seal.as_mut() else {
+                self.pending
+                    .write_first_day(&mut live.file, |_| {})
+                    .map_err(|e| with_path(e, "cannot write", &self.path))?;
+                continue;
+            };
+            let start = live
+                .file
+                .metadata()
+                .map_err(|e| with_path(e, "cannot read", &self.path))?
+                .len();
+            let written = self
+                .pending
+                .write_first_day(&mut live.file, |bytes| sealer.feed(bytes));
+            // What reached the file is sealed even when the write failed.
+            let sealed = sealer.finish(start, self.clock.now_micros(), open_seal);
+            written.map_err(|e| with_path(e, "cannot write", &self.path))?;
+            sealed.map_err(|e| with_path(e, "cannot seal", &self.path))?;
         }
         Ok(())
     }
@@ -284,7 +369,11 @@ impl FileSink {
             .map_err(|e| with_path(e.into(), "cannot lock", &self.path))?;
         if names_file(&self.path, live.dev, live.ino)? {
             match rotation::rotate_to_free_name(&self.path, date) {
-                Ok(_) => {}
+                Ok(target) => {
+                    if let Some(sealer) = self.seal.as_mut() {
+                        sealer.rotated(&target)?;
+                    }
+                }
                 // Renamed by another process between the check and the
                 // rename (one that does not lock): rotated all the same.
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -329,6 +418,9 @@ impl FileSink {
             sync_dir(dir)?;
         }
         let date = (meta.len() > 0).then(|| Date::from_unix_micros(mtime_micros(&meta)));
+        if let Some(sealer) = self.seal.as_mut() {
+            sealer.live_opened(meta.dev(), meta.ino())?;
+        }
         self.live = Some(LiveFile {
             file,
             dev: meta.dev(),
@@ -360,7 +452,12 @@ impl Sink for FileSink {
     fn append(&mut self, entry: &Entry<'_>) -> io::Result<()> {
         let date = self.today();
         self.pending.push(entry.line, date);
-        if self.failing || self.pending.bytes.len() >= BUFFER_CAPACITY {
+        let capacity = if self.seal.is_some() {
+            SEALED_BUFFER_CAPACITY
+        } else {
+            BUFFER_CAPACITY
+        };
+        if self.failing || self.pending.bytes.len() >= capacity {
             self.write_out(false)?;
         }
         Ok(())
@@ -449,12 +546,18 @@ impl Pending {
 
     /// Writes the records of the first day to `out`, then forgets them. On
     /// error, forgets the records that were written whole and keeps the rest.
-    fn write_first_day(&mut self, out: &mut impl Write) -> io::Result<()> {
+    /// `written` is given every byte that reached `out`, in order.
+    fn write_first_day(
+        &mut self,
+        out: &mut impl Write,
+        mut written: impl FnMut(&[u8]),
+    ) -> io::Result<()> {
         let Some(&(end, _)) = self.days.front() else {
             return Ok(());
         };
         if self.torn {
             out.write_all(b"\n")?;
+            written(b"\n");
             self.torn = false;
         }
         while self.written < end {
@@ -463,7 +566,10 @@ impl Pending {
                     self.forget_written_records();
                     return Err(io::ErrorKind::WriteZero.into());
                 }
-                Ok(n) => self.written += n,
+                Ok(n) => {
+                    written(&self.bytes[self.written..self.written + n]);
+                    self.written += n;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     self.forget_written_records();
@@ -591,6 +697,14 @@ fn open_or_create(path: &Path, dir: &fs::Metadata) -> io::Result<(File, bool)> {
     )))
 }
 
+/// Opens (creating if needed, mode 0640) the seal file `path`, under the
+/// same rules as the log file beside it.
+fn open_seal(path: &Path) -> io::Result<File> {
+    let dir = parent_dir(path);
+    let dir_meta = fs::metadata(dir).map_err(|e| with_path(e, "cannot read", dir))?;
+    open_or_create(path, &dir_meta).map(|(file, _)| file)
+}
+
 fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)
         .and_then(|d| d.sync_all())
@@ -638,10 +752,10 @@ mod tests {
             room: usize::MAX,
         };
         assert_eq!(pending.first_date(), Some(day("2026-01-01")));
-        pending.write_first_day(&mut out).unwrap();
+        pending.write_first_day(&mut out, |_| {}).unwrap();
         assert_eq!(out.data, b"a\nb\n");
         assert_eq!(pending.first_date(), Some(day("2026-01-02")));
-        pending.write_first_day(&mut out).unwrap();
+        pending.write_first_day(&mut out, |_| {}).unwrap();
         assert_eq!(out.data, b"a\nb\nc\n");
         assert_eq!(pending.first_date(), None);
     }
@@ -656,11 +770,11 @@ mod tests {
             data: Vec::new(),
             room: 6,
         };
-        assert!(pending.write_first_day(&mut out).is_err());
+        assert!(pending.write_first_day(&mut out, |_| {}).is_err());
         assert_eq!(out.data, b"one\ntw");
         // Retrying into the same file completes the record in place.
         out.room = usize::MAX;
-        pending.write_first_day(&mut out).unwrap();
+        pending.write_first_day(&mut out, |_| {}).unwrap();
         assert_eq!(out.data, b"one\ntwo\nthree\n");
         assert!(pending.bytes.is_empty());
     }
@@ -675,11 +789,11 @@ mod tests {
             data: Vec::new(),
             room: 6,
         };
-        assert!(pending.write_first_day(&mut out).is_err());
+        assert!(pending.write_first_day(&mut out, |_| {}).is_err());
         assert_eq!(pending.take(), b"two\nthree\n");
         out.room = usize::MAX;
         pending.push(b"four\n", day("2026-01-01"));
-        pending.write_first_day(&mut out).unwrap();
+        pending.write_first_day(&mut out, |_| {}).unwrap();
         assert_eq!(out.data, b"one\ntw\nfour\n");
     }
 
@@ -692,13 +806,13 @@ mod tests {
             data: Vec::new(),
             room: 6,
         };
-        assert!(pending.write_first_day(&mut first).is_err());
+        assert!(pending.write_first_day(&mut first, |_| {}).is_err());
         pending.file_changed();
         let mut second = FillingWriter {
             data: Vec::new(),
             room: usize::MAX,
         };
-        pending.write_first_day(&mut second).unwrap();
+        pending.write_first_day(&mut second, |_| {}).unwrap();
         assert_eq!(second.data, b"two\n");
     }
 

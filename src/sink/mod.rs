@@ -11,6 +11,7 @@ pub(crate) mod plan;
 mod queue;
 mod rotation;
 mod route;
+pub mod seal;
 mod stderr;
 pub(crate) mod trust;
 mod writer;

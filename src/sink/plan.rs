@@ -115,13 +115,19 @@ pub(crate) fn plan(
                 path,
                 rotate_daily,
                 rotate_max,
+                seal,
             } => {
                 let rotation = Rotation {
                     daily: *rotate_daily,
                     max_files: *rotate_max,
                 };
                 let sync = route.sync == SyncPolicy::Always;
-                let file = FileSink::open(path, rotation, sync, Arc::clone(clock))?;
+                let file = if *seal {
+                    let anchor = journald.then_some(journald_socket);
+                    FileSink::open_sealed(path, rotation, sync, Arc::clone(clock), anchor)?
+                } else {
+                    FileSink::open(path, rotation, sync, Arc::clone(clock))?
+                };
                 (
                     Box::new(file),
                     journald_or_stderr(journald.then_some(journald_socket), &identifier),

@@ -15,7 +15,8 @@
 //! are tried in turn. Listing and pruning recognise only names of exactly
 //! this form, parsed strictly — `audit.log-old`, `audit.logger.2026-01-01`,
 //! `audit.log.2026-01-01.gz` and `audit.log2.2026-01-01` belong to someone
-//! else and are never touched.
+//! else and are never touched. A sealed file's seal (`<file>.seal`, the
+//! `seal` module) is renamed with it and pruned with it.
 
 use std::ffi::OsString;
 use std::fs;
@@ -127,6 +128,13 @@ pub(super) fn prune(path: &Path, max_files: NonZeroU32) -> io::Result<()> {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(with_path(e, "cannot remove old log file", &sibling.path)),
+        }
+        // A sealed file's seal goes with it.
+        let seal = super::seal::seal_path(&sibling.path);
+        match fs::remove_file(&seal) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(with_path(e, "cannot remove old seal file", &seal)),
         }
     }
     Ok(())

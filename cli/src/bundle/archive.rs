@@ -34,6 +34,13 @@
 //! `filters` holds the options as given (`date_from` … `log_level`, and
 //! `filter`, the `--filter` text) and as
 //! understood (`from`, and `to`, the first instant no longer included).
+//!
+//! For sealed files (`LOG_SEAL=true`) the archive also holds `sealed/<n>/`
+//! with each selected file whole and its seal, and the manifest a `seals`
+//! list with the result of verifying them when the bundle was made (see
+//! `logward_cli::verify`'s `bundle` module). `redaction` is `null`, or says
+//! what `--redact` replaced (the `redact` module); a redacted bundle holds
+//! the seals but not the sealed files.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, Write};
@@ -46,8 +53,10 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
+use super::redact::Redactor;
 use super::source::{Record, SourceReport};
 use super::{Counts, request::BundleRequest};
+use crate::verify::SealedLog;
 use logward::LogType;
 use logward::record::push_rfc3339;
 
@@ -76,6 +85,10 @@ pub(crate) struct ManifestInput<'a> {
     pub(crate) config: Option<&'a (String, String)>,
     pub(crate) counts: &'a Counts,
     pub(crate) sources: &'a [SourceReport],
+    /// The sealed logs whose files and seals go in.
+    pub(crate) sealed: &'a [SealedLog],
+    /// With `--redact`: where the mapping file goes.
+    pub(crate) redact: Option<&'a Path>,
 }
 
 /// A member being written: its temporary file and running hash.
@@ -128,13 +141,72 @@ impl Archive {
         Ok(())
     }
 
-    /// Writes the `.tar.gz` into `temp`: manifest, configuration, members.
+    /// Writes the `.tar.gz` into `temp`: manifest, configuration, members,
+    /// then the sealed files and seals. With redaction, the members are
+    /// rewritten first and the mapping file written.
     pub(crate) fn finish(
         self,
         temp: NamedTempFile,
         input: &ManifestInput<'_>,
     ) -> io::Result<(NamedTempFile, Vec<ArchiveMember>)> {
-        let config = input.config.map(|(text, _)| {
+        let mut redactor = input.redact.map(|_| Redactor::new(input.hostname));
+        let mut members = Vec::with_capacity(self.members.len());
+        for member in self.members {
+            let mut file = member.out.into_inner().map_err(|e| e.into_error())?;
+            file.rewind()?;
+            members.push((
+                member.log_type,
+                member.records,
+                member.bytes,
+                member.hash,
+                file,
+            ));
+        }
+        if let Some(redactor) = redactor.as_mut() {
+            for (_, _, _, _, file) in &mut members {
+                for_each_line(file, |line| {
+                    if let Ok(value) = serde_json::from_slice::<Value>(line) {
+                        redactor.collect(&value);
+                    }
+                })?;
+            }
+            let dir = temp.path().parent().unwrap_or(Path::new("."));
+            for (_, _, bytes, hash, file) in &mut members {
+                let mut out = BufWriter::new(tempfile::tempfile_in(dir)?);
+                let mut new_hash = Sha256::new();
+                let mut new_bytes = 0u64;
+                let mut failed = None;
+                for_each_line(file, |line| {
+                    let text = match serde_json::from_slice::<Value>(line) {
+                        Ok(mut value) => {
+                            redactor.redact(&mut value);
+                            serde_json::to_string(&value).unwrap_or_default()
+                        }
+                        Err(_) => redactor.redact_text(&String::from_utf8_lossy(line)),
+                    };
+                    for part in [text.as_bytes(), b"\n"] {
+                        if let Err(e) = out.write_all(part) {
+                            failed.get_or_insert(e);
+                        }
+                        new_hash.update(part);
+                        new_bytes += part.len() as u64;
+                    }
+                })?;
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                let mut rewritten = out.into_inner().map_err(|e| e.into_error())?;
+                rewritten.rewind()?;
+                *file = rewritten;
+                *hash = new_hash;
+                *bytes = new_bytes;
+            }
+        }
+        let config_text = input.config.map(|(text, _)| match redactor.as_mut() {
+            Some(r) => r.redact_text(text),
+            None => text.clone(),
+        });
+        let config = config_text.map(|text| {
             let member = ArchiveMember {
                 name: "config.txt".to_string(),
                 records: 0,
@@ -143,25 +215,40 @@ impl Archive {
             };
             (member, text)
         });
-        let mut typed = Vec::with_capacity(self.members.len());
-        for member in self.members {
+        let mut typed = Vec::with_capacity(members.len());
+        for (log_type, records, bytes, hash, file) in members {
             let listed = ArchiveMember {
-                name: format!("{}.jsonl", member.log_type),
-                records: member.records,
-                bytes: member.bytes,
-                sha256: hex(&member.hash.finalize()),
+                name: format!("{log_type}.jsonl"),
+                records,
+                bytes,
+                sha256: hex(&hash.finalize()),
             };
-            let mut file = member.out.into_inner().map_err(|e| e.into_error())?;
-            file.rewind()?;
             typed.push((listed, file));
         }
+        let (sealed_members, seals) = sealed_members(input.sealed, redactor.is_none())?;
         let listed: Vec<ArchiveMember> = config
             .iter()
             .map(|(member, _)| member.clone())
             .chain(typed.iter().map(|(member, _)| member.clone()))
+            .chain(sealed_members.iter().map(|(member, _)| member.clone()))
             .collect();
-        let mut manifest_text =
-            serde_json::to_vec_pretty(&manifest(input, &listed)).map_err(io::Error::other)?;
+        let mut manifest = manifest(input, &listed);
+        if let Some(r) = redactor.as_mut() {
+            r.redact(&mut manifest);
+        }
+        manifest["seals"] = Value::Array(seals);
+        manifest["redaction"] = match (redactor.as_ref(), input.redact) {
+            (Some(r), Some(path)) => {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                write_mapping(path, &r.mapping())?;
+                r.summary(&name)
+            }
+            _ => Value::Null,
+        };
+        let mut manifest_text = serde_json::to_vec_pretty(&manifest).map_err(io::Error::other)?;
         manifest_text.push(b'\n');
 
         let mtime = u64::try_from(input.generated_at.div_euclid(1_000_000)).unwrap_or(0);
@@ -181,10 +268,106 @@ impl Archive {
         for (member, file) in typed {
             append(&mut tar, &member.name, member.bytes, mtime, file)?;
         }
+        for (member, data) in &sealed_members {
+            append(&mut tar, &member.name, member.bytes, mtime, data.as_slice())?;
+        }
         let gz = tar.into_inner()?;
         let temp = gz.finish()?.into_inner().map_err(|e| e.into_error())?;
         Ok((temp, listed))
     }
+}
+
+/// Calls `f` with each line of `file` (without its newline), then rewinds.
+fn for_each_line(file: &mut File, mut f: impl FnMut(&[u8])) -> io::Result<()> {
+    use std::io::BufRead;
+    let mut reader = io::BufReader::new(&mut *file);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        f(&line);
+    }
+    drop(reader);
+    file.rewind()
+}
+
+/// A member's listing and content.
+type Content = (ArchiveMember, Vec<u8>);
+
+/// The members of the sealed logs (`sealed/<n>/<file>` when `with_files`,
+/// and `sealed/<n>/<file>.seal`) and their manifest entries.
+fn sealed_members(
+    sealed: &[SealedLog],
+    with_files: bool,
+) -> io::Result<(Vec<Content>, Vec<Value>)> {
+    let mut members = Vec::new();
+    let mut entries = Vec::new();
+    for (n, log) in sealed.iter().enumerate() {
+        let dir = format!("sealed/{n}");
+        for file in &log.files {
+            let name = file
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let seal = logward::sink::seal::seal_path(file);
+            let mut parts = vec![(seal, format!("{dir}/{name}.seal"))];
+            if with_files {
+                parts.push((file.clone(), format!("{dir}/{name}")));
+            }
+            for (path, member) in parts {
+                let data = match std::fs::read(&path) {
+                    Ok(data) => data,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    Err(e) => {
+                        return Err(io::Error::new(
+                            e.kind(),
+                            format!("cannot read {}: {e}", path.display()),
+                        ));
+                    }
+                };
+                members.push((
+                    ArchiveMember {
+                        name: member,
+                        records: 0,
+                        bytes: data.len() as u64,
+                        sha256: hex(&Sha256::digest(&data)),
+                    },
+                    data,
+                ));
+            }
+        }
+        entries.push(log.manifest(&dir, with_files));
+    }
+    Ok((members, entries))
+}
+
+/// Writes the redaction mapping to `path`, mode 0600, never following a
+/// link.
+fn write_mapping(path: &Path, mapping: &Value) -> io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot write the redaction mapping {}: {e}", path.display()),
+            )
+        })?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    let mut text = serde_json::to_vec_pretty(mapping).map_err(io::Error::other)?;
+    text.push(b'\n');
+    file.write_all(&text)?;
+    file.sync_all()
 }
 
 fn append(

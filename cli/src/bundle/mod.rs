@@ -50,6 +50,7 @@ mod lines;
 mod merge;
 mod output;
 mod progress;
+mod redact;
 mod request;
 mod routing;
 mod source;
@@ -84,6 +85,8 @@ pub struct Bundler {
     log_files: Vec<PathBuf>,
     config: Option<(String, String)>,
     progress: Option<bool>,
+    sealed: Vec<crate::verify::SealedLog>,
+    redact: Option<PathBuf>,
 }
 
 impl Bundler {
@@ -95,6 +98,8 @@ impl Bundler {
             log_files: Vec::new(),
             config: None,
             progress: None,
+            sealed: Vec::new(),
+            redact: None,
         }
     }
 
@@ -114,6 +119,22 @@ impl Bundler {
     #[must_use]
     pub fn with_config(mut self, text: impl Into<String>, fingerprint: impl Into<String>) -> Self {
         self.config = Some((text.into(), fingerprint.into()));
+        self
+    }
+
+    /// Sealed logs whose files and seals a compressed bundle carries (see
+    /// [`crate::verify::sealed_logs`]).
+    #[must_use]
+    pub fn with_sealed(mut self, sealed: Vec<crate::verify::SealedLog>) -> Self {
+        self.sealed = sealed;
+        self
+    }
+
+    /// Redacts a compressed bundle (the `redact` module), writing the
+    /// mapping back to `mapping`.
+    #[must_use]
+    pub fn with_redaction(mut self, mapping: PathBuf) -> Self {
+        self.redact = Some(mapping);
         self
     }
 
@@ -212,6 +233,8 @@ impl Bundler {
             config: self.config.as_ref(),
             counts: &counts,
             sources: &sources,
+            sealed: &self.sealed,
+            redact: self.redact.as_deref(),
         })?;
         Ok(BundleSummary {
             records: counts.records,

@@ -14,6 +14,7 @@ use super::{BundleArgs, UsageError, out};
 /// selected types to, writes the bundle and records the export as an audit
 /// record.
 pub fn run(args: BundleArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let mapping = redaction_mapping(&args)?;
     let request = BundleRequest::from_raw(RawBundleArgs {
         date_from: args.date_from,
         date_to: args.date_to,
@@ -54,7 +55,18 @@ pub fn run(args: BundleArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
     // The audit trail first: if the export cannot be recorded, nothing is
     // exported.
     let recorder = ExportRecorder::open(config.clone())?;
-    let summary = Bundler::new(sources)
+    let micros_day = |m: i64| logward::Date::from_unix_micros(m);
+    let sealed = logward_cli::verify::sealed_logs(
+        &config,
+        request.types(),
+        request.from().map(micros_day),
+        request.to().map(|t| micros_day(t - 1)),
+    );
+    let mut bundler = Bundler::new(sources).with_sealed(sealed);
+    if let Some(mapping) = mapping {
+        bundler = bundler.with_redaction(mapping);
+    }
+    let summary = bundler
         .with_log_files(log_files)
         .with_config(effective, config.fingerprint())
         .with_progress(std::io::stderr().is_terminal())
@@ -62,6 +74,35 @@ pub fn run(args: BundleArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
     recorder.record(&request, &summary)?;
     report(&summary);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where `--redact` writes its mapping: `<out-file>.redaction.json`. A
+/// redacted bundle needs `--compress` (and so `--out-file`), since the
+/// mapping must go beside a file, and only the archive is rewritten; an
+/// existing mapping file is replaced only with `--force`.
+fn redaction_mapping(args: &BundleArgs) -> Result<Option<PathBuf>, UsageError> {
+    if !args.redact {
+        return Ok(None);
+    }
+    let Some(out) = args.out_file.as_ref().filter(|_| args.compress) else {
+        return Err(UsageError(
+            "--redact needs --compress and --out-file: the redacted bundle is a .tar.gz, and \
+             its mapping back to the originals is written beside it (never to stdout, never \
+             into the bundle)"
+                .to_string(),
+        ));
+    };
+    let mut name = out.as_os_str().to_os_string();
+    name.push(".redaction.json");
+    let mapping = PathBuf::from(name);
+    if !args.force && std::fs::symlink_metadata(&mapping).is_ok() {
+        return Err(UsageError(format!(
+            "--redact: the mapping file {} exists; allowed: --force to replace it, or another \
+             --out-file",
+            mapping.display()
+        )));
+    }
+    Ok(Some(mapping))
 }
 
 /// The runtime that writes the `logs_exported` audit record, opened before

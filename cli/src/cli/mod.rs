@@ -10,6 +10,7 @@ mod generate;
 mod import;
 pub(crate) mod out;
 mod ship;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -121,6 +122,27 @@ Examples:
   logward ship --once --config /etc/logward/config
   logward ship status --json")]
     Ship(ship::ShipArgs),
+    /// Check sealed log files (LOG_SEAL=true) and bundles for changes; exit 0 intact, 1 not.
+    #[command(after_help = "\
+Examples:
+  logward verify --verify-key /root/logward-verify.key
+  logward verify --verify-key key --log-type audit --date-from 2026-11-20
+  logward verify --bundle support.tar.gz --verify-key key
+
+Exit codes:
+  0  intact
+  1  a change, deletion, reordering or missing seal was found (each is listed)
+  2  usage error")]
+    Verify(verify::VerifyArgs),
+    /// Tamper-evident sealing of log files: start the seal chains.
+    #[command(
+        subcommand,
+        after_help = "\
+Examples:
+  logward seal init --verify-key-out /root/logward-verify.key
+  logward seal init --help"
+    )]
+    Seal(verify::SealCommand),
     /// Print a shell completion script for logward.
     #[command(after_help = "\
 Examples:
@@ -176,6 +198,9 @@ struct BundleArgs {
     /// Replace an existing --out-file
     #[arg(long, requires = "out_file")]
     force: bool,
+    /// Replace IP addresses, users and hostnames by pseudonyms; the mapping goes to OUT_FILE.redaction.json (0600), never into the bundle (needs --compress)
+    #[arg(long)]
+    redact: bool,
 }
 
 #[derive(Debug, Args)]
@@ -353,6 +378,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config(ConfigCommand::Check) => check::run(cli.config.as_deref()),
         Command::Import(ImportCommand::Csv(args)) => import::run(args, cli.config),
         Command::Ship(args) => ship::run(args, cli.config),
+        Command::Verify(args) => verify::run(args, cli.config.as_deref()),
+        Command::Seal(verify::SealCommand::Init { verify_key_out }) => {
+            verify::init(&verify_key_out, cli.config.as_deref())
+        }
         Command::Completions(args) => generate::completions(args.shell),
         Command::Man(args) => generate::man(args.out_dir.as_deref()),
     }

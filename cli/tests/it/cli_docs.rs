@@ -14,6 +14,9 @@ fn help_of_every_command_shows_examples() {
         &["config"],
         &["config", "check"],
         &["import", "csv"],
+        &["verify"],
+        &["seal"],
+        &["seal", "init"],
         &["completions"],
         &["man"],
     ] {
@@ -239,8 +242,11 @@ fn man_out_dir_writes_one_page_per_command() {
         "logward-import-csv.1",
         "logward-import.1",
         "logward-man.1",
+        "logward-seal-init.1",
+        "logward-seal.1",
         "logward-ship-status.1",
         "logward-ship.1",
+        "logward-verify.1",
         "logward.1",
     ];
     let listed: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();

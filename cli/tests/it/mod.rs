@@ -14,5 +14,6 @@ mod import;
 mod import_post;
 mod journal_trust;
 mod read_only;
+mod seal;
 mod shared_rotation;
 mod ship;
