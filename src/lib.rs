@@ -41,7 +41,7 @@ pub mod sink;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     Config, ConfigError, ConfigErrorKind, ConfigErrors, DEFAULT_CONFIG_PATH, Destination, Origin,
-    Overflow, Route, SyncPolicy, WouldCreate,
+    Overflow, ReceiveSetting, Route, SyncPolicy, WouldCreate,
 };
 pub use date::Date;
 pub use error::{Error, ErrorKind, Result};

@@ -22,7 +22,10 @@
 //!
 //! Loading collects every problem before failing, each naming the key, the
 //! value, its file line or environment variable, and what is allowed.
-//! Unknown keys are warnings, with the nearest known key suggested.
+//! Unknown keys are warnings, with the nearest known key suggested. Keys
+//! starting with `RECEIVE_` belong to the tool's collector (`logward
+//! receive`): accepted without a warning, kept with their origin
+//! ([`Config::receive_settings`]) and validated by the tool.
 
 mod error;
 mod fingerprint;
@@ -68,6 +71,19 @@ pub struct Config {
     syslog_identifier: Option<String>,
     journal_users: Vec<String>,
     journal_units: Vec<String>,
+    receive: Vec<ReceiveSetting>,
+}
+
+/// One `RECEIVE_*` key as set in the file or the environment, for the
+/// tool's collector (`logward receive`) to validate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiveSetting {
+    /// The key, such as `RECEIVE_RAW_FILE`.
+    pub key: String,
+    /// The literal value.
+    pub value: String,
+    /// The file line or environment variable that set it.
+    pub origin: Origin,
 }
 
 impl Config {
@@ -200,6 +216,7 @@ impl Config {
             syslog_identifier: None,
             journal_users: Vec::new(),
             journal_units: Vec::new(),
+            receive: Vec::new(),
         }
     }
 
@@ -225,6 +242,15 @@ impl Config {
             syslog_identifier: resolved.syslog_identifier,
             journal_users: resolved.journal_users,
             journal_units: resolved.journal_units,
+            receive: settings
+                .iter()
+                .filter(|(key, _)| key.starts_with(resolve::RECEIVE_PREFIX))
+                .map(|(key, setting)| ReceiveSetting {
+                    key: key.clone(),
+                    value: setting.value.clone(),
+                    origin: setting.origin.clone(),
+                })
+                .collect(),
         })
     }
 
@@ -253,6 +279,13 @@ impl Config {
     /// Records each writer's queue holds (`LOG_QUEUE_SIZE`, default 65536).
     pub fn queue_size(&self) -> usize {
         self.queue_size
+    }
+
+    /// The `RECEIVE_*` keys, sorted by name, each with its value and origin
+    /// (an environment override replaces the file's value). The library
+    /// does not interpret them; `logward receive` does.
+    pub fn receive_settings(&self) -> &[ReceiveSetting] {
+        &self.receive
     }
 
     /// The journald `SYSLOG_IDENTIFIER` (`LOG_SYSLOG_IDENTIFIER`); `None`
