@@ -9,6 +9,8 @@
 //!   the entries of logward's own senders.
 //! - [`import()`]: CSV logs of other systems into records, and into
 //!   ExtraHop observations ([`ImportRequest`]).
+//! - [`receive()`]: the collector, `POST /log` over HTTPS into the
+//!   routing, exactly once by record id ([`ReceiveRequest`]).
 //! - [`http`]: destinations, trust roots, secret header files and retries,
 //!   for every sender of the tool.
 //!
@@ -20,6 +22,7 @@ mod filter;
 pub mod http;
 mod import;
 mod journal;
+mod receive;
 mod users;
 
 pub use bundle::{
@@ -35,3 +38,4 @@ pub use import::{
     TimeSpec, import, parse_zone, state_dir,
 };
 pub use journal::{JournalEntry, JournalReader, Sender, Senders, Trust};
+pub use receive::{RawReceiveArgs, ReceiveRequest, ReceiveUsageError, receive};

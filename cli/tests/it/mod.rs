@@ -13,4 +13,5 @@ mod import;
 mod import_post;
 mod journal_trust;
 mod read_only;
+mod receive;
 mod shared_rotation;
