@@ -41,6 +41,13 @@ pub enum StoreError {
     Write(anyhow::Error),
 }
 
+/// For tests only: `IT_LOGWARD_RECEIVE_DIE_AFTER_WRITE=N` makes the
+/// collector kill itself with SIGKILL once its N-th batch of records is
+/// written and before the ids are committed to the index, the one moment
+/// a random kill almost never hits, so that a test can show that the
+/// restart finds those records and does not write them again.
+pub const DIE_AFTER_WRITE_VAR: &str = "IT_LOGWARD_RECEIVE_DIE_AFTER_WRITE";
+
 /// The records' destination.
 pub enum Store {
     /// Every value to stdout, one line each.
@@ -52,6 +59,9 @@ pub enum Store {
 /// The routing, the raw file, the id index.
 pub struct Routed {
     guard: Guard,
+    /// For tests only: die by SIGKILL after this many batches are written
+    /// and before their ids are committed (see [`DIE_AFTER_WRITE_VAR`]).
+    die_after_write: Option<u64>,
     raw: Option<FileSink>,
     index: Index,
     files: Vec<std::path::PathBuf>,
@@ -71,6 +81,9 @@ impl Routed {
         }
         Routed {
             guard,
+            die_after_write: std::env::var(DIE_AFTER_WRITE_VAR)
+                .ok()
+                .and_then(|v| v.parse().ok()),
             raw,
             index,
             files,
@@ -162,6 +175,17 @@ impl Routed {
                 .write_rendered(&rendered)
                 .context("cannot write the records")
                 .map_err(StoreError::Write)?;
+        }
+        if !ids.is_empty() {
+            if let Some(n) = self.die_after_write.as_mut() {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    let _ = rustix::process::kill_process(
+                        rustix::process::getpid(),
+                        rustix::process::Signal::KILL,
+                    );
+                }
+            }
         }
         if let Some(raw) = &mut self.raw {
             if foreign > 0 {
