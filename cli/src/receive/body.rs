@@ -2,14 +2,21 @@
 //! `Content-Encoding`.
 //!
 //! The body is read frame by frame and refused as soon as it passes the
-//! limit (`Content-Length` over it is refused before anything is read), so
-//! a client cannot make the collector hold more than the limit. A gzip
+//! limit, so a client cannot make the collector hold more than the limit:
+//! the rest is read and thrown away (up to [`DRAIN_MAX`], within the
+//! timeout) so that the client gets the 413, and a `Content-Length` past
+//! that is refused before anything is read. A gzip
 //! body may decompress to at most [`INFLATE_FACTOR`] times the limit.
 
 use std::io::Read;
 
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
+
+/// Bytes of a body over the limit that are read and thrown away before the
+/// 413 is sent, so that a client still writing its body reads the answer
+/// instead of a reset connection; a body larger still is cut off.
+pub const DRAIN_MAX: usize = 64 << 20;
 
 /// How much larger than the limit a gzip body may decompress to.
 pub const INFLATE_FACTOR: usize = 8;
@@ -59,12 +66,26 @@ pub async fn read(mut body: Incoming, limit: usize) -> Result<Vec<u8>, BodyError
         let frame = frame.map_err(|e| BodyError::Read(e.to_string()))?;
         if let Ok(data) = frame.into_data() {
             if out.len() + data.len() > limit {
+                drain(body, DRAIN_MAX).await;
                 return Err(BodyError::TooLarge(limit));
             }
             out.extend_from_slice(&data);
         }
     }
     Ok(out)
+}
+
+/// Reads and drops at most `max` more bytes of `body`.
+async fn drain(mut body: Incoming, max: usize) {
+    let mut dropped = 0;
+    while let Some(Ok(frame)) = body.frame().await {
+        if let Ok(data) = frame.into_data() {
+            dropped += data.len();
+            if dropped > max {
+                return;
+            }
+        }
+    }
 }
 
 /// Undoes `encoding`, refusing output over `limit` × [`INFLATE_FACTOR`].

@@ -237,7 +237,8 @@ async fn post_log(req: Request<Incoming>, shared: &Shared, peer: &Peer) -> Answe
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > shared.max_body as u64) {
+    let drainable = shared.max_body.saturating_add(body::DRAIN_MAX) as u64;
+    if declared.is_some_and(|n| n > drainable) {
         return too_large(shared, &BodyError::TooLarge(shared.max_body));
     }
     let read = tokio::time::timeout(shared.timeout, body::read(req.into_body(), shared.max_body));
