@@ -7,6 +7,7 @@
 //! | `--date-to` | the same | records up to the end of that day, or of that second |
 //! | `--log-type` | comma list of `audit`, `web`, `application`, `analysis`, `tanium` | only these types (default all) |
 //! | `--log-level` | comma list of `debug`, `info`, `warning`, `error`, `critical` | exactly these levels (default all) |
+//! | `--hostname` | comma list of host names (exact, case-insensitive) | only records whose `hostname` is one of them: on a collector (`logward receive`), the origin machines (default all) |
 //! | `--out-file` | a path | write there instead of stdout |
 //! | `--compress` | flag, needs `--out-file` | write a `.tar.gz` bundle |
 //! | `--force` | flag | replace an existing `--out-file` |
@@ -39,6 +40,8 @@ pub struct RawBundleArgs {
     pub log_type: Option<String>,
     /// `--log-level`: a comma list of levels.
     pub log_level: Option<String>,
+    /// `--hostname`: a comma list of origin host names.
+    pub hostname: Option<String>,
     /// `--out-file`: where to write instead of stdout.
     pub out_file: Option<PathBuf>,
     /// `--compress`: write a `.tar.gz` bundle (needs `out_file`).
@@ -88,6 +91,7 @@ pub struct BundleRequest {
     to: Option<i64>,
     types: Vec<LogType>,
     levels: Vec<Level>,
+    hostnames: Vec<String>,
     output: BundleOutput,
     raw: RawBundleArgs,
 }
@@ -127,12 +131,17 @@ impl BundleRequest {
             Some(text) => parse_list("--log-level", text, LEVEL_NAMES)?,
             None => Level::ALL.to_vec(),
         };
+        let hostnames = match raw.hostname.as_deref() {
+            Some(text) => parse_hostnames(text)?,
+            None => Vec::new(),
+        };
         let output = output(&raw)?;
         Ok(BundleRequest {
             from,
             to,
             types,
             levels,
+            hostnames,
             output,
             raw,
         })
@@ -159,6 +168,20 @@ impl BundleRequest {
     /// is one of them.
     pub fn levels(&self) -> &[Level] {
         &self.levels
+    }
+
+    /// The selected origin host names, lowercase; empty: every host.
+    pub fn hostnames(&self) -> &[String] {
+        &self.hostnames
+    }
+
+    /// Whether a record of host `hostname` is wanted.
+    pub fn selects_host(&self, hostname: &str) -> bool {
+        self.hostnames.is_empty()
+            || self
+                .hostnames
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(hostname))
     }
 
     /// Whether every level is selected.
@@ -194,6 +217,32 @@ impl BundleRequest {
         };
         self.from.is_none_or(|from| end > from) && starts_before_to
     }
+}
+
+/// A comma list of host names, de-duplicated, lowercase.
+fn parse_hostnames(text: &str) -> Result<Vec<String>, BundleUsageError> {
+    let mut out: Vec<String> = Vec::new();
+    for name in text.split(',').map(str::trim) {
+        let valid = !name.is_empty()
+            && name.len() <= 253
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
+        if !valid {
+            return Err(BundleUsageError::new(
+                "--hostname",
+                text,
+                format!(
+                    "{name:?} is not a host name; allowed: a comma list of host names (letters, digits, '-', '.', '_')"
+                ),
+            ));
+        }
+        let name = name.to_ascii_lowercase();
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    Ok(out)
 }
 
 /// A `logward bundle` option that cannot be used: which flag, its value,

@@ -192,6 +192,9 @@ struct BundleArgs {
     /// Comma list of exactly the levels to keep: debug, info, warning, error, critical [default: all]
     #[arg(long, value_name = "LEVELS")]
     log_level: Option<String>,
+    /// Comma list of origin host names (a collector's records by machine) [default: all]
+    #[arg(long, value_name = "HOSTS")]
+    hostname: Option<String>,
     /// Write to this file instead of stdout
     #[arg(long, value_name = "PATH")]
     out_file: Option<PathBuf>,
