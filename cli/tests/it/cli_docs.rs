@@ -239,6 +239,7 @@ fn man_out_dir_writes_one_page_per_command() {
         "logward-import-csv.1",
         "logward-import.1",
         "logward-man.1",
+        "logward-receive.1",
         "logward.1",
     ];
     let listed: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();

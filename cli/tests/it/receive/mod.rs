@@ -4,6 +4,7 @@
 //! client, and the files of the collector's routing read back.
 
 mod answers;
+mod end_to_end;
 mod exactly_once;
 mod ml_api_logger;
 mod properties;
@@ -34,8 +35,14 @@ pub struct Pki {
     pub stranger: (String, String),
 }
 
+/// Names differ between the CA and its certificates (rcgen gives each the
+/// same default name), so that OpenSSL's `curl` does not take a
+/// certificate for self-signed.
 fn ca() -> CertifiedIssuer<'static, KeyPair> {
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "logward test CA");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     CertifiedIssuer::self_signed(params, KeyPair::generate().expect("CA key")).expect("CA")
 }
@@ -43,11 +50,19 @@ fn ca() -> CertifiedIssuer<'static, KeyPair> {
 fn leaf(ca: &CertifiedIssuer<'static, KeyPair>, names: &[&str]) -> (String, String) {
     let key = KeyPair::generate().expect("key");
     let names: Vec<String> = names.iter().map(ToString::to_string).collect();
-    let cert = CertificateParams::new(names)
-        .expect("params")
-        .signed_by(&key, ca)
-        .expect("certificate");
+    let mut params = CertificateParams::new(names).expect("params");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, names_first(&params));
+    let cert = params.signed_by(&key, ca).expect("certificate");
     (cert.pem(), key.serialize_pem())
+}
+
+fn names_first(params: &CertificateParams) -> String {
+    match params.subject_alt_names.first() {
+        Some(rcgen::SanType::DnsName(name)) => name.to_string(),
+        _ => "logward test".to_string(),
+    }
 }
 
 impl Pki {
