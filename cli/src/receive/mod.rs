@@ -82,9 +82,9 @@ pub fn receive(
         let (_layer, guard) = logward.into_parts::<tracing_subscriber::Registry>();
         let queue = config.queue_size();
         (
-            store::Store::Routed(std::sync::Mutex::new(store::Routed::new(
+            store::Store::Routed(Box::new(std::sync::Mutex::new(store::Routed::new(
                 guard, raw, index, &config,
-            ))),
+            )))),
             queue,
         )
     };

@@ -53,7 +53,7 @@ pub enum Store {
     /// Every value to stdout, one line each.
     Stdout(Mutex<std::io::Stdout>),
     /// Through the routing.
-    Routed(Mutex<Routed>),
+    Routed(Box<Mutex<Routed>>),
 }
 
 /// The routing, the raw file, the id index.

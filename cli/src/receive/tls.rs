@@ -20,16 +20,19 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, DistinguishedName, RootCertStore, SignatureScheme};
 
+/// The server's TLS configuration and, with a client CA, its verifier.
+pub type ServerTls = (
+    Arc<rustls::ServerConfig>,
+    Option<Arc<dyn ClientCertVerifier>>,
+);
+
 /// Builds the server configuration; the verifier, when there is a client
 /// CA, checks each connection's certificate after the handshake.
 pub fn server_config(
     cert: &Path,
     key: Option<&Path>,
     client_ca: Option<&Path>,
-) -> anyhow::Result<(
-    Arc<rustls::ServerConfig>,
-    Option<Arc<dyn ClientCertVerifier>>,
-)> {
+) -> anyhow::Result<ServerTls> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .with_context(|| format!("cannot read the certificate file {}", cert.display()))?

@@ -127,7 +127,6 @@ pub struct Collector {
     child: Child,
     /// `https://127.0.0.1:PORT`.
     pub url: String,
-    stderr: Arc<Mutex<Vec<String>>>,
 }
 
 impl Collector {
@@ -174,11 +173,7 @@ impl Collector {
             );
         };
         let url = url.replace("0.0.0.0", "127.0.0.1");
-        Collector {
-            child,
-            url,
-            stderr: lines,
-        }
+        Collector { child, url }
     }
 
     /// SIGKILL, and wait for it.
@@ -197,11 +192,6 @@ impl Collector {
         let pid = rustix::process::Pid::from_child(&self.child);
         let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
         self.child.wait().expect("wait")
-    }
-
-    /// What it printed on stderr so far.
-    pub fn stderr(&self) -> Vec<String> {
-        self.stderr.lock().expect("lines").clone()
     }
 }
 
