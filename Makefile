@@ -48,6 +48,7 @@ install: build
 	install -Dm644 $(GEN)/logward.fish $(DESTDIR)$(FISHDIR)/logward.fish
 	install -Dm644 systemd/logward.tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/logward.conf
 	install -Dm644 systemd/example-service.service $(DESTDIR)$(DOCDIR)/examples/example-service.service
+	install -Dm644 systemd/logward-receive.service $(DESTDIR)$(DOCDIR)/examples/logward-receive.service
 	install -Dm644 systemd/journald-logward.conf $(DESTDIR)$(DOCDIR)/examples/journald-logward.conf
 	install -Dm644 config/logward.conf $(DESTDIR)$(DOCDIR)/examples/logward.conf
 	install -Dm644 README.md $(DESTDIR)$(DOCDIR)/README.md

@@ -434,6 +434,51 @@ impl Guard {
         true
     }
 
+    /// Writes records that were rendered elsewhere (received from another
+    /// machine) through the routing by their log type, keeping every byte:
+    /// nothing is re-stamped, and neither the level minimum nor the overflow
+    /// setting applies (the records were already kept by their origin).
+    /// Each `line` is one JSON record ending in `\n`. Returns once every
+    /// record has been written and flushed by its writer, which with
+    /// `LOG_SYNC=always` includes the fsync, or handed to that writer's
+    /// fallback when its sink failed (counted in [`Guard::stats`]).
+    ///
+    /// # Errors
+    ///
+    /// An [`ErrorKind::Sink`] error when a line does not end in `\n` or
+    /// spans lines (nothing is written then), or when a writer has already
+    /// stopped (the records before it were written).
+    pub fn write_rendered(&self, records: &[(LogType, Level, &[u8])]) -> Result<()> {
+        if let Some(i) = records.iter().position(|(.., line)| {
+            line.last() != Some(&b'\n') || line[..line.len() - 1].contains(&b'\n')
+        }) {
+            return Err(Error::new(
+                ErrorKind::Sink,
+                format!(
+                    "rendered record {} is not one line ending in a newline",
+                    i + 1
+                ),
+            ));
+        }
+        let mut touched: Vec<&Arc<Writer>> = Vec::new();
+        for &(log_type, level, line) in records {
+            let writer = &self.routes.get(log_type).writer;
+            if !writer.submit_waiting(line, level, log_type) {
+                return Err(Error::new(
+                    ErrorKind::Sink,
+                    format!("the {log_type} writer has stopped"),
+                ));
+            }
+            if !touched.iter().any(|w| Arc::ptr_eq(w, writer)) {
+                touched.push(writer);
+            }
+        }
+        for writer in touched {
+            writer.flush();
+        }
+        Ok(())
+    }
+
     fn lifecycle(&self, action: &str, message: &str) {
         if !self.lifecycle {
             return;

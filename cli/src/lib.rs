@@ -10,6 +10,8 @@
 //! - [`import()`]: CSV logs of other systems into records, and into
 //!   ExtraHop observations ([`ImportRequest`]).
 //! - [`verify`]: tamper evidence of sealed files and bundles.
+//! - [`receive()`]: the collector, `POST /log` over HTTPS into the
+//!   routing, exactly once by record id ([`ReceiveRequest`]).
 //! - [`http`]: destinations, trust roots, secret header files and retries,
 //!   for every sender of the tool.
 //! - [`ship`]: `logward ship`, the exports' configuration, sources,
@@ -23,6 +25,7 @@ mod filter;
 pub mod http;
 mod import;
 mod journal;
+mod receive;
 pub mod ship;
 mod users;
 pub mod verify;
@@ -40,3 +43,4 @@ pub use import::{
     TimeSpec, import, parse_zone, state_dir,
 };
 pub use journal::{JournalEntry, JournalReader, Sender, Senders, Trust};
+pub use receive::{RawReceiveArgs, ReceiveRequest, ReceiveUsageError, receive};

@@ -23,9 +23,11 @@
 //! Loading collects every problem before failing, each naming the key, the
 //! value, its file line or environment variable, and what is allowed.
 //! Unknown keys are warnings, with the nearest known key suggested. Keys
-//! starting with `EXPORT_` belong to the tool's exports (`logward ship`):
+//! starting with `EXPORT_` belong to the tool's exports (`logward ship`)
+//! and keys starting with `RECEIVE_` to its collector (`logward receive`):
 //! the library accepts them without a warning, keeps them with their origin
-//! ([`Config::export_settings`]) and leaves their validation to the tool.
+//! ([`Config::export_settings`], [`Config::receive_settings`]) and leaves
+//! their validation to the tool.
 
 mod error;
 mod fingerprint;
@@ -71,14 +73,16 @@ pub struct Config {
     syslog_identifier: Option<String>,
     journal_users: Vec<String>,
     journal_units: Vec<String>,
-    exports: Vec<ExportSetting>,
+    exports: Vec<ToolSetting>,
+    receive: Vec<ToolSetting>,
 }
 
-/// One `EXPORT_*` key as set in the file or the environment, for the tool
+/// One key of the tool's (`EXPORT_*` for `logward ship`, `RECEIVE_*` for
+/// `logward receive`) as set in the file or the environment, for the tool
 /// to validate.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExportSetting {
-    /// The key, such as `EXPORT_SIEM_URL`.
+pub struct ToolSetting {
+    /// The key, such as `EXPORT_SIEM_URL` or `RECEIVE_RAW_FILE`.
     pub key: String,
     /// The literal value.
     pub value: String,
@@ -217,6 +221,7 @@ impl Config {
             journal_users: Vec::new(),
             journal_units: Vec::new(),
             exports: Vec::new(),
+            receive: Vec::new(),
         }
     }
 
@@ -242,15 +247,8 @@ impl Config {
             syslog_identifier: resolved.syslog_identifier,
             journal_users: resolved.journal_users,
             journal_units: resolved.journal_units,
-            exports: settings
-                .iter()
-                .filter(|(key, _)| key.starts_with(resolve::EXPORT_PREFIX))
-                .map(|(key, setting)| ExportSetting {
-                    key: key.clone(),
-                    value: setting.value.clone(),
-                    origin: setting.origin.clone(),
-                })
-                .collect(),
+            exports: tool_settings(&settings, resolve::EXPORT_PREFIX),
+            receive: tool_settings(&settings, resolve::RECEIVE_PREFIX),
         })
     }
 
@@ -285,8 +283,14 @@ impl Config {
     /// (an environment override replaces the file's value). The library
     /// does not interpret them; `logward ship` and `logward config check`
     /// do.
-    pub fn export_settings(&self) -> &[ExportSetting] {
+    pub fn export_settings(&self) -> &[ToolSetting] {
         &self.exports
+    }
+
+    /// The `RECEIVE_*` keys, as [`Config::export_settings`] gives the
+    /// exports' keys; `logward receive` interprets them.
+    pub fn receive_settings(&self) -> &[ToolSetting] {
+        &self.receive
     }
 
     /// The journald `SYSLOG_IDENTIFIER` (`LOG_SYSLOG_IDENTIFIER`); `None`
@@ -307,4 +311,20 @@ impl Config {
     pub fn journal_units(&self) -> &[String] {
         &self.journal_units
     }
+}
+
+/// The settings whose key starts with `prefix`, for the tool.
+fn tool_settings(
+    settings: &std::collections::BTreeMap<String, provider::Setting>,
+    prefix: &str,
+) -> Vec<ToolSetting> {
+    settings
+        .iter()
+        .filter(|(key, _)| key.starts_with(prefix))
+        .map(|(key, setting)| ToolSetting {
+            key: key.clone(),
+            value: setting.value.clone(),
+            origin: setting.origin.clone(),
+        })
+        .collect()
 }

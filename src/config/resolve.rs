@@ -26,6 +26,9 @@ pub(crate) const DEFAULT_QUEUE_SIZE: usize = 65_536;
 /// Keys with this prefix configure the tool's exports (`logward ship`):
 /// accepted without a warning here and validated by the tool.
 pub(crate) const EXPORT_PREFIX: &str = "EXPORT_";
+/// Keys with this prefix configure the tool's collector (`logward
+/// receive`): accepted without a warning here and validated by the tool.
+pub(crate) const RECEIVE_PREFIX: &str = "RECEIVE_";
 
 /// The largest `LOG_QUEUE_SIZE`: queues are allocated up front.
 const MAX_QUEUE_SIZE: usize = 1 << 24;
@@ -238,7 +241,7 @@ impl<'a> TypeKeys<'a> {
 fn check_values(settings: &BTreeMap<String, Setting>, diagnostics: &mut Diagnostics) {
     let known = KeyId::all_names();
     for (key, setting) in settings {
-        if key.starts_with(EXPORT_PREFIX) {
+        if key.starts_with(EXPORT_PREFIX) || key.starts_with(RECEIVE_PREFIX) {
             continue;
         }
         let Some(id) = KeyId::parse(key) else {

@@ -159,6 +159,12 @@ impl Writer {
         }
     }
 
+    /// Queues one rendered record, waiting for room; `false` when the
+    /// writer has stopped and the record was not queued.
+    pub(crate) fn submit_waiting(&self, line: &[u8], level: Level, log_type: LogType) -> bool {
+        self.queue.push(line, level, log_type, true) == Pushed::Queued
+    }
+
     /// Waits until everything queued before this call is written.
     pub(crate) fn flush(&self) {
         self.queue.flush();

@@ -14,4 +14,5 @@ mod load;
 mod overflow;
 mod properties;
 mod records;
+mod rendered;
 mod routing;

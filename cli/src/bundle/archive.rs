@@ -420,6 +420,7 @@ fn manifest(input: &ManifestInput<'_>, members: &[ArchiveMember]) -> Value {
             "log_type": raw.log_type,
             "log_level": raw.log_level,
             "filter": raw.filter,
+            "hostname": raw.hostname,
             "from": request.from().map(timestamp),
             "to": request.to().map(timestamp),
             "log_types": request.types().iter().map(|t| t.as_str()).collect::<Vec<_>>(),

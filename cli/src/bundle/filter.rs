@@ -71,12 +71,24 @@ pub(crate) fn judge(line: &[u8], request: &BundleRequest, types: &[LogType]) -> 
                 && request.selects(head.created_at, head.log_type, head.level)
                 && request
                     .filter()
-                    .is_none_or(|filter| filter.matches_line(line)) =>
+                    .is_none_or(|filter| filter.matches_line(line))
+                && (request.hostnames().is_empty() || host_selected(line, request)) =>
         {
             Verdict::Keep(head)
         }
         Some(_) => Verdict::Drop,
     }
+}
+
+/// Whether the `hostname` of `line` (a record) is one `--hostname` asks
+/// for; read only when the request names hosts.
+fn host_selected(line: &[u8], request: &BundleRequest) -> bool {
+    #[derive(Deserialize)]
+    struct Host<'a> {
+        #[serde(borrow)]
+        hostname: Cow<'a, str>,
+    }
+    serde_json::from_slice::<Host<'_>>(line).is_ok_and(|h| request.selects_host(&h.hostname))
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.f…]Z` (1 to 9 fraction digits, cut to

@@ -7,6 +7,7 @@
 //! | `--date-to` | the same | records up to the end of that day, or of that second |
 //! | `--log-type` | comma list of `audit`, `web`, `application`, `analysis`, `tanium` | only these types (default all) |
 //! | `--log-level` | comma list of `debug`, `info`, `warning`, `error`, `critical` | exactly these levels (default all) |
+//! | `--hostname` | comma list of host names (exact, case-insensitive) | only records whose `hostname` is one of them: on a collector (`logward receive`), the origin machines (default all) |
 //! | `--out-file` | a path | write there instead of stdout |
 //! | `--compress` | flag, needs `--out-file` | write a `.tar.gz` bundle |
 //! | `--force` | flag | replace an existing `--out-file` |
@@ -41,6 +42,8 @@ pub struct RawBundleArgs {
     pub log_type: Option<String>,
     /// `--log-level`: a comma list of levels.
     pub log_level: Option<String>,
+    /// `--hostname`: a comma list of origin host names.
+    pub hostname: Option<String>,
     /// `--out-file`: where to write instead of stdout.
     pub out_file: Option<PathBuf>,
     /// `--compress`: write a `.tar.gz` bundle (needs `out_file`).
@@ -93,6 +96,7 @@ pub struct BundleRequest {
     types: Vec<LogType>,
     levels: Vec<Level>,
     filter: Option<Filter>,
+    hostnames: Vec<String>,
     output: BundleOutput,
     raw: RawBundleArgs,
 }
@@ -140,6 +144,10 @@ impl BundleRequest {
                     .map_err(|e| BundleUsageError::new("--filter", text, e.to_string()))
             })
             .transpose()?;
+        let hostnames = match raw.hostname.as_deref() {
+            Some(text) => parse_hostnames(text)?,
+            None => Vec::new(),
+        };
         let output = output(&raw)?;
         Ok(BundleRequest {
             from,
@@ -147,6 +155,7 @@ impl BundleRequest {
             types,
             levels,
             filter,
+            hostnames,
             output,
             raw,
         })
@@ -179,6 +188,20 @@ impl BundleRequest {
     /// is one of them.
     pub fn levels(&self) -> &[Level] {
         &self.levels
+    }
+
+    /// The selected origin host names, lowercase; empty: every host.
+    pub fn hostnames(&self) -> &[String] {
+        &self.hostnames
+    }
+
+    /// Whether a record of host `hostname` is wanted.
+    pub fn selects_host(&self, hostname: &str) -> bool {
+        self.hostnames.is_empty()
+            || self
+                .hostnames
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(hostname))
     }
 
     /// Whether every level is selected.
@@ -214,6 +237,32 @@ impl BundleRequest {
         };
         self.from.is_none_or(|from| end > from) && starts_before_to
     }
+}
+
+/// A comma list of host names, de-duplicated, lowercase.
+fn parse_hostnames(text: &str) -> Result<Vec<String>, BundleUsageError> {
+    let mut out: Vec<String> = Vec::new();
+    for name in text.split(',').map(str::trim) {
+        let valid = !name.is_empty()
+            && name.len() <= 253
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
+        if !valid {
+            return Err(BundleUsageError::new(
+                "--hostname",
+                text,
+                format!(
+                    "{name:?} is not a host name; allowed: a comma list of host names (letters, digits, '-', '.', '_')"
+                ),
+            ));
+        }
+        let name = name.to_ascii_lowercase();
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    Ok(out)
 }
 
 /// A `logward bundle` option that cannot be used: which flag, its value,

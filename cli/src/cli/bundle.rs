@@ -20,6 +20,7 @@ pub fn run(args: BundleArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
         date_to: args.date_to,
         log_type: args.log_type,
         log_level: args.log_level,
+        hostname: args.hostname,
         out_file: args.out_file,
         compress: args.compress,
         force: args.force,

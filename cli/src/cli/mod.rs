@@ -9,6 +9,7 @@ mod emit;
 mod generate;
 mod import;
 pub(crate) mod out;
+mod receive;
 mod ship;
 mod verify;
 
@@ -143,6 +144,17 @@ Examples:
   logward seal init --help"
     )]
     Seal(verify::SealCommand),
+    /// Collect records from other machines over HTTPS (POST /log), exactly once by id.
+    #[command(after_help = "\
+Examples:
+  logward receive --cert /etc/logward/receive.pem --key /etc/logward/receive.key \\
+      --client-ca /etc/logward/clients-ca.pem --listen 0.0.0.0:8443
+  LOGGER_CERT=trusted-server.pem LOGGER_PORT=8443 logward receive --stdout > extrahop-ade-log.json
+
+Answers: 200 written; 400 a bad line (named, nothing written); 401/403 client
+certificate or token; 408 slow body; 413 body over --max-body; 415 unknown
+Content-Encoding (gzip is supported); 503 writers full (Retry-After).")]
+    Receive(ReceiveArgs),
     /// Print a shell completion script for logward.
     #[command(after_help = "\
 Examples:
@@ -156,6 +168,40 @@ Examples:
   logward man | man -l -
   logward man --out-dir /usr/share/man/man1")]
     Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+struct ReceiveArgs {
+    /// Address and port to listen on [default: $LOGGER_IP:$LOGGER_PORT, else 0.0.0.0:8443]
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: Option<String>,
+    /// PEM certificate (chain); may also hold the key and CA [default: $LOGGER_CERT]
+    #[arg(long, value_name = "PATH")]
+    cert: Option<PathBuf>,
+    /// PEM private key [default: $LOGGER_KEY, else the key in --cert]
+    #[arg(long, value_name = "PATH")]
+    key: Option<PathBuf>,
+    /// Require client certificates signed by this CA (mutual TLS)
+    #[arg(long, value_name = "PATH")]
+    client_ca: Option<PathBuf>,
+    /// Require "Authorization: Bearer <token>", the token read from this 0600 file
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+    /// Write each received JSON value as one line to stdout (ExtraHop's ml_api_logger), no routing
+    #[arg(long)]
+    stdout: bool,
+    /// State directory for the id index [default: $STATE_DIRECTORY, else /var/lib/logward]
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    /// Largest request body in bytes, as sent [default: 8388608]
+    #[arg(long, value_name = "BYTES")]
+    max_body: Option<usize>,
+    /// Ids remembered at least, for de-duplication [default: 1000000]
+    #[arg(long, value_name = "IDS")]
+    dedupe_window: Option<usize>,
+    /// Seconds a client has for the TLS handshake, a request's headers, its body [default: 30]
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -189,6 +235,9 @@ struct BundleArgs {
     /// Keep only records that pass this filter, in Cloudflare Logpush's language: {"where":{"key":"status_code","operator":"geq","value":500}}
     #[arg(long, value_name = "JSON")]
     filter: Option<String>,
+    /// Comma list of origin host names (a collector's records by machine) [default: all]
+    #[arg(long, value_name = "HOSTS")]
+    hostname: Option<String>,
     /// Write to this file instead of stdout
     #[arg(long, value_name = "PATH")]
     out_file: Option<PathBuf>,
@@ -382,6 +431,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Seal(verify::SealCommand::Init { verify_key_out }) => {
             verify::init(&verify_key_out, cli.config.as_deref())
         }
+        Command::Receive(args) => receive::run(args, cli.config.as_deref()),
         Command::Completions(args) => generate::completions(args.shell),
         Command::Man(args) => generate::man(args.out_dir.as_deref()),
     }

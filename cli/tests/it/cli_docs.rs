@@ -242,6 +242,7 @@ fn man_out_dir_writes_one_page_per_command() {
         "logward-import-csv.1",
         "logward-import.1",
         "logward-man.1",
+        "logward-receive.1",
         "logward-seal-init.1",
         "logward-seal.1",
         "logward-ship-status.1",

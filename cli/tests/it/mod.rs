@@ -14,6 +14,7 @@ mod import;
 mod import_post;
 mod journal_trust;
 mod read_only;
+mod receive;
 mod seal;
 mod shared_rotation;
 mod ship;

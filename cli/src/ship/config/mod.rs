@@ -24,7 +24,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use logward::{Config, ExportSetting, Level, LogType, Origin};
+use logward::{Config, Level, LogType, Origin, ToolSetting};
 
 use crate::Filter;
 use crate::http::{ClientIdentity, Destination, HeaderFile, TrustRoots};
@@ -204,7 +204,7 @@ pub struct Exports {
 impl Exports {
     /// Validates the `EXPORT_*` keys of `config`.
     pub fn from_config(config: &Config) -> Result<Exports, ExportErrors> {
-        let mut by_name: BTreeMap<String, BTreeMap<&'static str, &ExportSetting>> = BTreeMap::new();
+        let mut by_name: BTreeMap<String, BTreeMap<&'static str, &ToolSetting>> = BTreeMap::new();
         let mut unknown = Vec::new();
         for setting in config.export_settings() {
             match keys::split(&setting.key) {
@@ -255,7 +255,7 @@ impl Exports {
 /// One export's settings while they are checked.
 struct Keys<'a> {
     name: &'a str,
-    settings: &'a BTreeMap<&'static str, &'a ExportSetting>,
+    settings: &'a BTreeMap<&'static str, &'a ToolSetting>,
     errors: &'a mut Vec<ExportError>,
 }
 
@@ -264,7 +264,7 @@ impl Keys<'_> {
         format!("EXPORT_{}_{suffix}", self.name)
     }
 
-    fn get(&self, suffix: &str) -> Option<&ExportSetting> {
+    fn get(&self, suffix: &str) -> Option<&ToolSetting> {
         self.settings.get(suffix).copied()
     }
 

@@ -1,0 +1,342 @@
+//! The index of record ids already stored, so that a batch sent again (a
+//! shipper that did not get the answer) is acknowledged without being
+//! written twice, also across restarts of the collector.
+//!
+//! It lives in `<state dir>/receive/`: segment files `ids.<N>` of 16-byte
+//! ids, each holding a quarter of the window; when the newest is full a new
+//! one is started and all but the newest five are deleted. So the index
+//! always remembers at least the last `window` ids stored (default
+//! 1,000,000; `--dedupe-window`) and at most a quarter more: a record sent
+//! again after that many newer ones is written again.
+//!
+//! A batch is made durable in three steps, so that a collector killed at
+//! any moment neither loses nor duplicates: first its ids and the length of
+//! each destination file go to `pending`; then the records are written;
+//! then the ids are appended to the index and `pending` is removed. At
+//! start, a `pending` left behind is resolved by reading the destination
+//! files from those lengths: the ids found there were written and join the
+//! index, the others were not and will be written when sent again. The
+//! journal cannot be read back this way: for types routed to journald, a
+//! batch in flight when the collector was killed may be stored twice.
+
+use std::collections::{HashSet, VecDeque};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+/// Ids remembered by default.
+pub const DEFAULT_WINDOW: usize = 1_000_000;
+/// Segments kept besides the one being filled.
+const FULL_SEGMENTS: usize = 4;
+
+/// The ids stored, bounded, persisted.
+pub struct Index {
+    dir: PathBuf,
+    segment_len: usize,
+    known: HashSet<u128>,
+    segments: VecDeque<(u64, Vec<u128>)>,
+    active: File,
+    sync: bool,
+}
+
+/// A destination file's identity and length before a batch.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileMark {
+    /// The live file.
+    pub path: PathBuf,
+    /// Its device and inode (0 when it did not exist).
+    pub dev: u64,
+    /// Its inode.
+    pub ino: u64,
+    /// Its length.
+    pub len: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    ids: Vec<String>,
+    files: Vec<FileMark>,
+}
+
+impl FileMark {
+    /// The mark of `path` now.
+    pub fn of(path: &Path) -> FileMark {
+        match fs::metadata(path) {
+            Ok(meta) => FileMark {
+                path: path.to_path_buf(),
+                dev: meta.dev(),
+                ino: meta.ino(),
+                len: meta.len(),
+            },
+            Err(_) => FileMark {
+                path: path.to_path_buf(),
+                dev: 0,
+                ino: 0,
+                len: 0,
+            },
+        }
+    }
+}
+
+impl Index {
+    /// Opens the index in `dir` (created 0750), resolving a batch left
+    /// pending by reading `files` (the live destination files).
+    pub fn open(dir: &Path, window: usize, sync: bool) -> anyhow::Result<Index> {
+        fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the state directory {}", dir.display()))?;
+        let mut numbers: Vec<u64> = fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_prefix("ids."))
+                    .and_then(|n| n.parse().ok())
+            })
+            .collect();
+        numbers.sort_unstable();
+        let mut segments = VecDeque::new();
+        let mut known = HashSet::new();
+        for n in numbers {
+            let path = dir.join(format!("ids.{n}"));
+            let bytes =
+                fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let ids: Vec<u128> = bytes
+                .chunks_exact(16)
+                .map(|c| u128::from_le_bytes(c.try_into().unwrap_or([0; 16])))
+                .collect();
+            known.extend(ids.iter().copied());
+            segments.push_back((n, ids));
+        }
+        let segment_len = (window / FULL_SEGMENTS).max(1);
+        let last = segments.back().map_or(0, |(n, _)| *n);
+        if segments.is_empty() {
+            segments.push_back((0, Vec::new()));
+        }
+        let active = open_append(&dir.join(format!("ids.{last}")))?;
+        let mut index = Index {
+            dir: dir.to_path_buf(),
+            segment_len,
+            known,
+            segments,
+            active,
+            sync,
+        };
+        index.recover()?;
+        Ok(index)
+    }
+
+    /// Whether `id` was stored.
+    pub fn contains(&self, id: u128) -> bool {
+        self.known.contains(&id)
+    }
+
+    /// Ids remembered now.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.known.len()
+    }
+
+    /// Step one: `ids` are about to be written to the destinations whose
+    /// live files are `files`.
+    pub fn begin(&self, ids: &[u128], files: Vec<FileMark>) -> anyhow::Result<()> {
+        let pending = Pending {
+            ids: ids.iter().map(|id| format!("{id:032x}")).collect(),
+            files,
+        };
+        let tmp = self.dir.join("pending.tmp");
+        let mut file =
+            File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+        serde_json::to_writer(&mut file, &pending)?;
+        if self.sync {
+            file.sync_all()?;
+        }
+        fs::rename(&tmp, self.dir.join("pending"))
+            .with_context(|| format!("cannot write {}", self.dir.join("pending").display()))?;
+        Ok(())
+    }
+
+    /// Step three: `ids` were written.
+    pub fn commit(&mut self, ids: &[u128]) -> anyhow::Result<()> {
+        self.add(ids)?;
+        match fs::remove_file(self.dir.join("pending")) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e).context("cannot remove the pending batch"),
+        }
+    }
+
+    fn add(&mut self, ids: &[u128]) -> anyhow::Result<()> {
+        let mut bytes = Vec::with_capacity(ids.len() * 16);
+        for &id in ids {
+            if self.known.insert(id) {
+                bytes.extend_from_slice(&id.to_le_bytes());
+                if let Some((_, active)) = self.segments.back_mut() {
+                    active.push(id);
+                }
+            }
+        }
+        self.active
+            .write_all(&bytes)
+            .context("cannot append to the id index")?;
+        if self.sync {
+            self.active.sync_data()?;
+        }
+        if self
+            .segments
+            .back()
+            .is_some_and(|(_, s)| s.len() >= self.segment_len)
+        {
+            self.roll()?;
+        }
+        Ok(())
+    }
+
+    fn roll(&mut self) -> anyhow::Result<()> {
+        let next = self.segments.back().map_or(0, |(n, _)| n + 1);
+        self.active = open_append(&self.dir.join(format!("ids.{next}")))?;
+        self.segments.push_back((next, Vec::new()));
+        while self.segments.len() > FULL_SEGMENTS + 1 {
+            if let Some((n, ids)) = self.segments.pop_front() {
+                for id in ids {
+                    self.known.remove(&id);
+                }
+                let _ = fs::remove_file(self.dir.join(format!("ids.{n}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves a batch left pending by a collector that was killed.
+    fn recover(&mut self) -> anyhow::Result<()> {
+        let path = self.dir.join("pending");
+        let text = match fs::read(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e).context("cannot read the pending batch"),
+        };
+        let Ok(pending) = serde_json::from_slice::<Pending>(&text) else {
+            // Killed while writing it: nothing of that batch was written.
+            return self.commit(&[]);
+        };
+        let wanted: HashSet<u128> = pending
+            .ids
+            .iter()
+            .filter_map(|h| u128::from_str_radix(h, 16).ok())
+            .collect();
+        let mut found = Vec::new();
+        for mark in &pending.files {
+            for (file, from) in files_since(mark) {
+                scan_ids(&file, from, &wanted, &mut found)?;
+            }
+        }
+        self.commit(&found)
+    }
+}
+
+fn open_append(path: &Path) -> anyhow::Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))
+}
+
+/// The files of the sink of `mark` that may hold records written after
+/// it, each with the offset to read from: the same file from the mark's
+/// length (also when it was rotated away since), and files started later.
+fn files_since(mark: &FileMark) -> Vec<(PathBuf, u64)> {
+    let mut out = Vec::new();
+    let Ok(files) = logward::sink::rotated_files(&mark.path) else {
+        return out;
+    };
+    for file in files {
+        let Ok(meta) = fs::metadata(&file.path) else {
+            continue;
+        };
+        if mark.ino != 0 && meta.dev() == mark.dev && meta.ino() == mark.ino {
+            out.push((file.path, mark.len));
+        } else if file.live || mark.ino == 0 {
+            out.push((file.path, 0));
+        }
+    }
+    out
+}
+
+/// Adds to `found` each id of `wanted` on a line of `path` after `from`.
+fn scan_ids(
+    path: &Path,
+    from: u64,
+    wanted: &HashSet<u128>,
+    found: &mut Vec<u128>,
+) -> anyhow::Result<()> {
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    file.seek(SeekFrom::Start(from))?;
+    let mut reader = BufReader::new(file.take(u64::MAX));
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        if let Ok(items) = super::parse::parse(&line, true) {
+            for item in items {
+                if let super::parse::Kind::Record(r) = item.kind {
+                    if wanted.contains(&r.id) {
+                        found.push(r.id);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_is_bounded_and_survives_a_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut index = Index::open(dir.path(), 8, false).expect("open");
+        for id in 0..40u128 {
+            index.begin(&[id], Vec::new()).expect("begin");
+            index.commit(&[id]).expect("commit");
+        }
+        // Segments of 2 ids: the four full ones and the new one hold 32..40.
+        assert!(index.len() >= 8 && index.len() <= 10, "{}", index.len());
+        assert!(index.contains(39) && index.contains(32) && !index.contains(0));
+        drop(index);
+        let index = Index::open(dir.path(), 8, false).expect("reopen");
+        assert!(index.contains(39) && index.contains(32) && !index.contains(0));
+    }
+
+    #[test]
+    fn a_pending_batch_is_resolved_from_what_reached_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = dir.path().join("web.log");
+        fs::write(&log, "old line\n").expect("write");
+        let index = Index::open(&dir.path().join("state"), 100, false).expect("open");
+        let written = 0x6f1c2b9e3a4d4e5f8a7b1c2d3e4f5a6b_u128;
+        let unwritten = 0x6f1c2b9e3a4d4e5f8a7b1c2d3e4f5a6c_u128;
+        index
+            .begin(&[written, unwritten], vec![FileMark::of(&log)])
+            .expect("begin");
+        let mut file = OpenOptions::new().append(true).open(&log).expect("open");
+        writeln!(file, r#"{{"id":"6f1c2b9e-3a4d-4e5f-8a7b-1c2d3e4f5a6b","created_at":"2026-11-22T04:30:00.123456Z","hostname":"h","level":"info","log_type":"web","pid":1}}"#).expect("write");
+        drop(index);
+        let index = Index::open(&dir.path().join("state"), 100, false).expect("reopen");
+        assert!(index.contains(written));
+        assert!(!index.contains(unwritten));
+        assert!(!dir.path().join("state/pending").exists());
+    }
+}
