@@ -150,16 +150,25 @@ pub(crate) fn read_chain_file(path: &Path) -> io::Result<ChainFile> {
     })
 }
 
-/// The files of the sealed log `log` within the request's dates.
+/// The files of the sealed log `log` that may hold records from day `from`
+/// to day `to`: a file holds records up to its date and none from before
+/// the date of the file listed before it (see `rotated_files`).
 pub(crate) fn selected_files(
     log: &Path,
     from: Option<Date>,
     to: Option<Date>,
 ) -> io::Result<Vec<LogFile>> {
-    Ok(rotated_files(log)?
-        .into_iter()
-        .filter(|f| from.is_none_or(|d| f.date >= d) && to.is_none_or(|d| f.date <= d))
-        .collect())
+    let files = rotated_files(log)?;
+    let mut selected = Vec::new();
+    let mut previous: Option<Date> = None;
+    for file in files {
+        let starts = previous;
+        previous = Some(file.date);
+        if from.is_none_or(|d| file.date >= d) && to.zip(starts).is_none_or(|(t, s)| s <= t) {
+            selected.push(file);
+        }
+    }
+    Ok(selected)
 }
 
 /// Verifies the sealed files (and, for types on journald, the journal) the
@@ -215,7 +224,7 @@ fn verify_log(log: &Path, request: &VerifyRequest, trust: &Trust, report: &mut R
         request.verify_key.as_ref(),
         report,
     );
-    if live_selected || request.to.is_none() {
+    if live_selected {
         let owner = fs::metadata(log)
             .ok()
             .map(|m| std::os::unix::fs::MetadataExt::uid(&m));
