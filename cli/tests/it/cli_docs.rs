@@ -30,7 +30,7 @@ fn help_of_every_command_shows_examples() {
 }
 
 /// The commands of every help page.
-const PAGES: [&[&str]; 7] = [
+const PAGES: [&[&str]; 8] = [
     &[],
     &["bundle"],
     &["emit"],
@@ -38,6 +38,7 @@ const PAGES: [&[&str]; 7] = [
     &["config", "check"],
     &["completions"],
     &["man"],
+    &["receive"],
 ];
 
 /// Checks the lines of an "Examples:" block as shown (`indent` spaces
