@@ -147,9 +147,11 @@ Examples:
     /// Collect records from other machines over HTTPS (POST /log), exactly once by id.
     #[command(after_help = "\
 Examples:
-  logward receive --cert /etc/logward/receive.pem --key /etc/logward/receive.key \\
-      --client-ca /etc/logward/clients-ca.pem --listen 0.0.0.0:8443
-  LOGGER_CERT=trusted-server.pem LOGGER_PORT=8443 logward receive --stdout > extrahop-ade-log.json
+  logward receive --cert /etc/logward/receive.pem \\
+      --key /etc/logward/receive.key \\
+      --client-ca /etc/logward/shippers-ca.pem
+  logward receive --stdout \\
+      --cert trusted-server.pem > extrahop.json
 
 Answers: 200 written; 400 a bad line (named, nothing written); 401/403 client
 certificate or token; 408 slow body; 413 body over --max-body; 415 unknown

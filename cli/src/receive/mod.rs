@@ -59,7 +59,7 @@ pub fn receive(
     let (store, max_in_flight) = if request.stdout {
         (
             store::Store::Stdout(std::sync::Mutex::new(std::io::stdout())),
-            65_536,
+            logward::DEFAULT_QUEUE_SIZE,
         )
     } else {
         let config = Config::load(request.config.as_deref())?;

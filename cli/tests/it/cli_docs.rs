@@ -33,7 +33,7 @@ fn help_of_every_command_shows_examples() {
 }
 
 /// The commands of every help page.
-const PAGES: [&[&str]; 7] = [
+const PAGES: [&[&str]; 12] = [
     &[],
     &["bundle"],
     &["emit"],
@@ -41,6 +41,11 @@ const PAGES: [&[&str]; 7] = [
     &["config", "check"],
     &["completions"],
     &["man"],
+    &["receive"],
+    &["ship"],
+    &["ship", "status"],
+    &["verify"],
+    &["seal", "init"],
 ];
 
 /// Checks the lines of an "Examples:" block as shown (`indent` spaces
