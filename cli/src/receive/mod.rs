@@ -80,6 +80,9 @@ pub fn receive(
         };
         let logward = Logward::builder().with_config(config.clone()).build()?;
         let (_layer, guard) = logward.into_parts::<tracing_subscriber::Registry>();
+        // The collector's own logging_started record is on disk before it
+        // takes any batch, so its files change only by what it is sent.
+        guard.flush();
         let queue = config.queue_size();
         (
             store::Store::Routed(Box::new(std::sync::Mutex::new(store::Routed::new(
