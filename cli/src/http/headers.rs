@@ -13,8 +13,9 @@
 //! form of [`HeaderFile`] shows header names only.
 
 use std::fmt;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+
+use super::check_private;
 
 /// Headers read from a protected file.
 #[derive(Clone)]
@@ -60,23 +61,10 @@ impl HeaderFile {
             path: path.to_path_buf(),
             source,
         };
-        let meta = std::fs::metadata(path).map_err(read_err)?;
-        if !meta.is_file() {
-            return Err(HeaderError::Permissions {
-                path: path.to_path_buf(),
-                why: "not a regular file".into(),
-            });
-        }
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(HeaderError::Permissions {
-                path: path.to_path_buf(),
-                why: format!(
-                    "mode {mode:04o} lets group or others access it; it holds secrets, so it must be 0600 or 0400 (chmod 600 {})",
-                    path.display()
-                ),
-            });
-        }
+        check_private(path, "secrets").map_err(|why| HeaderError::Permissions {
+            path: path.to_path_buf(),
+            why,
+        })?;
         let text = std::fs::read(path).map_err(read_err)?;
         Self::parse(path, &text)
     }
@@ -143,6 +131,8 @@ fn is_token_byte(b: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
     use super::*;
     use std::fs;
 

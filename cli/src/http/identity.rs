@@ -8,9 +8,9 @@
 //! errors name the file, never its content. A password file holds the
 //! password on its first line (a final newline is not part of it).
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use super::check_private;
 use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey};
 
 /// A certificate chain and its key, ready to present.
@@ -57,7 +57,7 @@ impl ClientIdentity {
                     .into(),
             ));
         }
-        check_private(key).map_err(|why| fail(key, why))?;
+        check_private(key, "a private key").map_err(|why| fail(key, why))?;
         let key_pem = std::fs::read(key).map_err(|e| fail(key, format!("cannot read: {e}")))?;
         let encrypted = key_pem
             .windows(b"ENCRYPTED".len())
@@ -115,7 +115,7 @@ impl ClientIdentity {
             path: keystore.to_path_buf(),
             why,
         };
-        check_private(keystore).map_err(fail)?;
+        check_private(keystore, "a private key").map_err(fail)?;
         let data = std::fs::read(keystore).map_err(|e| fail(format!("cannot read: {e}")))?;
         let password = read_password(password)?;
         let store = p12_keystore::KeyStore::from_pkcs12(
@@ -169,7 +169,7 @@ fn read_password(path: &Path) -> Result<String, IdentityError> {
         path: path.to_path_buf(),
         why,
     };
-    check_private(path).map_err(fail)?;
+    check_private(path, "a password").map_err(fail)?;
     let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
     Ok(text.lines().next().unwrap_or_default().to_string())
 }
@@ -200,26 +200,10 @@ fn pkcs8_key(der: &[u8]) -> Result<PrivateKey<'static>, String> {
     PrivateKey::from_pem(pem.as_bytes()).map_err(|e| format!("cannot read the key ({e})"))
 }
 
-/// Refuses a secret's file that is not regular or that group or others may
-/// access.
-fn check_private(path: &Path) -> Result<(), String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(format!(
-            "mode {mode:04o} lets group or others access it; it holds a private key, so it must be \
-             0600 or 0400 (chmod 600 {})",
-            path.display()
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
     use super::*;
 
     fn openssl(args: &[&str]) {

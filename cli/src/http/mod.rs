@@ -22,6 +22,7 @@ mod destination;
 mod headers;
 mod identity;
 mod retry;
+mod secret;
 mod tls;
 
 pub use client::{Client, Delivered, Outcome, SendError};
@@ -29,4 +30,5 @@ pub use destination::{Destination, DestinationError};
 pub use headers::{HeaderError, HeaderFile};
 pub use identity::{ClientIdentity, IdentityError};
 pub use retry::{Backoff, retry_after};
+pub use secret::check_private;
 pub use tls::{TlsError, TrustRoots};

@@ -1,10 +1,11 @@
 //! The bearer token (`--token-file`): read from a file only its owner may
 //! read (mode 0600 or 0400), compared in constant time, never printed.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use anyhow::{Context, bail};
+
+use crate::http::check_private;
 
 /// The expected token.
 pub struct Token(Vec<u8>);
@@ -29,15 +30,8 @@ pub enum Presented {
 impl Token {
     /// Reads the token file: its first line, surrounding space removed.
     pub fn read(path: &Path) -> anyhow::Result<Token> {
-        let meta = std::fs::metadata(path)
-            .with_context(|| format!("cannot read the token file {}", path.display()))?;
-        let mode = meta.permissions().mode() & 0o777;
-        if !meta.is_file() || mode & 0o077 != 0 {
-            bail!(
-                "token file {}: mode {mode:04o} lets group or others access it (or it is not a regular file); it holds a secret, so it must be 0600 or 0400 (chmod 600 {})",
-                path.display(),
-                path.display()
-            );
+        if let Err(why) = check_private(path, "a secret") {
+            bail!("token file {}: {why}", path.display());
         }
         let text = std::fs::read(path)
             .with_context(|| format!("cannot read the token file {}", path.display()))?;
