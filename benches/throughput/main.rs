@@ -9,7 +9,9 @@
 //!
 //! Every case logs the same event, an audit login attempt with 8 fields and
 //! a message inside a span carrying `request_id` and `user_name`, `N` times
-//! in all (default 1,000,000), from 1 and from 2 producer threads:
+//! in all (default 1,000,000), from 1 and from 2 producer threads (and, to
+//! a file, from 4 and 8: on 2 CPUs that measures contention, not
+//! parallelism):
 //!
 //! - `logward`: a real [`FileSink`](logward::sink::FileSink) from a
 //!   configuration (`LOG_FILE_AUDIT`), also with `LOG_SYNC_AUDIT=always`;
@@ -37,9 +39,14 @@
 //! `journalctl SYSLOG_IDENTIFIER=… -o cat`. Each journald case starts with
 //! `journalctl --rotate`, and its table gives the CPU time journald itself
 //! spent per entry (from `/proc/<pid>/stat`). A third, diagnostic case,
-//! `logward without id`, gives logward's journald sink the records without
-//! their `id`: what that field, unique to every entry, costs journald.
+//! `logward + ID field`, gives logward's journald sink the records with
+//! their `id` under another key, so that it is sent as a field: what that
+//! field, unique to every entry, would cost journald.
 //! These records stay in the journal.
+//!
+//! `CASES` picks groups of cases (a comma list of `file`, `devnull`,
+//! `threads`, `sync`, `typed` and `journald`; all when unset), so that one
+//! group can be measured in a short run.
 //!
 //! Every case runs `ROUNDS` times (default 5), the cases taking turns (odd
 //! rounds in reverse order), with `sync` and half a second between cases. A
@@ -76,11 +83,19 @@ fn main() {
     fs::create_dir_all(&dir).expect("create the bench directory");
 
     let dir = dir.as_path();
+    let groups = Groups::from_env();
     let mut runs: Vec<Box<dyn Fn() -> Row>> = Vec::new();
-    // Runs 0 to 5 are logward, fmt_json and the baseline to a file, with 1
-    // and then 2 threads.
     for dest in [Dest::File, Dest::DevNull] {
-        for threads in [1, 2] {
+        let group = if dest == Dest::File {
+            "file"
+        } else {
+            "devnull"
+        };
+        for threads in [1, 2, 4, 8] {
+            if !groups.has(group) || (threads > 2 && (dest != Dest::File || !groups.has("threads")))
+            {
+                continue;
+            }
             runs.push(Box::new(move || {
                 cases::logward(dir, dest, threads, n, false)
             }));
@@ -88,19 +103,20 @@ fn main() {
             runs.push(Box::new(move || cases::baseline(dir, dest, threads, n)));
         }
     }
-    runs.push(Box::new(move || {
-        cases::logward(dir, Dest::File, 1, n, true)
-    }));
-    for threads in [1, 2] {
-        runs.push(Box::new(move || cases::logward_typed(dir, threads, n)));
-        runs.push(Box::new(move || cases::fmt_json_typed(dir, threads, n)));
+    if groups.has("sync") {
+        runs.push(Box::new(move || {
+            cases::logward(dir, Dest::File, 1, n, true)
+        }));
     }
-    // Where each (logward, tracing-journald, logward without id) triple of
-    // journald cases is. Each starts on a new journal file.
-    let mut journald_pairs = Vec::new();
-    if logward::journald_available() {
+    if groups.has("typed") {
         for threads in [1, 2] {
-            journald_pairs.push((threads, runs.len()));
+            runs.push(Box::new(move || cases::logward_typed(dir, threads, n)));
+            runs.push(Box::new(move || cases::fmt_json_typed(dir, threads, n)));
+        }
+    }
+    // Each journald case starts on a new journal file.
+    if groups.has("journald") && logward::journald_available() {
+        for threads in [1, 2] {
             runs.push(Box::new(move || {
                 journald::journald_rotate();
                 cases::logward(dir, Dest::Journald, threads, n_journald, false)
@@ -111,10 +127,10 @@ fn main() {
             }));
             runs.push(Box::new(move || {
                 journald::journald_rotate();
-                journald::logward_without_id(threads, n_journald)
+                journald::logward_with_id_field(threads, n_journald)
             }));
         }
-    } else {
+    } else if groups.has("journald") {
         println!(
             "!!! no journald socket: run `bash .ci/start-journald`; journald cases left out\n"
         );
@@ -132,33 +148,42 @@ fn main() {
             measure::settle();
         }
     }
-    let journald_rounds: Vec<String> = journald_pairs
-        .iter()
-        .map(|&(threads, i)| {
+    let rounds_of = |tool: &str, dest: Dest, threads: usize| {
+        results
+            .iter()
+            .find(|r| r[0].tool == tool && r[0].dest == dest && r[0].threads == threads)
+    };
+    let journald_rounds: Vec<String> = [1, 2]
+        .into_iter()
+        .filter_map(|threads| {
+            let ours = rounds_of("logward", Dest::Journald, threads)?;
+            let peer = rounds_of("tracing-journald", Dest::Journald, threads)?;
+            let with_id = rounds_of("logward + ID field", Dest::Journald, threads)?;
             let ratios = |ours: &[Row]| {
                 ours.iter()
-                    .zip(&results[i + 1])
+                    .zip(peer)
                     .map(|(ours, peer)| format!("{:.2}", ours.per_second() / peer.per_second()))
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            format!(
-                "{threads} thread(s): {} (without id: {})",
-                ratios(&results[i]),
-                ratios(&results[i + 2])
-            )
+            Some(format!(
+                "{threads} thread(s): {} (with an ID field: {})",
+                ratios(ours),
+                ratios(with_id)
+            ))
         })
         .collect();
     let p50_rounds: Vec<String> = [1, 2]
         .into_iter()
-        .map(|threads| {
-            let first = (threads - 1) * 3;
-            let pairs: Vec<String> = results[first]
+        .filter_map(|threads| {
+            let ours = rounds_of("logward", Dest::File, threads)?;
+            let base = rounds_of("baseline", Dest::File, threads)?;
+            let pairs: Vec<String> = ours
                 .iter()
-                .zip(&results[first + 2])
+                .zip(base)
                 .map(|(ours, base)| format!("{}/{}", ours.quantile(0.5), base.quantile(0.5)))
                 .collect();
-            format!("{threads} thread(s): {}", pairs.join(", "))
+            Some(format!("{threads} thread(s): {}", pairs.join(", ")))
         })
         .collect();
     let rows: Vec<Row> = results.into_iter().map(Row::median).collect();
@@ -181,10 +206,12 @@ fn main() {
          per written batch). Disabled event (below its type's level): \
          {disabled:.2} ns per call."
     );
-    println!(
-        "file, caller p50 ns per round, logward/baseline: {}.",
-        p50_rounds.join("; ")
-    );
+    if !p50_rounds.is_empty() {
+        println!(
+            "file, caller p50 ns per round, logward/baseline: {}.",
+            p50_rounds.join("; ")
+        );
+    }
     if !journald_rounds.is_empty() {
         println!(
             "journald, logward/tracing-journald records/s per round: {}.",
@@ -192,6 +219,27 @@ fn main() {
         );
     }
     report::machine();
+}
+
+/// The groups of cases to run: `CASES`, a comma list of `file`,
+/// `devnull`, `threads` (4 and 8 producers, to a file; with `file`),
+/// `sync`, `typed` and `journald`; all of them when unset.
+struct Groups(Option<Vec<String>>);
+
+impl Groups {
+    fn from_env() -> Groups {
+        Groups(
+            std::env::var("CASES")
+                .ok()
+                .map(|text| text.split(',').map(|g| g.trim().to_string()).collect()),
+        )
+    }
+
+    fn has(&self, group: &str) -> bool {
+        self.0
+            .as_ref()
+            .is_none_or(|groups| groups.iter().any(|g| g == group))
+    }
 }
 
 fn count_from_env(name: &str, default: u64) -> u64 {

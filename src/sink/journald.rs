@@ -8,9 +8,25 @@
 //! - `PRIORITY`: from the level (debug 7, info 6, warning 4, error 3,
 //!   critical 2);
 //! - `SYSLOG_IDENTIFIER`: the identifier the sink was made with;
-//! - one field per key of the record, its name upper-cased, except `message`
-//!   (already in `MESSAGE`) and `created_at` (journald keeps its own time).
-//!   String values are sent as they are, other values as compact JSON text.
+//! - one field per key of the record, its name upper-cased, except
+//!   `message` (already in `MESSAGE`), the keys whose values journald has
+//!   from its own trusted fields: `created_at` (journald keeps its own
+//!   time), `hostname` (`_HOSTNAME`), `pid` (`_PID`) and `level` (as
+//!   `PRIORITY`), and `id`. String values are sent as they are, other
+//!   values as compact JSON text.
+//!
+//! The record in `MESSAGE` keeps every key, so what reads the journal back
+//! (bundle, ship, verify) gets the whole record. The host, the process and
+//! the level are queried with `journalctl _HOSTNAME=`, `_PID=` and
+//! `PRIORITY=`: journald sets the first two itself, so no client can forge
+//! them, and each saves journald a field to look up on every entry. The
+//! `id` is not a field: unique to every record, it would cost journald a
+//! new data object, and its hash table and index entries, on every entry
+//! (the throughput bench's `logward + ID field` case measures it: about a
+//! fifth more of journald's CPU time per entry), while nothing reads the
+//! journal by id; a record is found by its id in `MESSAGE` (`journalctl
+//! LOG_TYPE=audit -o cat | grep <id>`), and `bundle` and `ship` read it
+//! there.
 //!
 //! So the record
 //!
@@ -23,9 +39,10 @@
 //! sanitised (see the `fields` module): a record can never set a trusted
 //! `_`-prefixed field, nor `PRIORITY`, `MESSAGE`, `SYSLOG_*`, `CODE_*` or the
 //! other user journal fields of `systemd.journal-fields(7)`, nor a second
-//! `LOG_TYPE`, `LEVEL`, `ID`, `HOSTNAME` or `PID`; such keys arrive
-//! prefixed with `F_` (`priority` becomes `F_PRIORITY`, `_pid` becomes
-//! `F__PID`, `Log-Type` becomes `F_LOG_TYPE`). A line that is not a JSON
+//! `LOG_TYPE` or `ID`, nor any `LEVEL`, `HOSTNAME` or `PID`; such keys
+//! arrive prefixed with `F_` (`priority` becomes `F_PRIORITY`, `_pid`
+//! becomes `F__PID`, `Log-Type` becomes `F_LOG_TYPE`, `Hostname` becomes
+//! `F_HOSTNAME`). A line that is not a JSON
 //! object is still sent, as `MESSAGE` with `PRIORITY` and
 //! `SYSLOG_IDENTIFIER` only.
 //!
@@ -136,6 +153,9 @@ pub struct JournaldSink {
     datagram: Vec<u8>,
     /// The field name being built; kept across records like `datagram`.
     name: String,
+    /// The `id` of the record being encoded, empty when it has none; kept
+    /// across records like `datagram`.
+    id: String,
     /// What the last encoded record's entry left out, if anything.
     trimmed: Option<Trimmed>,
 }
@@ -163,6 +183,7 @@ impl JournaldSink {
             identifier: identifier.to_owned(),
             datagram: Vec::new(),
             name: String::new(),
+            id: String::new(),
             trimmed: None,
         })
     }
@@ -173,6 +194,7 @@ impl JournaldSink {
     fn encode(&mut self, entry: &Entry<'_>) -> io::Result<()> {
         let datagram = &mut self.datagram;
         datagram.clear();
+        self.id.clear();
         self.trimmed = None;
         let line = entry.line.strip_suffix(b"\n").unwrap_or(entry.line);
         if line.len() > MESSAGE_BYTES_MAX {
@@ -199,6 +221,7 @@ impl JournaldSink {
         let record = RecordFields {
             datagram: &mut *datagram,
             name: &mut self.name,
+            id: &mut self.id,
             names: FieldNames::new(),
             budget: &mut budget,
         };
@@ -210,7 +233,11 @@ impl JournaldSink {
             // Not one JSON object: the line alone is the record.
             datagram.truncate(fixed);
         } else if budget.trimmed.fields_omitted > 0 {
-            self.trimmed = Some(budget.trimmed);
+            let record_id = (!self.id.is_empty()).then(|| self.id.clone());
+            self.trimmed = Some(Trimmed {
+                record_id,
+                ..budget.trimmed
+            });
         }
         Ok(())
     }
@@ -315,8 +342,13 @@ fn put_json_field(
     Ok(())
 }
 
-/// Keys whose values are not sent as fields of their own.
-const SKIPPED_KEYS: [&str; 2] = ["message", "created_at"];
+/// Keys whose values are not sent as fields of their own: `message` is in
+/// `MESSAGE`; journald has `created_at`, `hostname`, `pid` and `level`
+/// already, from fields a client cannot forge (the entry's own timestamps,
+/// `_HOSTNAME`, `_PID` and `PRIORITY`); and `id`, unique to every record,
+/// would cost journald a new data object and index entry for every entry
+/// (see the module docs). Each stays in the record in `MESSAGE`.
+const SKIPPED_KEYS: [&str; 6] = ["message", "created_at", "hostname", "level", "pid", "id"];
 
 /// What is left of a record's room for per-key fields, and what did not fit.
 struct Budget {
@@ -348,6 +380,7 @@ impl Budget {
 struct RecordFields<'a> {
     datagram: &'a mut Vec<u8>,
     name: &'a mut String,
+    id: &'a mut String,
     names: FieldNames,
     budget: &'a mut Budget,
 }
@@ -368,60 +401,131 @@ impl<'de> Visitor<'de> for RecordFields<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        while let Some(keep) = map.next_key_seed(FieldName {
+        while let Some(key) = map.next_key_seed(FieldName {
             name: &mut *self.name,
             names: &mut self.names,
         })? {
-            if keep {
-                let start = self.datagram.len();
-                map.next_value_seed(FieldValue {
-                    datagram: &mut *self.datagram,
-                    name: self.name.as_str(),
-                    record_id: &mut self.budget.trimmed.record_id,
-                })?;
-                self.budget.settle(self.datagram, start);
-            } else {
-                map.next_value::<IgnoredAny>()?;
+            match key {
+                Key::Send => {
+                    let start = self.datagram.len();
+                    map.next_value_seed(FieldValue {
+                        datagram: &mut *self.datagram,
+                        name: self.name.as_str(),
+                    })?;
+                    self.budget.settle(self.datagram, start);
+                }
+                Key::RecordId => map.next_value_seed(RecordId(&mut *self.id))?,
+                Key::Skip => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
         Ok(())
     }
 }
 
-/// Reads a key into the journald field name; yields whether to send it.
+/// What the sink does with one key of a record.
+enum Key {
+    /// Sends it as the field just named.
+    Send,
+    /// The record's own `id`: kept to name the record in a report of what
+    /// its entry left out, not sent (see [`SKIPPED_KEYS`]).
+    RecordId,
+    /// Sends nothing for it.
+    Skip,
+}
+
+/// Reads a key into the journald field name; yields what to do with it.
 struct FieldName<'a> {
     name: &'a mut String,
     names: &'a mut FieldNames,
 }
 
 impl<'de> DeserializeSeed<'de> for FieldName<'_> {
-    type Value = bool;
+    type Value = Key;
 
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
         deserializer.deserialize_str(self)
     }
 }
 
 impl Visitor<'_> for FieldName<'_> {
-    type Value = bool;
+    type Value = Key;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a key")
     }
 
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
-        // Named even when skipped, so that `created_at` claims its name.
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+        // Named even when skipped, so that the skipped keys claim their
+        // names and a look-alike key is prefixed.
         let named = self.names.name(key, self.name);
-        Ok(named && !SKIPPED_KEYS.contains(&key))
+        Ok(if key == "id" && self.name == "ID" {
+            Key::RecordId
+        } else if named && !SKIPPED_KEYS.contains(&key) {
+            Key::Send
+        } else {
+            Key::Skip
+        })
     }
 }
 
-/// Reads one value and appends it as the field `name`; the record's own
-/// `id` is also kept in `record_id`.
+/// Reads the record's `id` into the string it holds, when it is a string.
+struct RecordId<'a>(&'a mut String);
+
+impl<'de> DeserializeSeed<'de> for RecordId<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordId<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<(), E> {
+        self.0.push_str(value);
+        Ok(())
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        IgnoredAny.visit_seq(seq).map(drop)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        IgnoredAny.visit_map(map).map(drop)
+    }
+}
+
+/// Reads one value and appends it as the field `name`.
 struct FieldValue<'a> {
     datagram: &'a mut Vec<u8>,
     name: &'a str,
-    record_id: &'a mut Option<String>,
 }
 
 impl FieldValue<'_> {
@@ -446,9 +550,6 @@ impl<'de> Visitor<'de> for FieldValue<'_> {
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<(), E> {
-        if self.name == "ID" {
-            *self.record_id = Some(value.to_owned());
-        }
         put_field(self.datagram, self.name, value.as_bytes());
         Ok(())
     }
@@ -553,9 +654,7 @@ mod tests {
         assert_eq!(value(&fields, "MESSAGE"), Some(line.trim_end()));
         assert_eq!(value(&fields, "PRIORITY"), Some("6"));
         assert_eq!(value(&fields, "SYSLOG_IDENTIFIER"), Some("svc"));
-        assert_eq!(value(&fields, "ID"), Some("i-1"));
         assert_eq!(value(&fields, "LOG_TYPE"), Some("audit"));
-        assert_eq!(value(&fields, "PID"), Some("42"));
         assert_eq!(value(&fields, "ACTION"), Some("login_attempt"));
         assert_eq!(value(&fields, "ACCESS_GRANTED"), Some("true"));
         assert_eq!(value(&fields, "MEMORY_MB"), Some("1.5"));
@@ -568,10 +667,7 @@ mod tests {
                 "MESSAGE",
                 "PRIORITY",
                 "SYSLOG_IDENTIFIER",
-                "ID",
-                "LEVEL",
                 "LOG_TYPE",
-                "PID",
                 "ACTION",
                 "ACCESS_GRANTED",
                 "MEMORY_MB",
@@ -619,16 +715,13 @@ mod tests {
             r#""HOSTNAME":"other","Pid":1,"Created-At":"x","syslog_pid":"7","code_line":"9"}"#,
         );
         let fields = encoded(line, Level::Info);
-        for (name, own) in [
-            ("ID", "i-1"),
-            ("HOSTNAME", "h"),
-            ("LEVEL", "info"),
-            ("LOG_TYPE", "audit"),
-            ("PID", "42"),
-        ] {
-            assert_eq!(value(&fields, name), Some(own), "{name} sent once");
+        assert_eq!(value(&fields, "LOG_TYPE"), Some("audit"), "sent once");
+        for name in ["ID", "HOSTNAME", "LEVEL", "PID"] {
+            assert_eq!(value(&fields, name), None, "{name}: not sent");
         }
         assert_eq!(value(&fields, "F_LEVEL"), Some("debug"));
+        assert_eq!(value(&fields, "F_HOSTNAME"), Some("other"));
+        assert_eq!(value(&fields, "F_PID"), Some("1"));
         assert_eq!(value(&fields, "F_ID"), Some("i-2"));
         assert_eq!(value(&fields, "F_CREATED_AT"), Some("x"));
         assert_eq!(value(&fields, "F_SYSLOG_PID"), Some("7"));
@@ -659,12 +752,12 @@ mod tests {
         let fields = decode(&sink.datagram);
         assert_eq!(fields.len(), ENTRY_FIELDS_MAX);
         assert_eq!(value(&fields, "MESSAGE"), Some(line.trim_end()));
-        assert_eq!(value(&fields, "K1019"), Some("1019"));
-        assert_eq!(value(&fields, "K1020"), None);
+        assert_eq!(value(&fields, "K1020"), Some("1020"));
+        assert_eq!(value(&fields, "K1021"), None);
         let trimmed = sink.take_trimmed().expect("trimmed");
         assert_eq!(trimmed.record_id.as_deref(), Some("wide-1"));
         assert_eq!(trimmed.fields_sent, KEY_FIELDS_MAX as u64);
-        assert_eq!(trimmed.fields_omitted, 1501 - KEY_FIELDS_MAX as u64);
+        assert_eq!(trimmed.fields_omitted, 1500 - KEY_FIELDS_MAX as u64);
         assert_eq!(sink.take_trimmed(), None, "taken once");
 
         sink.encode(&Entry {
@@ -691,7 +784,8 @@ mod tests {
         assert_eq!(value(&fields, "BIG"), None);
         assert_eq!(value(&fields, "SMALL"), Some("s"));
         let trimmed = sink.take_trimmed().expect("trimmed");
-        assert_eq!((trimmed.fields_sent, trimmed.fields_omitted), (2, 1));
+        assert_eq!(trimmed.record_id.as_deref(), Some("i-9"));
+        assert_eq!((trimmed.fields_sent, trimmed.fields_omitted), (1, 1));
         assert_eq!(trimmed.bytes_omitted, big.len() as u64 + 5);
     }
 
@@ -758,7 +852,8 @@ mod tests {
         let mut buf = vec![0; 4096];
         let n = listener.recv(&mut buf).expect("recv");
         let fields = decode(&buf[..n]);
-        assert_eq!(value(&fields, "LEVEL"), Some("info"));
+        assert_eq!(value(&fields, "PRIORITY"), Some("6"));
+        assert_eq!(value(&fields, "MESSAGE"), Some("{\"level\":\"info\"}"));
 
         drop(listener);
         let err = sink.append(&entry).expect_err("listener gone");

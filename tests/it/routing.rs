@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use tracing_subscriber::layer::SubscriberExt;
 
 use crate::util::capture::{FIXED_MICROS, parse_lines};
-use crate::util::journald::{ensure_running, field, read_back};
+use crate::util::journald::{ensure_running, field, read_back, record_of};
 use crate::util::unique_id;
 
 type Record = Map<String, Value>;
@@ -356,7 +356,16 @@ fn journald_routing_is_queryable_by_field() {
             field(entry, "LOG_TYPE").as_deref(),
             record["log_type"].as_str()
         );
-        assert_eq!(field(entry, "LEVEL").as_deref(), record["level"].as_str());
+        let priority = match record["level"].as_str() {
+            Some("debug") => "7",
+            Some("info") => "6",
+            Some("warning") => "4",
+            Some("error") => "3",
+            Some("critical") => "2",
+            other => panic!("no such level {other:?}"),
+        };
+        assert_eq!(field(entry, "PRIORITY").as_deref(), Some(priority));
+        assert_eq!(field(entry, "LEVEL"), None, "PRIORITY says the level");
     }
 
     let logins = read_back(
@@ -376,12 +385,31 @@ fn journald_routing_is_queryable_by_field() {
     assert_eq!(field(&logins[0], "PRIORITY").as_deref(), Some("4"));
     assert_eq!(field(&logins[1], "PRIORITY").as_deref(), Some("6"));
 
-    let critical = read_back(
-        &[("SYSLOG_IDENTIFIER", &identifier), ("LEVEL", "critical")],
+    // The README's way to the level, the process and the host: journald's
+    // `PRIORITY`, `_PID` and `_HOSTNAME`.
+    let pid = std::process::id().to_string();
+    let hostname = record_of(&all[0])["hostname"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let warnings = read_back(
+        &[
+            ("SYSLOG_IDENTIFIER", &identifier),
+            ("LOG_TYPE", "audit"),
+            ("PRIORITY", "4"),
+            ("_PID", &pid),
+            ("_HOSTNAME", &hostname),
+        ],
         1,
     );
+    assert_eq!(warnings.len(), 1, "the one audit warning: {warnings:?}");
+    assert_eq!(
+        field(&warnings[0], "ACCESS_GRANTED").as_deref(),
+        Some("false")
+    );
+    let critical = read_back(&[("SYSLOG_IDENTIFIER", &identifier), ("PRIORITY", "2")], 1);
     assert_eq!(critical.len(), 1);
-    assert_eq!(field(&critical[0], "PRIORITY").as_deref(), Some("2"));
+    assert_eq!(record_of(&critical[0])["level"].as_str(), Some("critical"));
     assert_eq!(field(&critical[0], "DEVICE").as_deref(), Some("sda"));
     assert_eq!(
         field(&critical[0], "LOG_TYPE").as_deref(),

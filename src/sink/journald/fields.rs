@@ -18,10 +18,15 @@
 //! | `Log-Type`, `log.type`, `LEVEL`, `Id`, a second `pid` | `F_LOG_TYPE`, `F_LOG_TYPE`, `F_LEVEL`, `F_ID`, `F_PID` | `F_` is put in front of a name of the [record's own fields](OWN) unless the key is exactly that field's key, the first time in the record |
 //! | ``, `é`, `--` | (dropped) | no letter or digit remains |
 //!
-//! So an entry carries exactly one `ID`, `HOSTNAME`, `LEVEL`, `LOG_TYPE`,
-//! `PID`, `REQUEST_ID`, `USER_ID`, `USER_NAME` and `STACKTRACE` at most,
-//! each the value of the record's own key, and `journalctl LOG_TYPE=audit`
-//! cannot be fooled by an event field called `Log-Type`.
+//! So an entry carries exactly one `LOG_TYPE`, `REQUEST_ID`, `USER_ID`,
+//! `USER_NAME` and `STACKTRACE` at most, each the value of the record's own
+//! key, and `journalctl LOG_TYPE=audit` cannot be fooled by an event field
+//! called `Log-Type`. The sink sends no field for the record's own `id`,
+//! `hostname`, `level` and `pid` (journald has the last three as
+//! `_HOSTNAME`, `PRIORITY` and `_PID`), but their keys still claim their
+//! names here, so an entry carries no `ID`, `HOSTNAME`, `LEVEL` or `PID` at
+//! all: a look-alike key arrives as `F_ID`, `F_HOSTNAME`, `F_LEVEL` or
+//! `F_PID`.
 //!
 //! Names longer than 64 characters are cut to 64 after the prefix. Other
 //! distinct keys may map to the same name (`a b` and `a_b`); journald then
