@@ -10,7 +10,16 @@
 //!
 //! The queue holds at most `capacity` records that have not reached their
 //! destination, counting those of the batch the writer is writing: that
-//! bounds both memory and what a crash of the process can lose. A caller
+//! bounds both memory and what a crash of the process can lose.
+//!
+//! Memory: each of the two buffers (the callers' and the writer's) holds at
+//! most `capacity` records, their bytes and 16 bytes of index each, so the
+//! queue holds at most twice `capacity` times the size of a record (a
+//! buffer keeps the room it grew to while records keep coming, so that
+//! callers do not allocate). Both start at 256 KiB and 1,024 records; when
+//! the writer goes to sleep after a burst (10 ms without records), both go
+//! back to that, and meanwhile a buffer that a batch used less than a
+//! quarter of is shrunk to twice what it used. A caller
 //! that finds it full waits (or drops the record, when its type is
 //! configured to) and wakes the writer, as do flush and stop requests, so
 //! those are answered at once. A writer slow through a batch gives back
@@ -79,6 +88,14 @@ impl Batch {
         if records * 4 < self.ends.capacity() {
             self.ends.shrink_to(INITIAL_RECORDS.max(records * 2));
         }
+    }
+
+    /// Gives back what an empty batch holds beyond what it reserves up
+    /// front: called when the writer goes to sleep after a burst.
+    fn release(&mut self) {
+        debug_assert!(self.ends.is_empty(), "only an empty batch is released");
+        self.bytes.shrink_to(INITIAL_BYTES);
+        self.ends.shrink_to(INITIAL_RECORDS);
     }
 }
 
@@ -234,6 +251,10 @@ impl Queue {
                         .0
                 }
                 Wait::Block => {
+                    // Idle for a while: what a burst grew both buffers to
+                    // goes back before the writer sleeps.
+                    state.pending.release();
+                    batch.release();
                     state.writer_asleep = true;
                     let mut state = self
                         .work
@@ -408,6 +429,46 @@ mod tests {
         }
         assert_eq!(web(&queue, "1", true), Pushed::Queued);
         assert_eq!(writer.join().ok(), Some(1));
+    }
+
+    #[test]
+    fn a_sleeping_writer_has_given_back_what_a_burst_took() {
+        let queue = Arc::new(Queue::new(100_000));
+        let record = [b'x'; 255];
+        for _ in 0..4096 {
+            queue.push(&record, Level::Info, LogType::Web, false);
+        }
+        let writer = {
+            let queue = Arc::clone(&queue);
+            std::thread::spawn(move || {
+                let mut batch = queue.batch();
+                let mut idle = Idle::default();
+                let burst = queue.take(&mut batch, &mut idle);
+                let grown = (batch.bytes.capacity(), batch.ends.capacity());
+                queue.done(burst);
+                // The whole burst was one batch, so clearing it keeps the
+                // room; the next take finds nothing and sleeps.
+                batch.clear();
+                let next = queue.take(&mut batch, &mut idle);
+                queue.done(next);
+                grown
+            })
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !queue.lock().writer_asleep {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the writer never slept"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        web(&queue, "after", true);
+        let (bytes, records) = writer.join().expect("the writer");
+        assert!(bytes >= 4096 * 255 && records >= 4096, "the burst grew it");
+        // The writer's batch of the burst is the queue's buffer now.
+        let state = queue.lock();
+        assert_eq!(state.pending.bytes.capacity(), INITIAL_BYTES);
+        assert_eq!(state.pending.ends.capacity(), INITIAL_RECORDS);
     }
 
     #[test]
