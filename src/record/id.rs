@@ -14,18 +14,22 @@ pub fn new_uuid() -> uuid::Uuid {
     uuid::Builder::from_random_bytes(random.to_le_bytes()).into_uuid()
 }
 
-/// Appends a fresh UUIDv4, hyphenated and lower-case, unquoted.
-pub(crate) fn push_uuid(out: &mut Vec<u8>) {
+/// Writes a fresh UUIDv4, hyphenated and lower-case, into the first
+/// [`UUID_LEN`] bytes of `text`.
+#[inline]
+pub(crate) fn write_uuid(text: &mut [u8]) {
     let value = new_uuid().as_u128();
     let high = hex_digits((value >> 64) as u64);
     let low = hex_digits(value as u64);
-    let mut text = [b'-'; UUID_LEN];
     text[0..8].copy_from_slice(&high[0..8]);
+    text[8] = b'-';
     text[9..13].copy_from_slice(&high[8..12]);
+    text[13] = b'-';
     text[14..18].copy_from_slice(&high[12..16]);
+    text[18] = b'-';
     text[19..23].copy_from_slice(&low[0..4]);
+    text[23] = b'-';
     text[24..36].copy_from_slice(&low[4..16]);
-    out.extend_from_slice(&text);
 }
 
 /// The 16 lower-case hex digits of `x`, most significant first, made for
@@ -60,9 +64,9 @@ mod tests {
         let b = new_uuid();
         assert_eq!(a.get_version_num(), 4);
         assert_ne!(a, b);
-        let mut out = Vec::new();
-        push_uuid(&mut out);
-        let text = String::from_utf8(out).expect("ascii");
+        let mut out = [0; UUID_LEN];
+        write_uuid(&mut out);
+        let text = String::from_utf8(out.to_vec()).expect("ascii");
         let parsed = uuid::Uuid::parse_str(&text).expect("a UUID");
         assert_eq!(parsed.get_version_num(), 4);
         assert_eq!(parsed.hyphenated().to_string(), text);

@@ -37,6 +37,11 @@ pub(crate) fn is_reserved(key: &str) -> bool {
     REQUIRED_FIELDS.contains(&key) || key == "stacktrace" || key.starts_with(RENAMED_PREFIX)
 }
 
+/// The text before a record's id.
+const ID_KEY: &[u8] = b"{\"id\":\"";
+/// The text between a record's id and its time.
+const CREATED_AT_KEY: &[u8] = b"\",\"created_at\":\"";
+
 /// What every record shares: host, process and clock, read once at init.
 pub(crate) struct RecordContext {
     /// Per level and log type, the text from the end of `created_at` to
@@ -76,10 +81,17 @@ impl RecordContext {
     /// Starts a record in `out`: `{` and the required fields, without a
     /// trailing comma. Continue with [`push_key`] and finish with [`finish`].
     pub(crate) fn begin(&self, out: &mut Vec<u8>, level: Level, log_type: LogType) {
-        out.extend_from_slice(b"{\"id\":\"");
-        id::push_uuid(out);
-        out.extend_from_slice(b"\",\"created_at\":\"");
-        push_rfc3339(out, self.clock.now_micros());
+        // The id and the time are written into one fixed-size head, which
+        // is appended with one copy.
+        const ID_AT: usize = ID_KEY.len();
+        const CREATED_AT: usize = ID_AT + id::UUID_LEN;
+        const TIME_AT: usize = CREATED_AT + CREATED_AT_KEY.len();
+        let mut head = [0u8; TIME_AT + timestamp::RFC3339_LEN];
+        head[..ID_AT].copy_from_slice(ID_KEY);
+        id::write_uuid(&mut head[ID_AT..CREATED_AT]);
+        head[CREATED_AT..TIME_AT].copy_from_slice(CREATED_AT_KEY);
+        timestamp::write_rfc3339(&mut head[TIME_AT..], self.clock.now_micros());
+        out.extend_from_slice(&head);
         out.extend_from_slice(&self.tails[level.index()][log_type.index()]);
     }
 

@@ -36,6 +36,18 @@ fn prefix(secs: i64) -> [u8; PREFIX_LEN] {
 
 /// Appends the RFC 3339 form of `micros` (since the epoch, UTC), unquoted.
 pub fn push_rfc3339(out: &mut Vec<u8>, micros: i64) {
+    let mut text = [0; RFC3339_LEN];
+    write_rfc3339(&mut text, micros);
+    out.extend_from_slice(&text);
+}
+
+/// Bytes of [`write_rfc3339`]'s text: `2026-11-22T04:30:00.123456Z`.
+pub(crate) const RFC3339_LEN: usize = PREFIX_LEN + 7;
+
+/// Writes the RFC 3339 form of `micros` (since the epoch, UTC) into the
+/// first [`RFC3339_LEN`] bytes of `text`.
+#[inline]
+pub(crate) fn write_rfc3339(text: &mut [u8], micros: i64) {
     let secs = micros.div_euclid(1_000_000);
     let frac = micros.rem_euclid(1_000_000) as u32;
     let head = CACHED.with(|c| {
@@ -48,12 +60,12 @@ pub fn push_rfc3339(out: &mut Vec<u8>, micros: i64) {
             text
         }
     });
-    out.extend_from_slice(&head);
-    let mut tail = *b"000000Z";
+    text[..PREFIX_LEN].copy_from_slice(&head);
+    let tail = &mut text[PREFIX_LEN..RFC3339_LEN];
     two(&mut tail[0..2], frac / 10_000);
     two(&mut tail[2..4], frac / 100 % 100);
     two(&mut tail[4..6], frac % 100);
-    out.extend_from_slice(&tail);
+    tail[6] = b'Z';
 }
 
 #[cfg(test)]
