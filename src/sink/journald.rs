@@ -22,11 +22,10 @@
 //! them, and each saves journald a field to look up on every entry. The
 //! `id` is not a field: unique to every record, it would cost journald a
 //! new data object, and its hash table and index entries, on every entry
-//! (the throughput bench's `logward + ID field` case measures it: about a
-//! fifth more of journald's CPU time per entry), while nothing reads the
-//! journal by id; a record is found by its id in `MESSAGE` (`journalctl
-//! LOG_TYPE=audit -o cat | grep <id>`), and `bundle` and `ship` read it
-//! there.
+//! (the throughput bench's `logward + ID field` case measures what it
+//! costs journald), while nothing reads the journal by id; a record is
+//! found by its id in `MESSAGE` (`journalctl LOG_TYPE=audit -o cat | grep
+//! <id>`), and `bundle` and `ship` read it there.
 //!
 //! So the record
 //!
