@@ -38,12 +38,11 @@
 //! sanitised (see the `fields` module): a record can never set a trusted
 //! `_`-prefixed field, nor `PRIORITY`, `MESSAGE`, `SYSLOG_*`, `CODE_*` or the
 //! other user journal fields of `systemd.journal-fields(7)`, nor a second
-//! `LOG_TYPE` or `ID`, nor any `LEVEL`, `HOSTNAME` or `PID`; such keys
+//! `LOG_TYPE`, nor any `ID`, `LEVEL`, `HOSTNAME` or `PID`; such keys
 //! arrive prefixed with `F_` (`priority` becomes `F_PRIORITY`, `_pid`
 //! becomes `F__PID`, `Log-Type` becomes `F_LOG_TYPE`, `Hostname` becomes
-//! `F_HOSTNAME`). A line that is not a JSON
-//! object is still sent, as `MESSAGE` with `PRIORITY` and
-//! `SYSLOG_IDENTIFIER` only.
+//! `F_HOSTNAME`). A line that is not a JSON object is still sent, as
+//! `MESSAGE` with `PRIORITY` and `SYSLOG_IDENTIFIER` only.
 //!
 //! journald drops a whole entry, silently, when it has more than 1,024
 //! fields ([`ENTRY_FIELDS_MAX`]) or more than 770 MiB
