@@ -35,6 +35,7 @@ mod level;
 mod log_type;
 mod panic;
 pub mod record;
+mod reload;
 mod runtime;
 pub mod sink;
 
@@ -51,6 +52,7 @@ pub use layer::stderr_layer;
 pub use layer::{LogwardLayer, TypeFilter};
 pub use level::{CRITICAL_FIELD, Level, ParseLevelError};
 pub use log_type::{LogType, ParseLogTypeError};
+pub use reload::reload;
 pub use runtime::{Builder, DEFAULT_QUEUE_SIZE, Guard, Logward, init, init_with};
 pub use sink::{JournaldSink, journald_available, journald_available_at};
 
