@@ -41,8 +41,8 @@ pub mod sink;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    Config, ConfigError, ConfigErrorKind, ConfigErrors, DEFAULT_CONFIG_PATH, Destination, Origin,
-    Overflow, Route, SyncPolicy, ToolSetting, WouldCreate,
+    Config, ConfigError, ConfigErrorKind, ConfigErrors, ConfigKey, DEFAULT_CONFIG_PATH,
+    Destination, Origin, Overflow, Route, SyncPolicy, ToolSetting, WouldCreate,
 };
 pub use date::Date;
 pub use error::{Error, ErrorKind, Result};

@@ -16,7 +16,7 @@ use tracing_subscriber::{Layer, Registry};
 use crate::layer::{LogwardLayer, TypeFilter};
 use crate::record::RecordContext;
 use crate::reload::wiring::{self as connect, Overrides};
-use crate::reload::{ConfigSource, Parts, Reloader};
+use crate::reload::{ConfigSource, Parts, Reloader, identified};
 use crate::sink::plan as wiring;
 use crate::sink::{
     JOURNALD_SOCKET, SharedRoutes, Sink, SinkStats, Stats, WhenFull, WriteSink, Writer,
@@ -57,6 +57,7 @@ pub struct Builder {
     journald_socket: PathBuf,
     types: Vec<LogType>,
     reload_on_sighup: bool,
+    identifier: Option<String>,
 }
 
 /// Where the routing comes from.
@@ -85,6 +86,7 @@ impl Default for Builder {
             journald_socket: PathBuf::from(JOURNALD_SOCKET),
             types: LogType::ALL.to_vec(),
             reload_on_sighup: false,
+            identifier: None,
         }
     }
 }
@@ -186,6 +188,15 @@ impl Builder {
         self
     }
 
+    /// Tags journald records with this `SYSLOG_IDENTIFIER` instead of
+    /// `LOG_SYSLOG_IDENTIFIER` or the program name (`logward emit -t`);
+    /// [`Builder::build`] refuses an empty one or one with control
+    /// characters.
+    pub fn with_syslog_identifier(mut self, identifier: impl Into<String>) -> Self {
+        self.identifier = Some(identifier.into());
+        self
+    }
+
     /// Re-reads the configuration file on every `SIGHUP` and puts it in
     /// force, as [`crate::reload`] does; the signal is handled on a thread
     /// of the runtime's own, until the guard is dropped. Only for a
@@ -231,6 +242,10 @@ impl Builder {
                 "reload on SIGHUP re-reads the configuration file: build with `with_config_path` (or the default resolution), not with a configuration or sink given by the program",
             ));
         }
+        let config = match config {
+            Ok(config) => Ok(identified(config, self.identifier.as_deref())?),
+            Err(sink) => Err(sink),
+        };
         let (plan, fingerprint, config) = match config {
             Ok(config) => (
                 wiring::plan(
@@ -266,6 +281,7 @@ impl Builder {
             overrides,
             queue_size,
             fixed_queue: self.queue_size.is_some(),
+            identifier: self.identifier,
         };
         let reloader = Reloader::new(parts, writers, routes, fingerprint.clone());
         let routes = Arc::clone(reloader.routes());

@@ -68,6 +68,8 @@ pub(crate) struct Parts {
     pub(crate) queue_size: usize,
     /// The program set the queue size (`LOG_QUEUE_SIZE` does not apply).
     pub(crate) fixed_queue: bool,
+    /// The journald identifier the program set over the configuration's.
+    pub(crate) identifier: Option<String>,
 }
 
 /// The routing in force, and how to replace it.
@@ -231,7 +233,7 @@ impl Reloader {
             Some(ConfigSource::Resolve) => None,
             Some(ConfigSource::Path(path)) => Some(path.as_path()),
         };
-        let config = Config::load(explicit)?;
+        let config = identified(Config::load(explicit)?, parts.identifier.as_deref())?;
         if let Some(old) = &state.config {
             let problems = changes::needing_restart(old, &config, &parts.types, parts.fixed_queue);
             if !problems.is_empty() {
@@ -336,6 +338,23 @@ impl Reloader {
         routes
             .get(LogType::Audit)
             .submit(&line, level, LogType::Audit);
+    }
+}
+
+/// `config` with journald records tagged `identifier`, when given.
+///
+/// # Errors
+///
+/// An [`ErrorKind::Config`] error when `identifier` is no valid one.
+pub(crate) fn identified(config: Config, identifier: Option<&str>) -> Result<Config> {
+    match identifier {
+        None => Ok(config),
+        Some(identifier) => config.with_syslog_identifier(identifier).map_err(|why| {
+            Error::new(
+                ErrorKind::Config,
+                format!("syslog identifier {identifier:?}: {why}"),
+            )
+        }),
     }
 }
 
