@@ -558,6 +558,9 @@ impl Guard {
             return;
         }
         let mut line = Vec::new();
+        // Taken before the routes: a reload holds its lock while it waits
+        // for callers to let go of the routes they loaded.
+        let fingerprint = self.reloader.fingerprint();
         let routes = self.routes.load();
         self.ctx.render(
             &mut line,
@@ -565,7 +568,7 @@ impl Guard {
             LogType::Audit,
             &[
                 ("action", json!(action)),
-                ("config_fingerprint", json!(self.reloader.fingerprint())),
+                ("config_fingerprint", json!(fingerprint)),
                 ("routing", json!(routes.describe())),
             ],
             Some(message),
