@@ -15,6 +15,9 @@ pub enum ErrorKind {
     AlreadyInitialized,
     /// Bundling logs failed.
     Bundle,
+    /// A configuration reload cannot be done: no runtime is running, it has
+    /// no file to re-read, or the `SIGHUP` handler cannot be installed.
+    Reload,
 }
 
 /// An error from logward: a kind, a message with its context, and the cause.

@@ -35,13 +35,14 @@ mod level;
 mod log_type;
 mod panic;
 pub mod record;
+mod reload;
 mod runtime;
 pub mod sink;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    Config, ConfigError, ConfigErrorKind, ConfigErrors, DEFAULT_CONFIG_PATH, Destination, Origin,
-    Overflow, Route, SyncPolicy, ToolSetting, WouldCreate,
+    Config, ConfigError, ConfigErrorKind, ConfigErrors, ConfigKey, DEFAULT_CONFIG_PATH,
+    Destination, Origin, Overflow, Route, SyncPolicy, ToolSetting, WouldCreate,
 };
 pub use date::Date;
 pub use error::{Error, ErrorKind, Result};
@@ -51,6 +52,7 @@ pub use layer::stderr_layer;
 pub use layer::{LogwardLayer, TypeFilter};
 pub use level::{CRITICAL_FIELD, Level, ParseLevelError};
 pub use log_type::{LogType, ParseLogTypeError};
+pub use reload::reload;
 pub use runtime::{Builder, DEFAULT_QUEUE_SIZE, Guard, Logward, init, init_with};
 pub use sink::{JournaldSink, journald_available, journald_available_at};
 

@@ -6,13 +6,13 @@ use std::sync::{Arc, Weak};
 use serde_json::json;
 
 use crate::record::{self, RecordContext};
-use crate::sink::Routes;
+use crate::sink::SharedRoutes;
 use crate::{Level, LogType};
 
 /// Chains a hook in front of the current panic hook that writes a critical
 /// `application` record with the panic message and location, and waits until
 /// it is written. Does nothing once the runtime is shut down.
-pub(crate) fn install(routes: Weak<Routes>, ctx: Arc<RecordContext>) {
+pub(crate) fn install(routes: Weak<SharedRoutes>, ctx: Arc<RecordContext>) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if let Some(routes) = routes.upgrade() {
@@ -51,6 +51,7 @@ pub(crate) fn install(routes: Weak<Routes>, ctx: Arc<RecordContext>) {
             record::push_key(&mut line, "message");
             record::json::push_str(&mut line, &format!("panic: {message}"));
             record::finish(&mut line);
+            let routes = routes.load();
             let route = routes.get(LogType::Application);
             route.submit(&line, Level::Critical, LogType::Application);
             // A writer thread cannot wait for itself.

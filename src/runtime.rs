@@ -15,9 +15,11 @@ use tracing_subscriber::{Layer, Registry};
 
 use crate::layer::{LogwardLayer, TypeFilter};
 use crate::record::RecordContext;
+use crate::reload::wiring::{self as connect, Overrides};
+use crate::reload::{ConfigSource, Parts, Reloader, identified};
 use crate::sink::plan as wiring;
 use crate::sink::{
-    JOURNALD_SOCKET, Route, Routes, Sink, SinkStats, Stats, WhenFull, WriteSink, Writer,
+    JOURNALD_SOCKET, SharedRoutes, Sink, SinkStats, Stats, WhenFull, WriteSink, Writer,
 };
 use crate::{Clock, Config, Error, ErrorKind, Level, LogType, Result, SystemClock};
 
@@ -54,6 +56,8 @@ pub struct Builder {
     log_bridge: bool,
     journald_socket: PathBuf,
     types: Vec<LogType>,
+    reload_on_sighup: bool,
+    identifier: Option<String>,
 }
 
 /// Where the routing comes from.
@@ -81,6 +85,8 @@ impl Default for Builder {
             log_bridge: true,
             journald_socket: PathBuf::from(JOURNALD_SOCKET),
             types: LogType::ALL.to_vec(),
+            reload_on_sighup: false,
+            identifier: None,
         }
     }
 }
@@ -182,6 +188,25 @@ impl Builder {
         self
     }
 
+    /// Tags journald records with this `SYSLOG_IDENTIFIER` instead of
+    /// `LOG_SYSLOG_IDENTIFIER` or the program name (`logward emit -t`);
+    /// [`Builder::build`] refuses an empty one or one with control
+    /// characters.
+    pub fn with_syslog_identifier(mut self, identifier: impl Into<String>) -> Self {
+        self.identifier = Some(identifier.into());
+        self
+    }
+
+    /// Re-reads the configuration file on every `SIGHUP` and puts it in
+    /// force, as [`crate::reload`] does; the signal is handled on a thread
+    /// of the runtime's own, until the guard is dropped. Only for a
+    /// configuration the runtime reads itself (not with
+    /// [`Builder::with_config`] or a sink), which [`Builder::build`] checks.
+    pub fn reload_on_sighup(mut self) -> Self {
+        self.reload_on_sighup = true;
+        self
+    }
+
     /// Loads the configuration (unless a sink was given), opens the sinks,
     /// starts the writers and builds the layer.
     ///
@@ -191,7 +216,9 @@ impl Builder {
     /// configuration is invalid; an [`ErrorKind::Sink`] error naming every
     /// log file or directory that cannot be used (not writable, or refused
     /// as a link, a device or another user's file), or when a sink or
-    /// writer cannot be started.
+    /// writer cannot be started; an [`ErrorKind::Reload`] error when
+    /// [`Builder::reload_on_sighup`] has no file to re-read or its handler
+    /// cannot be installed.
     pub fn build(self) -> Result<Logward> {
         if self.when_full[LogType::Audit.index()].is_some_and(|w| w != WhenFull::Block) {
             return Err(Error::new(
@@ -200,48 +227,73 @@ impl Builder {
             ));
         }
         let ctx = Arc::new(RecordContext::new(Arc::clone(&self.clock)));
-        let config = match self.source {
-            Source::Sink(sink) => Err(sink),
-            Source::Resolve => Ok(Config::load(None)?),
-            Source::Path(path) => Ok(Config::load(Some(&path))?),
-            Source::Config(config) => Ok(*config),
+        let (config, source) = match self.source {
+            Source::Sink(sink) => (Err(sink), None),
+            Source::Resolve => (Ok(Config::load(None)?), Some(ConfigSource::Resolve)),
+            Source::Path(path) => (
+                Ok(Config::load(Some(&path))?),
+                Some(ConfigSource::Path(path)),
+            ),
+            Source::Config(config) => (Ok(*config), None),
         };
-        let (mut plan, fingerprint) = match config {
+        if self.reload_on_sighup && source.is_none() {
+            return Err(Error::new(
+                ErrorKind::Reload,
+                "reload on SIGHUP re-reads the configuration file: build with `with_config_path` (or the default resolution), not with a configuration or sink given by the program",
+            ));
+        }
+        let config = match config {
+            Ok(config) => Ok(identified(config, self.identifier.as_deref())?),
+            Err(sink) => Err(sink),
+        };
+        let (plan, fingerprint, config) = match config {
             Ok(config) => (
-                wiring::plan(&config, &self.clock, &self.journald_socket, &self.types)?,
+                wiring::plan(
+                    &config,
+                    &self.clock,
+                    &self.journald_socket,
+                    &self.types,
+                    &[],
+                )?,
                 config.fingerprint(),
+                Some(config),
             ),
             Err(sink) => (
                 wiring::single(sink),
                 "none (sink given by the program)".to_string(),
+                None,
             ),
         };
         let queue_size = self.queue_size.unwrap_or(plan.queue_size);
-        let mut writers: Vec<Arc<Writer>> = Vec::with_capacity(plan.sinks.len());
-        for (sink, fallback) in plan.sinks.drain(..) {
-            let writer =
-                Writer::spawn(sink, fallback, queue_size, Arc::clone(&ctx)).map_err(|e| {
-                    Error::new(ErrorKind::Sink, "cannot start a writer thread").with_source(e)
-                })?;
-            writers.push(writer);
-        }
-        let routes = LogType::ALL.map(|t| {
-            let planned = &plan.routes[t.index()];
-            Route {
-                minimum: self.minimum[t.index()].unwrap_or(planned.minimum),
-                writer: Arc::clone(&writers[planned.sink]),
-                when_full: self.when_full[t.index()].unwrap_or(planned.when_full),
-            }
-        });
-        let routes = Arc::new(Routes::new(routes));
+        let overrides = Overrides {
+            minimum: self.minimum,
+            when_full: self.when_full,
+        };
+        let warnings = plan.warnings.clone();
+        let (writers, routes) = connect::connect(plan, &Vec::new(), overrides, queue_size, &ctx)?;
+        let parts = Parts {
+            source,
+            config,
+            ctx: Arc::clone(&ctx),
+            clock: Arc::clone(&self.clock),
+            journald_socket: self.journald_socket,
+            types: self.types,
+            overrides,
+            queue_size,
+            fixed_queue: self.queue_size.is_some(),
+            identifier: self.identifier,
+        };
+        let reloader = Reloader::new(parts, writers, routes, fingerprint.clone());
+        let routes = Arc::clone(reloader.routes());
         let guard = Guard {
             routes: Arc::clone(&routes),
             ctx: Arc::clone(&ctx),
             fingerprint,
             lifecycle: self.lifecycle,
+            reloader: Arc::clone(&reloader),
         };
         guard.lifecycle("logging_started", "logging started");
-        for warning in &plan.warnings {
+        for warning in &warnings {
             guard.emit(
                 LogType::Application,
                 Level::Warning,
@@ -252,9 +304,12 @@ impl Builder {
         if self.panic_hook {
             crate::panic::install(Arc::downgrade(&routes), Arc::clone(&ctx));
         }
+        if self.reload_on_sighup {
+            reloader.listen_for_sighup()?;
+        }
         Ok(Logward {
-            filter: TypeFilter::new(routes.minimums()),
-            layer: LogwardLayer::new(ctx, routes),
+            filter: reloader.filter().clone(),
+            layer: LogwardLayer::new(ctx, routes, Arc::clone(reloader.dispatch())),
             guard,
             log_bridge: self.log_bridge,
         })
@@ -276,7 +331,8 @@ impl Logward {
         Builder::default()
     }
 
-    /// The configuration fingerprint written in `logging_started`.
+    /// The configuration fingerprint written in `logging_started` (a
+    /// reload changes the one in force, see [`Guard::fingerprint`]).
     pub fn fingerprint(&self) -> &str {
         &self.guard.fingerprint
     }
@@ -298,11 +354,7 @@ impl Logward {
     /// [`ErrorKind::AlreadyInitialized`] when a global `tracing` subscriber
     /// or a `log` logger is already set.
     pub fn init(self) -> Result<Guard> {
-        let log_level = self
-            .filter
-            .minimum(LogType::Application)
-            .to_tracing_filter();
-        self.install(tracing_subscriber::registry(), log_level)
+        self.install(tracing_subscriber::registry(), LevelFilter::OFF)
     }
 
     /// Installs logward and another layer of the developer's (typically a
@@ -330,21 +382,22 @@ impl Logward {
     where
         L: Layer<Registry> + Send + Sync + 'static,
     {
+        let other = layer.max_level_hint().unwrap_or(LevelFilter::TRACE);
+        self.install(tracing_subscriber::registry().with(layer), other)
+    }
+
+    /// Installs logward on top of `inner` (a `Registry`, with the
+    /// developer's layer or without); `other` is the most verbose level
+    /// the developer's layer keeps.
+    fn install<I>(self, inner: I, other: LevelFilter) -> Result<Guard>
+    where
+        I: tracing::Subscriber + for<'a> LookupSpan<'a> + Send + Sync + 'static,
+    {
         let log_level = self
             .filter
             .minimum(LogType::Application)
             .to_tracing_filter()
-            .max(layer.max_level_hint().unwrap_or(LevelFilter::TRACE));
-        self.install(tracing_subscriber::registry().with(layer), log_level)
-    }
-
-    /// Installs logward on top of `inner` (a `Registry`, with the
-    /// developer's layer or without); `log_level` is the most verbose
-    /// `log` level any layer keeps.
-    fn install<I>(self, inner: I, log_level: LevelFilter) -> Result<Guard>
-    where
-        I: tracing::Subscriber + for<'a> LookupSpan<'a> + Send + Sync + 'static,
-    {
+            .max(other);
         if self.log_bridge {
             // `log` checks its own maximum first: records below every
             // layer's level cost one load, as disabled `tracing` events do.
@@ -358,6 +411,7 @@ impl Logward {
                     )
                     .with_source(e)
                 })?;
+            self.guard.reloader.bridge_installed(other);
         }
         let (logward, guard) = self.into_parts();
         let subscriber = inner.with(logward);
@@ -376,33 +430,51 @@ impl Logward {
 /// every writer and waits for them to finish.
 #[must_use = "dropping the guard stops logging"]
 pub struct Guard {
-    routes: Arc<Routes>,
+    routes: Arc<SharedRoutes>,
     ctx: Arc<RecordContext>,
     fingerprint: String,
     lifecycle: bool,
+    reloader: Arc<Reloader>,
 }
 
 impl Guard {
     /// Waits until every record logged before this call is written.
     pub fn flush(&self) {
-        for writer in self.routes.writers() {
+        for writer in self.routes.load().writers() {
             writer.flush();
         }
     }
 
-    /// What the writers did so far, summed over all of them.
+    /// Re-reads the configuration and puts it in force, as [`crate::reload`]
+    /// does for the last runtime built; this one reloads this runtime.
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::reload`].
+    pub fn reload(&self) -> Result<()> {
+        self.reloader.reload()
+    }
+
+    /// The fingerprint of the configuration in force (changed by a reload).
+    pub fn fingerprint(&self) -> String {
+        self.reloader.fingerprint()
+    }
+
+    /// What the writers did so far, summed over all of them (also those a
+    /// reload stopped).
     pub fn stats(&self) -> Stats {
         let mut total = Stats::default();
-        for writer in self.routes.writers() {
+        for writer in self.reloader.writers() {
             total += writer.stats();
         }
         total
     }
 
     /// What each writer did so far, with its sink and fallback, one entry
-    /// per sink (types routed to the same sink share it).
+    /// per sink (types routed to the same sink share it), the sinks in use
+    /// first, then those a reload stopped using.
     pub fn sink_stats(&self) -> Vec<SinkStats> {
-        self.routes
+        self.reloader
             .writers()
             .into_iter()
             .map(|writer| SinkStats {
@@ -424,7 +496,8 @@ impl Guard {
         fields: &[(K, serde_json::Value)],
         message: Option<&str>,
     ) -> bool {
-        let route = self.routes.get(log_type);
+        let routes = self.routes.load();
+        let route = routes.get(log_type);
         if level < route.minimum {
             return false;
         }
@@ -460,9 +533,10 @@ impl Guard {
                 ),
             ));
         }
+        let routes = self.routes.load();
         let mut touched: Vec<&Arc<Writer>> = Vec::new();
         for &(log_type, level, line) in records {
-            let writer = &self.routes.get(log_type).writer;
+            let writer = &routes.get(log_type).writer;
             if !writer.submit_waiting(line, level, log_type) {
                 return Err(Error::new(
                     ErrorKind::Sink,
@@ -484,22 +558,22 @@ impl Guard {
             return;
         }
         let mut line = Vec::new();
-        let sinks: Vec<String> = LogType::ALL
-            .iter()
-            .map(|&t| format!("{t}={}", self.routes.get(t).writer.describe()))
-            .collect();
+        // Taken before the routes: a reload holds its lock while it waits
+        // for callers to let go of the routes they loaded.
+        let fingerprint = self.reloader.fingerprint();
+        let routes = self.routes.load();
         self.ctx.render(
             &mut line,
             Level::Info,
             LogType::Audit,
             &[
                 ("action", json!(action)),
-                ("config_fingerprint", json!(self.fingerprint)),
-                ("routing", json!(sinks.join(" "))),
+                ("config_fingerprint", json!(fingerprint)),
+                ("routing", json!(routes.describe())),
             ],
             Some(message),
         );
-        self.routes
+        routes
             .get(LogType::Audit)
             .submit(&line, Level::Info, LogType::Audit);
     }
@@ -507,8 +581,9 @@ impl Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        self.reloader.stop();
         self.lifecycle("logging_stopped", "logging stopped");
-        for writer in self.routes.writers() {
+        for writer in self.routes.load().writers() {
             writer.stop();
         }
     }

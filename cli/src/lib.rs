@@ -43,4 +43,5 @@ pub use import::{
     TimeSpec, import, parse_zone, state_dir,
 };
 pub use journal::{JournalEntry, JournalReader, Sender, Senders, Trust};
-pub use receive::{RawReceiveArgs, ReceiveRequest, ReceiveUsageError, receive};
+pub use receive::{RECEIVE_KEYS, RawReceiveArgs, ReceiveRequest, ReceiveUsageError, receive};
+pub use users::invoker_fields;

@@ -1,8 +1,32 @@
 //! Operating-system users by name and by id, through the C library's
 //! `getpwnam_r`/`getpwuid_r`, so users from NSS (LDAP, systemd's dynamic
-//! users) are found as `id` finds them.
+//! users) are found as `id` finds them; and who runs this command, as the
+//! records it writes name them.
 
 use std::ffi::{CStr, CString};
+
+use serde_json::{Value, json};
+
+/// The fields naming who runs this process, for the records the tool
+/// writes on an operator's behalf (`logs_exported`, `logward emit`):
+/// `os_user`, the name of the process's real user (`uid N` when it has
+/// none), `os_uid` its id, and `sudo_user`, the `SUDO_USER` of the
+/// environment when set, which says who ran `sudo` (the environment's
+/// word, unlike the uid).
+pub fn invoker_fields() -> Vec<(&'static str, Value)> {
+    let uid = rustix::process::getuid().as_raw();
+    let mut fields = vec![
+        (
+            "os_user",
+            json!(name_of(uid).unwrap_or_else(|| format!("uid {uid}"))),
+        ),
+        ("os_uid", json!(uid)),
+    ];
+    if let Some(sudo_user) = std::env::var("SUDO_USER").ok().filter(|u| !u.is_empty()) {
+        fields.push(("sudo_user", json!(sudo_user)));
+    }
+    fields
+}
 
 /// The buffer for one `passwd` entry's strings; grown when too small.
 const BUFFER_START: usize = 1024;

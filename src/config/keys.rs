@@ -1,6 +1,10 @@
 //! The configuration keys logward knows, and how a key name splits into a
 //! base key and an optional log type suffix (`LOG_FILE_WEB` is `LOG_FILE`
 //! for `web`).
+//!
+//! Each base key also carries its meaning and default, published as
+//! [`ConfigKey`], so that the manual page (`logward man`) and `config
+//! check` list exactly the keys the parser knows.
 
 use crate::log_type::LogType;
 
@@ -63,6 +67,52 @@ impl Base {
             Base::SyslogIdentifier => "LOG_SYSLOG_IDENTIFIER",
             Base::JournalUsers => "LOG_JOURNAL_USERS",
             Base::JournalUnits => "LOG_JOURNAL_UNITS",
+        }
+    }
+
+    /// What the key sets, one sentence.
+    const fn meaning(self) -> &'static str {
+        match self {
+            Base::Level => {
+                "Minimum level (debug, info, warning, error, critical) of every type without its own; required when a file exists; LOG_LEVEL_AUDIT defaults to info, not to LOG_LEVEL."
+            }
+            Base::File => {
+                "Write to this absolute path instead of journald (the unsuffixed key: every type without its own, except audit, which never falls back to LOG_FILE)."
+            }
+            Base::RotateDaily => "true starts a new file every UTC midnight; needs a file.",
+            Base::RotateMax => "Files kept, the live one included; needs daily rotation.",
+            Base::Overflow => {
+                "block or drop when the writer's queue is full; drop is refused for audit."
+            }
+            Base::Sync => "always: fsync after each written batch; never: leave it to the kernel.",
+            Base::Seal => {
+                "true: seal every written batch for tamper evidence; needs a file and logward seal init."
+            }
+            Base::QueueSize => "Records each writer's queue holds.",
+            Base::SyslogIdentifier => "The journald SYSLOG_IDENTIFIER of the records.",
+            Base::JournalUsers => {
+                "Comma list of users (names or ids) whose journal entries are trusted when the journal is read back, besides root."
+            }
+            Base::JournalUnits => {
+                "Comma list of systemd units whose journal entries are trusted when the journal is read back."
+            }
+        }
+    }
+
+    /// The value in force when the key is not set.
+    const fn default_text(self) -> &'static str {
+        match self {
+            Base::Level => "info",
+            Base::File => "journald",
+            Base::RotateDaily => "false",
+            Base::RotateMax => "keep all",
+            Base::Overflow => "block",
+            Base::Sync => "never",
+            Base::Seal => "false",
+            Base::QueueSize => "65536",
+            Base::SyslogIdentifier => "the program name",
+            Base::JournalUsers => "root only",
+            Base::JournalUnits => "none",
         }
     }
 
@@ -138,6 +188,58 @@ impl KeyId {
     }
 }
 
+/// One configuration key the library knows, as the manual page and
+/// `logward config check` document it.
+///
+/// ```
+/// let keys = logward::ConfigKey::all();
+/// let level = keys.iter().find(|k| k.name == "LOG_LEVEL").expect("a key");
+/// assert!(level.names().contains(&"LOG_LEVEL_AUDIT".to_string()));
+/// assert!(logward::ConfigKey::is_known("LOG_ROTATE_MAX_WEB"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConfigKey {
+    /// The key without a log type suffix, such as `LOG_FILE`.
+    pub name: &'static str,
+    /// Whether the key also exists per log type (`LOG_FILE_WEB`).
+    pub per_type: bool,
+    /// What it sets.
+    pub meaning: &'static str,
+    /// The value in force when it is not set.
+    pub default: &'static str,
+}
+
+impl ConfigKey {
+    /// Every key, in the order the documentation lists them.
+    pub fn all() -> Vec<ConfigKey> {
+        Base::ALL
+            .iter()
+            .map(|&base| ConfigKey {
+                name: base.name(),
+                per_type: base.per_type(),
+                meaning: base.meaning(),
+                default: base.default_text(),
+            })
+            .collect()
+    }
+
+    /// The key's names: the unsuffixed one, then one per log type.
+    pub fn names(&self) -> Vec<String> {
+        let mut names = vec![self.name.to_string()];
+        if self.per_type {
+            names.extend(LogType::ALL.map(|t| format!("{}_{}", self.name, t.key_suffix())));
+        }
+        names
+    }
+
+    /// Whether `name` is one of the library's keys (case-sensitive). The
+    /// tool's `EXPORT_*` and `RECEIVE_*` keys are not.
+    pub fn is_known(name: &str) -> bool {
+        KeyId::parse(name).is_some()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +252,12 @@ mod tests {
             let id = KeyId::parse(name);
             assert_eq!(id.map(KeyId::name).as_deref(), Some(name.as_str()));
         }
+    }
+
+    #[test]
+    fn the_published_keys_name_every_known_key() {
+        let published: Vec<String> = ConfigKey::all().iter().flat_map(ConfigKey::names).collect();
+        assert_eq!(published, KeyId::all_names());
     }
 
     #[test]

@@ -50,6 +50,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::log_type::LogType;
 
 pub use error::{ConfigError, ConfigErrorKind, ConfigErrors, Origin};
+pub use keys::ConfigKey;
 pub use route::{Destination, Overflow, Route, SyncPolicy};
 pub use writable::WouldCreate;
 
@@ -75,11 +76,12 @@ pub struct Config {
     journal_units: Vec<String>,
     exports: Vec<ToolSetting>,
     receive: Vec<ToolSetting>,
+    settings: Vec<ToolSetting>,
 }
 
-/// One key of the tool's (`EXPORT_*` for `logward ship`, `RECEIVE_*` for
-/// `logward receive`) as set in the file or the environment, for the tool
-/// to validate.
+/// One key as set in the file or the environment: the tool's keys
+/// (`EXPORT_*` for `logward ship`, `RECEIVE_*` for `logward receive`) for
+/// the tool to validate, and every key in [`Config::settings`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ToolSetting {
     /// The key, such as `EXPORT_SIEM_URL` or `RECEIVE_RAW_FILE`.
@@ -222,6 +224,7 @@ impl Config {
             journal_units: Vec::new(),
             exports: Vec::new(),
             receive: Vec::new(),
+            settings: Vec::new(),
         }
     }
 
@@ -249,6 +252,7 @@ impl Config {
             journal_units: resolved.journal_units,
             exports: tool_settings(&settings, resolve::EXPORT_PREFIX),
             receive: tool_settings(&settings, resolve::RECEIVE_PREFIX),
+            settings: tool_settings(&settings, ""),
         })
     }
 
@@ -293,10 +297,30 @@ impl Config {
         &self.receive
     }
 
+    /// Every key set in the file or the environment, known or not, sorted
+    /// by name, each with its value and where it came from (an environment
+    /// override replaces the file's value); a key not listed has its
+    /// default.
+    pub fn settings(&self) -> &[ToolSetting] {
+        &self.settings
+    }
+
     /// The journald `SYSLOG_IDENTIFIER` (`LOG_SYSLOG_IDENTIFIER`); `None`
     /// means the program name.
     pub fn syslog_identifier(&self) -> Option<&str> {
         self.syslog_identifier.as_deref()
+    }
+
+    /// This configuration with journald records tagged `identifier`
+    /// instead of `LOG_SYSLOG_IDENTIFIER` or the program name.
+    ///
+    /// # Errors
+    ///
+    /// What is wrong with `identifier` and what is allowed, when it is
+    /// empty or holds control characters.
+    pub(crate) fn with_syslog_identifier(mut self, identifier: &str) -> Result<Config, String> {
+        self.syslog_identifier = Some(resolve::parse_identifier(identifier)?);
+        Ok(self)
     }
 
     /// The users whose journal entries are trusted when the journal is read

@@ -542,7 +542,7 @@ fn parse_queue_size(value: &str) -> Result<usize, String> {
     }
 }
 
-fn parse_identifier(value: &str) -> Result<String, String> {
+pub(super) fn parse_identifier(value: &str) -> Result<String, String> {
     if value.is_empty() || value.chars().any(char::is_control) {
         return Err(
             "empty or containing control characters; allowed: a name such as my-service, \

@@ -9,6 +9,13 @@
 //! below its type's level is disabled once ([`Interest::never`]). A
 //! disabled event then costs the global level check and one load of its
 //! callsite's cached interest.
+//!
+//! The minimums are shared atomics, so that a reload of the configuration
+//! changes them for every clone of the filter at once; the reload then has
+//! `tracing` ask every callsite again (its cached interest is rebuilt).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use tracing::Metadata;
 use tracing::level_filters::LevelFilter;
@@ -23,20 +30,33 @@ use crate::{Level, LogType};
 /// field, both static, so the decision is cached per callsite: a disabled
 /// event costs one relaxed atomic load. Spans are always enabled, because
 /// their fields are the context of the records emitted inside them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Clones share their minimums: a configuration reload changes them all.
+#[derive(Debug, Clone)]
 pub struct TypeFilter {
-    minimum: [Level; 5],
+    minimum: Arc<[AtomicU8; 5]>,
 }
 
 impl TypeFilter {
     /// A filter with one minimum level per log type.
     pub fn new(minimum: [Level; 5]) -> Self {
-        TypeFilter { minimum }
+        TypeFilter {
+            minimum: Arc::new(minimum.map(|level| AtomicU8::new(level.index() as u8))),
+        }
     }
 
     /// The minimum level of `log_type`.
     pub fn minimum(&self, log_type: LogType) -> Level {
-        self.minimum[log_type.index()]
+        let index = self.minimum[log_type.index()].load(Ordering::Relaxed);
+        Level::ALL[usize::from(index)]
+    }
+
+    /// Sets the minimum level of every log type, for this filter and its
+    /// clones; the caller rebuilds `tracing`'s callsite interest after.
+    pub(crate) fn set(&self, minimum: [Level; 5]) {
+        for (slot, level) in self.minimum.iter().zip(minimum) {
+            slot.store(level.index() as u8, Ordering::Relaxed);
+        }
     }
 
     /// Whether an event with this metadata becomes a record.

@@ -14,8 +14,9 @@ mod render;
 #[cfg(feature = "fmt")]
 mod stderr;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use tracing::dispatcher::WeakDispatch;
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::Context;
@@ -23,7 +24,7 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::registry::SpanRef;
 
 use crate::record::RecordContext;
-use crate::sink::Routes;
+use crate::sink::SharedRoutes;
 
 pub use filter::TypeFilter;
 #[cfg(feature = "fmt")]
@@ -79,16 +80,24 @@ where
 /// [`TypeFilter`] so it composes with other layers on a `Registry`.
 pub struct LogwardLayer {
     ctx: Arc<RecordContext>,
-    routes: Arc<Routes>,
+    routes: Arc<SharedRoutes>,
     entered: Entered,
+    /// The dispatcher the layer is installed in, for a reload to rebuild
+    /// its callsites' interest.
+    dispatch: Arc<OnceLock<WeakDispatch>>,
 }
 
 impl LogwardLayer {
-    pub(crate) fn new(ctx: Arc<RecordContext>, routes: Arc<Routes>) -> Self {
+    pub(crate) fn new(
+        ctx: Arc<RecordContext>,
+        routes: Arc<SharedRoutes>,
+        dispatch: Arc<OnceLock<WeakDispatch>>,
+    ) -> Self {
         LogwardLayer {
             ctx,
             routes,
             entered: Entered::default(),
+            dispatch,
         }
     }
 }
@@ -97,6 +106,10 @@ impl<S> tracing_subscriber::Layer<S> for LogwardLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
+    fn on_register_dispatch(&self, dispatch: &tracing::Dispatch) {
+        let _ = self.dispatch.set(dispatch.downgrade());
+    }
+
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let mut fields = Fields::default();
@@ -148,6 +161,7 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        render::on_event(&self.ctx, &self.routes, &self.entered, event, &ctx);
+        let routes = self.routes.load();
+        render::on_event(&self.ctx, &routes, &self.entered, event, &ctx);
     }
 }

@@ -25,7 +25,7 @@ pub use journald::{
 };
 pub use rotation::{LogFile, Rotation, rotated_files};
 pub use route::WhenFull;
-pub(crate) use route::{Route, Routes};
+pub(crate) use route::{Route, Routes, SharedRoutes};
 pub use stderr::{StderrSink, WriteSink};
 pub(crate) use writer::Writer;
 pub use writer::{SinkStats, Stats};

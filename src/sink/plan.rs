@@ -10,6 +10,10 @@
 //! then only their sinks are checked and opened, and the other types go to
 //! stderr, so a one-shot command creates no file or directory it does not
 //! write.
+//!
+//! A plan made for a reload names the destinations already running: those
+//! are not opened again (a sealed file cannot be, its writer holds it), the
+//! reload hands their running writers to the new routes.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,9 +32,10 @@ pub(crate) struct PlannedRoute {
     pub(crate) when_full: WhenFull,
 }
 
-/// What to start.
+/// What to start: each destination, with its sinks unless it is already
+/// running.
 pub(crate) struct Plan {
-    pub(crate) sinks: Vec<SinkPair>,
+    pub(crate) sinks: Vec<(Key, Option<SinkPair>)>,
     pub(crate) routes: [PlannedRoute; 5],
     pub(crate) queue_size: usize,
     pub(crate) warnings: Vec<String>,
@@ -39,7 +44,7 @@ pub(crate) struct Plan {
 /// Every type to one sink (a program-supplied writer), level info, blocking.
 pub(crate) fn single(sink: Box<dyn Sink>) -> Plan {
     Plan {
-        sinks: vec![(sink, Box::new(StderrSink::new()))],
+        sinks: vec![(Key::Given, Some((sink, Box::new(StderrSink::new()))))],
         routes: LogType::ALL.map(|_| PlannedRoute {
             minimum: Level::Info,
             sink: 0,
@@ -60,16 +65,20 @@ fn program_name() -> String {
         .unwrap_or_else(|| "logward".to_string())
 }
 
-#[derive(PartialEq)]
-enum Key {
+/// What a writer writes to: types with the same key share one writer.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Key {
     Journald,
     File(PathBuf),
     /// A type the plan does not open: stderr.
     Unopened,
+    /// The sink the program gave.
+    Given,
 }
 
 /// Opens the sinks `config` routes `types` to, with journald listening on
-/// `journald_socket`; the other types go to stderr.
+/// `journald_socket`, except those of the destinations in `running`; the
+/// other types go to stderr.
 ///
 /// # Errors
 ///
@@ -81,6 +90,7 @@ pub(crate) fn plan(
     clock: &Arc<dyn Clock>,
     journald_socket: &Path,
     types: &[LogType],
+    running: &[Key],
 ) -> Result<Plan> {
     config.check_writable_for(types).map_err(|problems| {
         let count = problems.len();
@@ -96,7 +106,7 @@ pub(crate) fn plan(
     let journald = journald_available_at(journald_socket);
     let mut warnings: Vec<String> = config.warnings().to_vec();
     let mut keys: Vec<Key> = Vec::new();
-    let mut sinks: Vec<SinkPair> = Vec::new();
+    let mut sinks: Vec<(Key, Option<SinkPair>)> = Vec::new();
     let mut indices = [0usize; 5];
     for log_type in LogType::ALL {
         let route = config.route(log_type);
@@ -107,6 +117,12 @@ pub(crate) fn plan(
         };
         if let Some(i) = keys.iter().position(|k| *k == key) {
             indices[log_type.index()] = i;
+            continue;
+        }
+        if running.contains(&key) {
+            indices[log_type.index()] = sinks.len();
+            keys.push(key.clone());
+            sinks.push((key, None));
             continue;
         }
         let pair: SinkPair = match &route.destination {
@@ -146,8 +162,8 @@ pub(crate) fn plan(
             }
         };
         indices[log_type.index()] = sinks.len();
-        keys.push(key);
-        sinks.push(pair);
+        keys.push(key.clone());
+        sinks.push((key, Some(pair)));
     }
     let routes = LogType::ALL.map(|t| {
         let route = config.route(t);

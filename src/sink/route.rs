@@ -1,5 +1,10 @@
 //! The routing table: for each log type, its minimum level, its writer and
 //! what happens when that writer's queue is full.
+//!
+//! The table in force is swapped whole when the configuration is reloaded
+//! ([`SharedRoutes`]): a caller routes each record by the table it loaded,
+//! and a writer no table uses any more is stopped once no caller holds a
+//! table that still points to it.
 
 use std::sync::Arc;
 
@@ -16,6 +21,9 @@ pub enum WhenFull {
     /// Drop the record and count it; the writer reports the count as a record.
     Drop,
 }
+
+/// The routing table in force, replaced whole by a reload.
+pub(crate) type SharedRoutes = arc_swap::ArcSwap<Routes>;
 
 /// Where one log type's records go.
 pub(crate) struct Route {
@@ -54,6 +62,15 @@ impl Routes {
             }
         }
         out
+    }
+
+    /// Each type's writer, `audit=file /var/log/shop/audit.log web=journald …`.
+    pub(crate) fn describe(&self) -> String {
+        let sinks: Vec<String> = LogType::ALL
+            .iter()
+            .map(|&t| format!("{t}={}", self.get(t).writer.describe()))
+            .collect();
+        sinks.join(" ")
     }
 
     /// The minimum level per log type.

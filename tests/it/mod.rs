@@ -14,5 +14,6 @@ mod load;
 mod overflow;
 mod properties;
 mod records;
+mod reload;
 mod rendered;
 mod routing;

@@ -11,10 +11,8 @@ use crate::users;
 ///
 /// A filter that was not given is absent, never `null`: `date_from` and
 /// `date_to` and `filter` as given, `log_types` and `log_levels` always (every one when
-/// not narrowed). `os_user` is the name of the process's real user (`uid
-/// N` when it has none), `os_uid` its id, and `sudo_user` the `SUDO_USER`
-/// of the environment when set, which says who ran `sudo` (the
-/// environment's word, unlike the uid).
+/// not narrowed). `os_user`, `os_uid` and `sudo_user` name who ran it
+/// (see [`invoker_fields`](crate::invoker_fields)).
 pub fn export_record(
     request: &BundleRequest,
     summary: &BundleSummary,
@@ -26,19 +24,11 @@ pub fn export_record(
     };
     let types: Vec<String> = request.types().iter().map(ToString::to_string).collect();
     let levels: Vec<String> = request.levels().iter().map(ToString::to_string).collect();
-    let uid = rustix::process::getuid().as_raw();
     let mut fields = vec![
         ("action", json!("logs_exported")),
         ("access_granted", json!(true)),
-        (
-            "os_user",
-            json!(users::name_of(uid).unwrap_or_else(|| format!("uid {uid}"))),
-        ),
-        ("os_uid", json!(uid)),
     ];
-    if let Some(sudo_user) = std::env::var("SUDO_USER").ok().filter(|u| !u.is_empty()) {
-        fields.push(("sudo_user", json!(sudo_user)));
-    }
+    fields.extend(users::invoker_fields());
     if let Some(from) = &raw.date_from {
         fields.push(("date_from", json!(from)));
     }

@@ -1,21 +1,41 @@
 //! `logward config check`: the effective routing, the exports, the
-//! fingerprint, and what a start would create.
+//! fingerprint, where each value came from, and what a start would create.
 //!
 //! The check creates nothing. An invalid configuration (exports included)
 //! is exit code 2; a valid one whose file sink cannot be used (a directory
 //! that cannot be created, a file another user owns, a symbolic link) is
-//! exit code 1, with one "cannot use" line per sink on stderr.
+//! exit code 1, with one "cannot use" line per sink on stderr; with
+//! `--strict`, so is an unknown key (for `ExecStartPre=`, so that a typo
+//! stops the start instead of being ignored).
+//!
+//! The settings table lists every key set, with its value and where it
+//! came from, then each library key not set at all, with its default:
+//!
+//! ```text
+//! KEY                    VALUE                   FROM
+//! LOG_FILE_AUDIT         /var/log/shop/audit.log /etc/logward/config:2
+//! LOG_LEVEL              debug                   environment variable LOGWARD_LOG_LEVEL
+//! LOG_ROTATE_DAILY       false                   default
+//! ```
+//!
+//! Secrets never show: the value of an unknown key (a password put where
+//! none belongs) and of any key naming a password, token or secret is
+//! replaced by `(not shown)`, and the user and password of a URL by `***`.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use logward::Config;
+use logward::{Config, ConfigKey};
 
 use super::out;
 
-/// Loads and validates the configuration, prints the routing table, and
-/// checks (without creating anything) that every file sink can be used.
-pub fn run(path: Option<&Path>) -> anyhow::Result<ExitCode> {
+/// Prefixes of the tool's keys, which the library leaves to the tool.
+const TOOL_PREFIXES: [&str; 2] = ["EXPORT_", "RECEIVE_"];
+
+/// Loads and validates the configuration, prints the routing table and
+/// the settings, and checks (without creating anything) that every file
+/// sink can be used; `strict` makes unknown keys errors.
+pub fn run(path: Option<&Path>, strict: bool) -> anyhow::Result<ExitCode> {
     let config = Config::load(path)?;
     for warning in config.warnings() {
         out::stderr(&format!("logward: warning: {warning}"));
@@ -37,6 +57,9 @@ pub fn run(path: Option<&Path>) -> anyhow::Result<ExitCode> {
         text.push('\n');
         text.push_str(&table);
     }
+    text.push('\n');
+    text.push_str(&settings_table(&config));
+    let mut failed = false;
     match config.check_writable() {
         Ok(created) => {
             text.push('\n');
@@ -56,14 +79,125 @@ pub fn run(path: Option<&Path>) -> anyhow::Result<ExitCode> {
                 ));
             }
             out::stdout(text.as_bytes())?;
-            Ok(ExitCode::SUCCESS)
         }
         Err(problems) => {
             out::stdout(text.as_bytes())?;
             for problem in problems.errors() {
                 out::stderr(&format!("logward: cannot use a file sink: {problem}"));
             }
-            Ok(ExitCode::from(1))
+            failed = true;
         }
+    }
+    if strict {
+        let mut unknown: Vec<String> = config
+            .settings()
+            .iter()
+            .filter(|s| !is_known(&s.key))
+            .map(|s| format!("{}: {}: unknown key", s.origin, s.key))
+            .collect();
+        unknown.extend(exports.warnings.iter().cloned());
+        for problem in &unknown {
+            out::stderr(&format!("logward: error (--strict): {problem}"));
+        }
+        failed |= !unknown.is_empty();
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Whether `key` is the library's or left to the tool's validation.
+fn is_known(key: &str) -> bool {
+    ConfigKey::is_known(key) || TOOL_PREFIXES.iter().any(|p| key.starts_with(p))
+}
+
+/// Every key set with its value and origin, then each library key not set
+/// in any form, with its default; under a header line.
+fn settings_table(config: &Config) -> String {
+    let mut rows: Vec<[String; 3]> = vec![["KEY", "VALUE", "FROM"].map(String::from)];
+    for setting in config.settings() {
+        rows.push([
+            setting.key.clone(),
+            shown(&setting.key, &setting.value),
+            setting.origin.to_string(),
+        ]);
+    }
+    for key in ConfigKey::all() {
+        let names = key.names();
+        if !config.settings().iter().any(|s| names.contains(&s.key)) {
+            rows.push([
+                key.name.to_string(),
+                key.default.to_string(),
+                "default".to_string(),
+            ]);
+        }
+    }
+    let mut widths = [0; 3];
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut table = String::new();
+    for row in &rows {
+        let line = format!(
+            "{:<w0$}  {:<w1$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            w0 = widths[0],
+            w1 = widths[1]
+        );
+        table.push_str(line.trim_end());
+        table.push('\n');
+    }
+    table
+}
+
+/// `value` as the table shows it: hidden when it may be a secret, a URL
+/// without its user and password.
+fn shown(key: &str, value: &str) -> String {
+    let secret = ["PASSWORD", "TOKEN", "SECRET"]
+        .iter()
+        .any(|word| key.contains(word))
+        && !key.ends_with("_FILE");
+    if secret || !is_known(key) {
+        return "(not shown)".to_string();
+    }
+    match value.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            match rest[..authority_end].rfind('@') {
+                Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+                None => value.to_string(),
+            }
+        }
+        None => value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_and_unknown_values_are_not_shown() {
+        assert_eq!(shown("EXPORT_A_KEY_PASSWORD", "hunter2"), "(not shown)");
+        assert_eq!(shown("EXPORT_A_TOKEN", "abc"), "(not shown)");
+        assert_eq!(shown("LOG_PASWORD", "abc"), "(not shown)");
+        assert_eq!(
+            shown("EXPORT_A_KEY_PASSWORD_FILE", "/etc/logward/a.pass"),
+            "/etc/logward/a.pass"
+        );
+        assert_eq!(
+            shown(
+                "EXPORT_A_URL",
+                "https://bob:hunter2@siem.example:8088/in?x=@"
+            ),
+            "https://***@siem.example:8088/in?x=@"
+        );
+        assert_eq!(shown("LOG_LEVEL", "info"), "info");
     }
 }

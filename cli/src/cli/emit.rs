@@ -22,6 +22,22 @@
 //! on stderr with where its records went instead; they are written, so the
 //! exit code stays 0.
 //!
+//! Every record also names who wrote it: `os_user` (the process's real
+//! user), `os_uid` and, when set, `sudo_user` (`SUDO_USER`), after the
+//! given fields. The caller cannot set them: a field of one of these names
+//! (or `identifier`, with `-t`) is refused, on the command line as a usage
+//! error, on `--stdin` as a refused line. `-t TAG` (like
+//! `logger -t`) sets the record's identifier: journald's
+//! `SYSLOG_IDENTIFIER` and the record's own `identifier` field (so that
+//! file records carry it too); without it neither changes (the identifier
+//! is `LOG_SYSLOG_IDENTIFIER`, else `logward`, and the record has no
+//! `identifier`):
+//!
+//! ```text
+//! logward emit -t backup --log-type application --level info --message "backup done"
+//! {"id":"…","created_at":"…","hostname":"db1","level":"info","log_type":"application","pid":4711,"identifier":"backup","os_user":"root","os_uid":0,"sudo_user":"alice","message":"backup done"}
+//! ```
+//!
 //! Only the sink of the emitted log type is opened: emitting an audit record
 //! creates no directory or file of the other types.
 //!
@@ -36,7 +52,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use logward::{Guard, Level, LogType, Logward, ManualClock};
-use logward_cli::{LineReader, LineStatus, MAX_LINE};
+use logward_cli::{LineReader, LineStatus, MAX_LINE, invoker_fields};
 use serde_json::Value;
 
 use super::{EmitArgs, UsageError, out};
@@ -49,6 +65,28 @@ pub fn run(args: EmitArgs, config: Option<PathBuf>) -> anyhow::Result<ExitCode> 
     } else {
         Some(parse_pairs(&args.fields, args.message)?)
     };
+    let mut extra: Vec<(String, Value)> = Vec::new();
+    if let Some(tag) = &args.tag {
+        if tag.is_empty() || tag.chars().any(char::is_control) {
+            return Err(UsageError(format!(
+                "-t {tag:?}: empty or containing control characters; allowed: a name such as backup"
+            ))
+            .into());
+        }
+        extra.push(("identifier".to_string(), Value::String(tag.clone())));
+    }
+    extra.extend(
+        invoker_fields()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v)),
+    );
+    let pairs = match pairs {
+        Some(mut pairs) => {
+            add_fields(&mut pairs.fields, &extra).map_err(UsageError)?;
+            Some(pairs)
+        }
+        None => None,
+    };
     let mut builder = Logward::builder()
         .with_panic_hook(false)
         .with_lifecycle_records(false)
@@ -59,6 +97,9 @@ pub fn run(args: EmitArgs, config: Option<PathBuf>) -> anyhow::Result<ExitCode> 
     }
     if let Some(path) = config {
         builder = builder.with_config_path(path);
+    }
+    if let Some(tag) = args.tag {
+        builder = builder.with_syslog_identifier(tag);
     }
     let logward = builder.build()?;
     let (_layer, guard) = logward.into_parts::<tracing_subscriber::Registry>();
@@ -82,7 +123,12 @@ pub fn run(args: EmitArgs, config: Option<PathBuf>) -> anyhow::Result<ExitCode> 
         }
         None => {
             let stdin = io::stdin();
-            emit_lines(&guard, args.log_type, args.level, stdin.lock()).map(|counts| {
+            let record = Kind {
+                log_type: args.log_type,
+                level: args.level,
+                extra: &extra,
+            };
+            emit_lines(&guard, &record, stdin.lock()).map(|counts| {
                 if counts.below_level > 0 {
                     out::stderr(&below_level());
                 }
@@ -210,6 +256,32 @@ fn parse_pair(arg: &str) -> Result<(String, Value), UsageError> {
     Ok((key.to_string(), value))
 }
 
+/// The fields naming who emitted a record, set by the command only.
+const INVOKER_KEYS: [&str; 3] = ["os_user", "os_uid", "sudo_user"];
+
+/// Appends the command's own `extra` fields to `fields`.
+///
+/// # Errors
+///
+/// What is wrong when `fields` has a field of one of the command's own
+/// names ([`INVOKER_KEYS`], `identifier` with `-t`); nothing is appended.
+fn add_fields(fields: &mut Vec<(String, Value)>, extra: &[(String, Value)]) -> Result<(), String> {
+    if let Some((key, _)) = fields.iter().find(|(key, _)| {
+        INVOKER_KEYS.contains(&key.as_str()) || extra.iter().any(|(own, _)| own == key)
+    }) {
+        let by = if key == "identifier" {
+            "-t"
+        } else {
+            "logward emit from the process's user"
+        };
+        return Err(format!(
+            "field {key:?} is set by {by}; allowed: another name"
+        ));
+    }
+    fields.extend(extra.iter().cloned());
+    Ok(())
+}
+
 /// What `--stdin` did with its lines.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct LineCounts {
@@ -221,6 +293,14 @@ pub struct LineCounts {
     pub refused: u64,
 }
 
+/// What every record of `--stdin` is: its type, its level, and the fields
+/// added after each line's own.
+pub struct Kind<'a> {
+    pub log_type: LogType,
+    pub level: Level,
+    pub extra: &'a [(String, Value)],
+}
+
 /// Emits one record per JSON object line of `input`, skipping blank lines.
 /// A line that is not a JSON object is reported on stderr with its number
 /// and the reason, and reading goes on.
@@ -230,8 +310,7 @@ pub struct LineCounts {
 /// Only when `input` cannot be read; the records before are written.
 pub fn emit_lines(
     guard: &Guard,
-    log_type: LogType,
-    level: Level,
+    kind: &Kind<'_>,
     input: impl BufRead,
 ) -> anyhow::Result<LineCounts> {
     let mut counts = LineCounts::default();
@@ -248,11 +327,23 @@ pub fn emit_lines(
         match object {
             Ok(None) => {}
             Ok(Some(object)) => {
-                let Pairs { fields, message } = split_message(object);
-                if guard.emit(log_type, level, &fields, message.as_deref()) {
-                    counts.written += 1;
-                } else {
-                    counts.below_level += 1;
+                let Pairs {
+                    mut fields,
+                    message,
+                } = split_message(object);
+                match add_fields(&mut fields, kind.extra) {
+                    Ok(())
+                        if guard.emit(kind.log_type, kind.level, &fields, message.as_deref()) =>
+                    {
+                        counts.written += 1;
+                    }
+                    Ok(()) => counts.below_level += 1,
+                    Err(reason) => {
+                        counts.refused += 1;
+                        out::stderr(&format!(
+                            "logward: stdin line {number}: {reason}; line refused"
+                        ));
+                    }
                 }
             }
             Err(reason) => {

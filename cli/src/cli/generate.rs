@@ -5,6 +5,13 @@
 //! The examples and exit codes (clap's "after help") are set in the pages
 //! without filling (`.nf`), so the formatter never joins or breaks a line of
 //! an example command; long commands are continued with `\` in the text.
+//!
+//! Each page's header and footer name its command as `man` lists it
+//! (`logward-config-check`, not `check`). `logward(1)` and
+//! `logward-config(1)` also have ENVIRONMENT, FILES and CONFIGURATION
+//! sections; CONFIGURATION lists every key with its meaning and default
+//! from the library's key table ([`logward::ConfigKey`], the one its parser
+//! uses), and the tool's `EXPORT_` and `RECEIVE_` keys from theirs.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -67,26 +74,147 @@ fn write_pages(cmd: clap::Command, dir: &Path) -> std::io::Result<()> {
     std::fs::write(dir.join(name), render(cmd)?)
 }
 
-/// The manual page of `cmd`, its extra section unfilled.
+/// The manual page of `cmd`, its extra section unfilled, with the
+/// sections of [`sections`] before VERSION.
 fn render(cmd: clap::Command) -> std::io::Result<Vec<u8>> {
+    let version = cmd.get_version().unwrap_or_default().to_string();
+    let man = clap_mangen::Man::new(cmd);
+    let filename = man.get_filename();
+    let name = filename.strip_suffix(".1").unwrap_or(&filename).to_string();
     let mut page = Vec::new();
-    clap_mangen::Man::new(cmd).render(&mut page)?;
-    let text = String::from_utf8_lossy(&page);
-    let Some(start) = text.find("\n.SH EXTRA\n") else {
-        return Ok(page);
-    };
-    let body = start + "\n.SH EXTRA\n".len();
-    let end = text[body..]
-        .find("\n.SH ")
-        .map_or(text.len(), |i| body + i + 1);
-    Ok(format!(
-        "{}.nf\n{}.fi\n{}",
-        &text[..body],
-        &text[body..end],
-        &text[end..]
-    )
-    .into_bytes())
+    man.source(format!("{name} {version}"))
+        .manual("logward manual")
+        .render(&mut page)?;
+    let mut text = String::from_utf8_lossy(&page).into_owned();
+    if let Some(start) = text.find("\n.SH EXTRA\n") {
+        let body = start + "\n.SH EXTRA\n".len();
+        let end = text[body..]
+            .find("\n.SH ")
+            .map_or(text.len(), |i| body + i + 1);
+        text = format!(
+            "{}.nf\n{}.fi\n{}",
+            &text[..body],
+            &text[body..end],
+            &text[end..]
+        );
+    }
+    let extra = sections(&name);
+    match text.find("\n.SH VERSION\n") {
+        Some(at) => text.insert_str(at + 1, &extra),
+        None => text.push_str(&extra),
+    }
+    Ok(text.into_bytes())
 }
+
+/// ENVIRONMENT, FILES and CONFIGURATION, in roff, for the pages of
+/// `logward` and `logward-config`; nothing for the others.
+fn sections(name: &str) -> String {
+    if name != "logward" && name != "logward-config" {
+        return String::new();
+    }
+    let mut roff = String::from(".SH ENVIRONMENT\n");
+    for (var, meaning) in ENVIRONMENT {
+        roff.push_str(&format!(".TP\n.B {}\n{}\n", escape(var), escape(meaning)));
+    }
+    roff.push_str(".SH FILES\n");
+    for (file, meaning) in FILES {
+        roff.push_str(&format!(".TP\n.I {}\n{}\n", escape(file), escape(meaning)));
+    }
+    // No hyphenation: a key name broken across lines cannot be searched.
+    roff.push_str(&format!(
+        ".SH CONFIGURATION\n.nh\n{}\n",
+        escape(CONFIGURATION)
+    ));
+    for key in logward::ConfigKey::all() {
+        let names = if key.per_type {
+            format!("{0}, {0}_<TYPE>", key.name)
+        } else {
+            key.name.to_string()
+        };
+        roff.push_str(&format!(
+            ".TP\n.B {}\n{}\n.br\nDefault: {}.\n",
+            escape(&names),
+            escape(key.meaning),
+            escape(key.default)
+        ));
+        if key.per_type {
+            let typed = key.names()[1..].join(", ");
+            roff.push_str(&format!(".br\nPer type: {}.\n", escape(&typed)));
+        }
+    }
+    roff.push_str(&format!(
+        ".TP\n.B EXPORT_<NAME>_<KEY>\nAn export of logward ship; KEY is one of: {}.\n",
+        escape(&logward_cli::ship::EXPORT_KEYS.join(", "))
+    ));
+    roff.push_str(&format!(
+        ".TP\n.B RECEIVE_*\nThe collector's keys (logward receive): {}.\n",
+        escape(&logward_cli::RECEIVE_KEYS.join(", "))
+    ));
+    roff.push_str(".hy\n.SH \"SEE ALSO\"\nlogward\\-config(1), logward\\-emit(1), logward\\-bundle(1), journalctl(1), systemd.exec(5)\n");
+    roff
+}
+
+/// Text for roff: backslashes and dashes escaped, a leading `.` or `'`
+/// kept from being read as a request.
+fn escape(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with('.') || escaped.starts_with('\'') {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
+}
+
+/// The variables the tool and the library read.
+const ENVIRONMENT: [(&str, &str); 6] = [
+    (
+        "LOGWARD_CONFIG",
+        "The configuration file when --config is not given (else /etc/logward/config).",
+    ),
+    (
+        "LOGWARD_<KEY>",
+        "Overrides KEY of the configuration (LOGWARD_LOG_LEVEL=debug), also without a file; logward config check shows which values came from here.",
+    ),
+    (
+        "STATE_DIRECTORY",
+        "Where ship, import and receive keep their state (systemd's StateDirectory=), else /var/lib/logward.",
+    ),
+    (
+        "SUDO_USER",
+        "Named as sudo_user in the records emit and bundle write, beside the real user (os_user, os_uid).",
+    ),
+    (
+        "LOGGER_CERT, LOGGER_KEY",
+        "The collector's certificate and key when --cert and --key are not given (logward receive).",
+    ),
+    (
+        "LOGGER_IP, LOGGER_PORT",
+        "The collector's address when --listen is not given (logward receive).",
+    ),
+];
+
+/// The files the tool and the library use.
+const FILES: [(&str, &str); 4] = [
+    (
+        "/etc/logward/config",
+        "The configuration: KEY=VALUE lines, # comments, values literal; also a systemd EnvironmentFile=.",
+    ),
+    (
+        "/run/systemd/journal/socket",
+        "journald's native socket, where records routed to journald are sent.",
+    ),
+    (
+        "/var/lib/logward",
+        "State of ship (positions, dead letters), import (positions) and receive (the id index).",
+    ),
+    (
+        "/var/log/<service>/",
+        "Log files, as LOG_FILE and LOG_FILE_<TYPE> name them: created 0640 in directories created 0750, rotated siblings beside them.",
+    ),
+];
+
+/// The opening paragraph of CONFIGURATION.
+const CONFIGURATION: &str = "Every key of the configuration file, with what it sets and its default. TYPE is AUDIT, WEB, APPLICATION, ANALYSIS or TANIUM; a per-type key falls back to its unsuffixed form, except for audit, whose keys have only the defaults given. A service built with reload_on_sighup re-reads the file on SIGHUP (logward config reload): levels, routing and overflow change at once; the queue size, the journald identifier and the settings of a file in use need a restart.";
 
 /// The names of the `logward*.1` files in `dir`, sorted.
 fn pages(dir: &Path) -> anyhow::Result<Vec<String>> {

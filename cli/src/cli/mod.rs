@@ -10,6 +10,7 @@ mod generate;
 mod import;
 pub(crate) mod out;
 mod receive;
+mod reload;
 mod ship;
 mod verify;
 
@@ -52,8 +53,9 @@ Exit codes:
 const CHECK_EXAMPLES: &str = "\
 Examples:
   logward config check
-  logward config check --config /etc/logward/config
-  LOGWARD_LOG_LEVEL=debug logward --config ./staging.conf config check";
+  logward config check --strict --config /etc/logward/config
+  LOGWARD_LOG_LEVEL=debug logward --config ./staging.conf config check
+  logward config reload --unit shop.service";
 
 /// Structured audit logging for Linux services.
 ///
@@ -96,7 +98,7 @@ Examples:
   echo '{\"job\":\"backup\",\"bytes\":123,\"message\":\"done\"}' \\
       | logward emit --log-type application --level info --stdin")]
     Emit(EmitArgs),
-    /// Check the configuration.
+    /// Check the configuration, or have a running service reload it.
     #[command(subcommand, after_help = CHECK_EXAMPLES)]
     Config(ConfigCommand),
     /// Import logs of other systems as records (and post them as observations).
@@ -268,6 +270,9 @@ struct EmitArgs {
     /// Read one JSON object of fields per line from stdin; emit a record for each
     #[arg(long, conflicts_with = "fields")]
     stdin: bool,
+    /// The identifier of the record(s), like logger -t: journald's SYSLOG_IDENTIFIER and the record's identifier field [default: LOG_SYSLOG_IDENTIFIER, else logward]
+    #[arg(short = 't', long, value_name = "TAG")]
+    tag: Option<String>,
     /// Fields: key=value (a string) or key:=json (any JSON value)
     #[arg(value_name = "FIELD")]
     fields: Vec<String>,
@@ -372,8 +377,36 @@ enum ConfigCommand {
     /// Print the effective routing per log type, the configuration's
     /// fingerprint and what a start would create; exit 2 when the
     /// configuration is invalid, 1 when a file sink cannot be used.
+    ///
+    /// Also lists every key set, with where its value came from (a file
+    /// line or a LOGWARD_* variable), and the keys left at their defaults.
     #[command(after_help = CHECK_EXAMPLES)]
-    Check,
+    Check {
+        /// Unknown keys are errors (exit 1), for ExecStartPre=
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Make a running service re-read its configuration: send it SIGHUP.
+    ///
+    /// The service must reload on SIGHUP (Builder::reload_on_sighup); its
+    /// config_reloaded or config_reload_refused audit record tells the
+    /// outcome. Exactly one of --pid and --unit.
+    #[command(after_help = "\
+Examples:
+  logward config reload --unit shop.service
+  logward config reload --pid \"$(pidof shop-api)\"")]
+    Reload(ReloadArgs),
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+struct ReloadArgs {
+    /// The service's process id
+    #[arg(long, value_name = "PID", value_parser = clap::value_parser!(u32).range(1..))]
+    pid: Option<u32>,
+    /// The systemd unit whose main process to signal (its MainPID)
+    #[arg(long, value_name = "UNIT")]
+    unit: Option<String>,
 }
 
 fn parse_log_type(s: &str) -> Result<LogType, String> {
@@ -426,7 +459,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Bundle(args) => bundle::run(args, cli.config.as_deref()),
         Command::Emit(args) => emit::run(args, cli.config),
-        Command::Config(ConfigCommand::Check) => check::run(cli.config.as_deref()),
+        Command::Config(ConfigCommand::Check { strict }) => {
+            check::run(cli.config.as_deref(), strict)
+        }
+        Command::Config(ConfigCommand::Reload(args)) => reload::run(args),
         Command::Import(ImportCommand::Csv(args)) => import::run(args, cli.config),
         Command::Ship(args) => ship::run(args, cli.config),
         Command::Verify(args) => verify::run(args, cli.config.as_deref()),

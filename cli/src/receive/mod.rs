@@ -33,6 +33,7 @@ use logward::sink::FileSink;
 use logward::{Config, Logward, SyncPolicy, SystemClock};
 
 pub use request::{RawReceiveArgs, ReceiveRequest, ReceiveUsageError};
+pub use settings::KEYS as RECEIVE_KEYS;
 
 /// Runs the collector until SIGTERM or SIGINT; `ready` is told the address
 /// it listens on.

@@ -26,7 +26,8 @@ pub struct RawFile {
     pub sync: bool,
 }
 
-const KEYS: [&str; 4] = [
+/// The collector's keys.
+pub const KEYS: [&str; 4] = [
     "RECEIVE_RAW_FILE",
     "RECEIVE_RAW_ROTATE_DAILY",
     "RECEIVE_RAW_ROTATE_MAX",

@@ -242,6 +242,7 @@ fn man_out_dir_writes_one_page_per_command() {
         "logward-bundle.1",
         "logward-completions.1",
         "logward-config-check.1",
+        "logward-config-reload.1",
         "logward-config.1",
         "logward-emit.1",
         "logward-import-csv.1",
@@ -263,7 +264,7 @@ fn man_out_dir_writes_one_page_per_command() {
     assert_eq!(listed, wanted);
     let bundle = std::fs::read_to_string(dir.path().join("logward-bundle.1")).expect("page");
     let title = format!(
-        ".TH logward-bundle 1  \"bundle {}\"",
+        ".TH logward-bundle 1  \"logward-bundle {}\"",
         env!("CARGO_PKG_VERSION")
     );
     assert!(bundle.contains(&title), "{bundle}");
@@ -277,4 +278,60 @@ fn man_out_dir_writes_one_page_per_command() {
         "{}",
         stderr(&refused)
     );
+}
+
+#[test]
+fn man_pages_list_every_configuration_key_and_name_their_command() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = logward(&["man", "--out-dir", &dir.path().to_string_lossy()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let config = std::fs::read_to_string(dir.path().join("logward-config.1")).expect("page");
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        config.contains(&format!(
+            ".TH logward-config 1  \"logward-config {version}\""
+        )),
+        "the header and footer name logward-config:\n{config}"
+    );
+    assert!(config.contains("logward\\-config\\-reload(1)"), "{config}");
+    let check = std::fs::read_to_string(dir.path().join("logward-config-check.1")).expect("page");
+    assert!(
+        check.contains(&format!("\"logward-config-check {version}\"")),
+        "{check}"
+    );
+    let top = stdout(&logward(&["man"], None));
+    for page in [&config, &top] {
+        for section in ["ENVIRONMENT", "FILES", "CONFIGURATION"] {
+            assert!(
+                page.contains(&format!("\n.SH {section}\n")),
+                "{section}:\n{page}"
+            );
+        }
+        let keys = page
+            .split("\n.SH CONFIGURATION\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n.SH ").next())
+            .expect("the section");
+        for key in logward::ConfigKey::all() {
+            for name in key.names() {
+                assert!(keys.contains(&name), "{name} is listed:\n{keys}");
+            }
+            assert!(
+                keys.contains(&key.default.replace('-', "\\-")),
+                "{}",
+                key.name
+            );
+        }
+        for key in ["EXPORT_<NAME>_<KEY>", "KAFKA_BROKERS", "RECEIVE_RAW_FILE"] {
+            assert!(keys.contains(key), "{key}:\n{keys}");
+        }
+        for var in [
+            "LOGWARD_CONFIG",
+            "LOGWARD_<KEY>",
+            "STATE_DIRECTORY",
+            "SUDO_USER",
+        ] {
+            assert!(page.contains(&format!(".B {var}")), "{var}");
+        }
+    }
 }

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 /// Every key an export may set, as the suffix after its name.
-pub(crate) const SUFFIXES: [&str; 23] = [
+pub const SUFFIXES: [&str; 23] = [
     "URL",
     "HOSTNAME",
     "PORT",

@@ -17,6 +17,9 @@
 //! errors of `config check`), but their content is never shown.
 
 mod keys;
+
+/// Every key an export may set, as the suffix after `EXPORT_<NAME>_`.
+pub use keys::SUFFIXES as EXPORT_KEYS;
 mod table;
 
 use std::collections::BTreeMap;
