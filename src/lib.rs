@@ -40,8 +40,8 @@ pub mod sink;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    Config, ConfigError, ConfigErrorKind, ConfigErrors, DEFAULT_CONFIG_PATH, Destination, Origin,
-    Overflow, Route, SyncPolicy, ToolSetting, WouldCreate,
+    Compression, Config, ConfigError, ConfigErrorKind, ConfigErrors, DEFAULT_CONFIG_PATH,
+    Destination, Origin, Overflow, Route, SyncPolicy, ToolSetting, WouldCreate,
 };
 pub use date::Date;
 pub use error::{Error, ErrorKind, Result};

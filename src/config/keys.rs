@@ -15,6 +15,10 @@ pub(crate) enum Base {
     RotateDaily,
     /// `LOG_ROTATE_MAX`: files kept.
     RotateMax,
+    /// `LOG_ROTATE_SIZE`: rotation by size.
+    RotateSize,
+    /// `LOG_ROTATE_COMPRESS`: compression of rotated files.
+    RotateCompress,
     /// `LOG_OVERFLOW`: block or drop on a full queue.
     Overflow,
     /// `LOG_SYNC`: fsync policy.
@@ -35,11 +39,13 @@ pub(crate) enum Base {
 
 impl Base {
     /// Every base key, in the order the documentation lists them.
-    pub(crate) const ALL: [Base; 11] = [
+    pub(crate) const ALL: [Base; 13] = [
         Base::Level,
         Base::File,
         Base::RotateDaily,
         Base::RotateMax,
+        Base::RotateSize,
+        Base::RotateCompress,
         Base::Overflow,
         Base::Sync,
         Base::Seal,
@@ -56,6 +62,8 @@ impl Base {
             Base::File => "LOG_FILE",
             Base::RotateDaily => "LOG_ROTATE_DAILY",
             Base::RotateMax => "LOG_ROTATE_MAX",
+            Base::RotateSize => "LOG_ROTATE_SIZE",
+            Base::RotateCompress => "LOG_ROTATE_COMPRESS",
             Base::Overflow => "LOG_OVERFLOW",
             Base::Sync => "LOG_SYNC",
             Base::Seal => "LOG_SEAL",
@@ -64,6 +72,22 @@ impl Base {
             Base::JournalUsers => "LOG_JOURNAL_USERS",
             Base::JournalUnits => "LOG_JOURNAL_UNITS",
         }
+    }
+
+    /// Whether audit takes the unsuffixed key when its own `_AUDIT` key is
+    /// not set. Audit keeps its own level (`LOG_LEVEL_AUDIT`, default
+    /// `info`), its own destination (journald unless `LOG_FILE_AUDIT`), its
+    /// overflow (audit records always block) and its sealing (a seal key is
+    /// made per file); rotation and sync apply to it as to every type.
+    pub(crate) const fn audit_inherits(self) -> bool {
+        matches!(
+            self,
+            Base::RotateDaily
+                | Base::RotateMax
+                | Base::RotateSize
+                | Base::RotateCompress
+                | Base::Sync
+        )
     }
 
     /// Whether the key also exists as `<NAME>_<TYPE>`.
@@ -145,7 +169,7 @@ mod tests {
     #[test]
     fn every_known_name_parses_back_to_its_key() {
         let names = KeyId::all_names();
-        assert_eq!(names.len(), 7 * 6 + 4);
+        assert_eq!(names.len(), 9 * 6 + 4);
         for name in &names {
             let id = KeyId::parse(name);
             assert_eq!(id.map(KeyId::name).as_deref(), Some(name.as_str()));

@@ -50,7 +50,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::log_type::LogType;
 
 pub use error::{ConfigError, ConfigErrorKind, ConfigErrors, Origin};
-pub use route::{Destination, Overflow, Route, SyncPolicy};
+pub use route::{Compression, Destination, Overflow, Route, SyncPolicy};
 pub use writable::WouldCreate;
 
 use error::Diagnostics;

@@ -29,6 +29,7 @@ fn daily(max_files: u32) -> Rotation {
     Rotation {
         daily: true,
         max_files: NonZeroU32::new(max_files),
+        ..Rotation::default()
     }
 }
 
