@@ -134,10 +134,18 @@ pub fn rotated_files(path: &Path) -> io::Result<Vec<LogFile>> {
     Ok(files)
 }
 
-/// Renames the live file `path` to the first free name for `date`
-/// (`<path>.<date>`, then `.1`, `.2`, …) and returns that name.
+/// Renames the live file `path` to the first free name for `date` after
+/// every rotated file of that date (`<path>.<date>`, then `.1`, `.2`, …)
+/// and returns that name. A number freed by pruning is not used again, so
+/// the newest file of a day always has the highest number.
 pub(super) fn rotate_to_free_name(path: &Path, date: Date) -> io::Result<PathBuf> {
-    for seq in 0..=MAX_SEQ {
+    let first = rotated_siblings(path)?
+        .iter()
+        .filter(|s| s.date == date)
+        .map(|s| s.seq + 1)
+        .max()
+        .unwrap_or(0);
+    for seq in first..=MAX_SEQ {
         let target = rotated_name(path, date, seq);
         // A compressed file keeps its name with `.gz`: that name is taken.
         match fs::symlink_metadata(compressed_name(&target)) {
@@ -286,9 +294,12 @@ fn rotated_siblings(path: &Path) -> io::Result<Vec<Sibling>> {
     Ok(siblings)
 }
 
+/// What a rotated name says: its date, sequence number and kind.
+type Parsed = (Date, u32, Kind);
+
 /// The regular files beside `path` whose names are of its rotated pattern,
 /// with what their names say.
-fn entries(path: &Path) -> io::Result<Vec<(OsString, (Date, u32, Kind))>> {
+fn entries(path: &Path) -> io::Result<Vec<(OsString, Parsed)>> {
     let Some(name) = path.file_name() else {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -325,7 +336,7 @@ fn entries(path: &Path) -> io::Result<Vec<(OsString, (Date, u32, Kind))>> {
 
 /// Parses `candidate` as a rotated name of `live`, compressed, being
 /// compressed, or neither.
-fn parse_name(live: &[u8], candidate: &[u8]) -> Option<(Date, u32, Kind)> {
+fn parse_name(live: &[u8], candidate: &[u8]) -> Option<Parsed> {
     if let Some(rest) = candidate.strip_suffix(b".gz.tmp") {
         return parse_rotated_name(live, rest).map(|(d, n)| (d, n, Kind::Temp));
     }

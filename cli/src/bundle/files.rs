@@ -31,8 +31,11 @@ use logward::sink::{LogFile, rotated_files};
 pub(crate) struct FileLines {
     /// Files still to read, each with whether it is compressed.
     pending: VecDeque<(PathBuf, bool)>,
-    current: Option<(PathBuf, LineReader<BufReader<Box<dyn Read>>>)>,
+    current: Option<(PathBuf, Lines)>,
 }
+
+/// The lines of one file, decompressed or not.
+type Lines = LineReader<BufReader<Box<dyn Read>>>;
 
 impl FileLines {
     /// Lists the files of the sink writing `path` that may hold records for
