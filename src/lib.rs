@@ -41,7 +41,7 @@ pub mod sink;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    Config, ConfigError, ConfigErrorKind, ConfigErrors, ConfigKey, DEFAULT_CONFIG_PATH,
+    Compression, Config, ConfigError, ConfigErrorKind, ConfigErrors, ConfigKey, DEFAULT_CONFIG_PATH,
     Destination, Origin, Overflow, Route, SyncPolicy, ToolSetting, WouldCreate,
 };
 pub use date::Date;

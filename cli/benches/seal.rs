@@ -116,6 +116,7 @@ fn main() {
     let rotation = Rotation {
         daily: true,
         max_files: None,
+        ..Rotation::default()
     };
     let mut sink =
         FileSink::open_sealed(&log, rotation, false, Arc::new(clock.clone()), None).expect("open");

@@ -7,7 +7,9 @@
 //! line each, and the journal's trusted users and units when they are set
 //! (`journal_users=…`, `journal_units=…`, sorted). A sealed file adds
 //! ` seal=true` after its `rotate_max` (unsealed files render as before, so
-//! their fingerprints did not change when sealing was added):
+//! their fingerprints did not change when sealing was added); likewise
+//! ` rotate_size=<bytes>` and ` compress=gzip` follow `rotate_max` only when
+//! set:
 //!
 //! ```text
 //! logward-config-v1
@@ -55,11 +57,15 @@ impl Config {
                     path,
                     rotate_daily,
                     rotate_max,
+                    rotate_size,
+                    compress,
                     seal,
                 } => format!(
-                    "file:{:?} rotate_daily={rotate_daily} rotate_max={}{}",
+                    "file:{:?} rotate_daily={rotate_daily} rotate_max={}{}{}{}",
                     path,
                     rotate_max.map_or("-".to_string(), |n| n.to_string()),
+                    rotate_size.map_or(String::new(), |n| format!(" rotate_size={n}")),
+                    compress.map_or(String::new(), |c| format!(" compress={c}")),
                     if *seal { " seal=true" } else { "" }
                 ),
             };

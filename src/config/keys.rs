@@ -19,6 +19,10 @@ pub(crate) enum Base {
     RotateDaily,
     /// `LOG_ROTATE_MAX`: files kept.
     RotateMax,
+    /// `LOG_ROTATE_SIZE`: rotation by size.
+    RotateSize,
+    /// `LOG_ROTATE_COMPRESS`: compression of rotated files.
+    RotateCompress,
     /// `LOG_OVERFLOW`: block or drop on a full queue.
     Overflow,
     /// `LOG_SYNC`: fsync policy.
@@ -39,11 +43,13 @@ pub(crate) enum Base {
 
 impl Base {
     /// Every base key, in the order the documentation lists them.
-    pub(crate) const ALL: [Base; 11] = [
+    pub(crate) const ALL: [Base; 13] = [
         Base::Level,
         Base::File,
         Base::RotateDaily,
         Base::RotateMax,
+        Base::RotateSize,
+        Base::RotateCompress,
         Base::Overflow,
         Base::Sync,
         Base::Seal,
@@ -60,6 +66,8 @@ impl Base {
             Base::File => "LOG_FILE",
             Base::RotateDaily => "LOG_ROTATE_DAILY",
             Base::RotateMax => "LOG_ROTATE_MAX",
+            Base::RotateSize => "LOG_ROTATE_SIZE",
+            Base::RotateCompress => "LOG_ROTATE_COMPRESS",
             Base::Overflow => "LOG_OVERFLOW",
             Base::Sync => "LOG_SYNC",
             Base::Seal => "LOG_SEAL",
@@ -79,12 +87,24 @@ impl Base {
             Base::File => {
                 "Write to this absolute path instead of journald (the unsuffixed key: every type without its own, except audit, which never falls back to LOG_FILE)."
             }
-            Base::RotateDaily => "true starts a new file every UTC midnight; needs a file.",
-            Base::RotateMax => "Files kept, the live one included; needs daily rotation.",
+            Base::RotateDaily => {
+                "true starts a new file every UTC midnight; needs a file; audit inherits it."
+            }
+            Base::RotateMax => {
+                "Files kept, the live one and compressed ones included, or all; needs daily or size rotation; audit inherits it."
+            }
+            Base::RotateSize => {
+                "Rotate when the next record would pass this size (bytes, or K, M, G), or none; audit inherits it."
+            }
+            Base::RotateCompress => {
+                "gzip compresses rotated files on a thread of the sink's own, none leaves them; refused for sealed types; audit inherits it."
+            }
             Base::Overflow => {
                 "block or drop when the writer's queue is full; drop is refused for audit."
             }
-            Base::Sync => "always: fsync after each written batch; never: leave it to the kernel.",
+            Base::Sync => {
+                "always: fsync after each written batch; never: leave it to the kernel; audit inherits it."
+            }
             Base::Seal => {
                 "true: seal every written batch for tamper evidence; needs a file and logward seal init."
             }
@@ -105,7 +125,9 @@ impl Base {
             Base::Level => "info",
             Base::File => "journald",
             Base::RotateDaily => "false",
-            Base::RotateMax => "keep all",
+            Base::RotateMax => "all",
+            Base::RotateSize => "none",
+            Base::RotateCompress => "none",
             Base::Overflow => "block",
             Base::Sync => "never",
             Base::Seal => "false",
@@ -114,6 +136,22 @@ impl Base {
             Base::JournalUsers => "root only",
             Base::JournalUnits => "none",
         }
+    }
+
+    /// Whether audit takes the unsuffixed key when its own `_AUDIT` key is
+    /// not set. Audit keeps its own level (`LOG_LEVEL_AUDIT`, default
+    /// `info`), its own destination (journald unless `LOG_FILE_AUDIT`), its
+    /// overflow (audit records always block) and its sealing (a seal key is
+    /// made per file); rotation and sync apply to it as to every type.
+    pub(crate) const fn audit_inherits(self) -> bool {
+        matches!(
+            self,
+            Base::RotateDaily
+                | Base::RotateMax
+                | Base::RotateSize
+                | Base::RotateCompress
+                | Base::Sync
+        )
     }
 
     /// Whether the key also exists as `<NAME>_<TYPE>`.
@@ -247,7 +285,7 @@ mod tests {
     #[test]
     fn every_known_name_parses_back_to_its_key() {
         let names = KeyId::all_names();
-        assert_eq!(names.len(), 7 * 6 + 4);
+        assert_eq!(names.len(), 9 * 6 + 4);
         for name in &names {
             let id = KeyId::parse(name);
             assert_eq!(id.map(KeyId::name).as_deref(), Some(name.as_str()));

@@ -51,7 +51,7 @@ use crate::log_type::LogType;
 
 pub use error::{ConfigError, ConfigErrorKind, ConfigErrors, Origin};
 pub use keys::ConfigKey;
-pub use route::{Destination, Overflow, Route, SyncPolicy};
+pub use route::{Compression, Destination, Overflow, Route, SyncPolicy};
 pub use writable::WouldCreate;
 
 use error::Diagnostics;

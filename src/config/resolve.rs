@@ -2,20 +2,23 @@
 //! checks, the fallback rules, and the checks between keys.
 //!
 //! Fallbacks: a type's own key (`LOG_FILE_WEB`) wins over the unsuffixed key
-//! (`LOG_FILE`), which wins over the built-in default. Audit takes nothing
-//! from the unsuffixed keys: its level is `LOG_LEVEL_AUDIT` or `info`, it goes
-//! to journald unless `LOG_FILE_AUDIT` is set, and its rotation, overflow and
-//! sync come only from its own keys. Every value is checked once, where it is
-//! set, so a bad unsuffixed value is reported once, not once per type.
+//! (`LOG_FILE`), which wins over the built-in default. Audit keeps its own
+//! level (`LOG_LEVEL_AUDIT` or `info`), destination (journald unless
+//! `LOG_FILE_AUDIT` is set), overflow and sealing, but takes rotation
+//! (`LOG_ROTATE_DAILY`, `LOG_ROTATE_MAX`, `LOG_ROTATE_SIZE`,
+//! `LOG_ROTATE_COMPRESS`) and `LOG_SYNC` from the unsuffixed keys like every
+//! other type, unless its `_AUDIT` keys say otherwise. Every value is checked
+//! once, where it is set, so a bad unsuffixed value is reported once, not
+//! once per type.
 
 use std::collections::BTreeMap;
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroU64};
 use std::path::{Path, PathBuf};
 
 use super::error::{ConfigError, ConfigErrorKind, Diagnostics, Origin};
 use super::keys::{Base, KeyId};
 use super::provider::Setting;
-use super::route::{Destination, Overflow, Route, SyncPolicy};
+use super::route::{Compression, Destination, Overflow, Route, SyncPolicy};
 use super::suggest;
 use crate::level::Level;
 use crate::log_type::LogType;
@@ -78,6 +81,7 @@ pub(crate) fn resolve(
 
     let types = LogType::ALL.map(|t| TypeKeys::resolve(&keys, t));
     check_shared_files(&types, diagnostics);
+    check_sealed_compression(&types, diagnostics);
 
     Resolved {
         routes: types.clone().map(|t| t.route),
@@ -119,26 +123,48 @@ impl<'a> Keys<'a> {
         self.get(KeyId::plain(base))
     }
 
+    /// Whether `log_type` takes the unsuffixed `base` when its own key is
+    /// not set.
+    fn inherits(base: Base, log_type: LogType) -> bool {
+        log_type != LogType::Audit || base.audit_inherits()
+    }
+
     /// The key that decides `base` for `log_type`: its own key when set,
-    /// else (except for audit) the unsuffixed key when set, else nothing.
+    /// else (for audit only for the keys it inherits) the unsuffixed key
+    /// when set, else nothing.
     fn pick(&self, base: Base, log_type: LogType) -> Pick<'a> {
         let own = KeyId::typed(base, log_type);
         if let Some(setting) = self.get(own) {
             return Pick::set(own, setting);
         }
-        if log_type != LogType::Audit {
+        if Keys::inherits(base, log_type) {
             if let Some(setting) = self.plain(base) {
                 return Pick::set(KeyId::plain(base), setting);
             }
         }
         // Unset: name the key an operator would set to change every type
-        // at once, which for audit is its own.
-        let key = if log_type == LogType::Audit {
+        // at once, which for audit's own keys is its own.
+        let key = if !Keys::inherits(base, log_type) {
             own.name()
         } else {
             base.name().to_string()
         };
         Pick { key, setting: None }
+    }
+
+    /// Whether the unsuffixed-or-typed key `id` of `base` applies to a type
+    /// whose records go to a file: for a suffixed key, whether its type has
+    /// a file; for an unsuffixed key, whether some type that takes it (has
+    /// no key of its own) has one.
+    fn applies_to_a_file(&self, id: KeyId) -> bool {
+        match id.log_type {
+            Some(t) => self.pick(Base::File, t).setting.is_some(),
+            None => LogType::ALL.into_iter().any(|t| {
+                Keys::inherits(id.base, t)
+                    && self.get(KeyId::typed(id.base, t)).is_none()
+                    && self.pick(Base::File, t).setting.is_some()
+            }),
+        }
     }
 
     /// The key that decides `base` in the scope of `id`: for a suffixed key
@@ -191,6 +217,8 @@ struct TypeKeys<'a> {
     file: Pick<'a>,
     rotate_daily: Pick<'a>,
     rotate_max: Pick<'a>,
+    rotate_size: Pick<'a>,
+    compress: Pick<'a>,
     sync: Pick<'a>,
     seal: Pick<'a>,
 }
@@ -201,14 +229,23 @@ impl<'a> TypeKeys<'a> {
         let file = keys.pick(Base::File, log_type);
         let rotate_daily = keys.pick(Base::RotateDaily, log_type);
         let rotate_max = keys.pick(Base::RotateMax, log_type);
+        let rotate_size = keys.pick(Base::RotateSize, log_type);
+        let compress = keys.pick(Base::RotateCompress, log_type);
         let sync = keys.pick(Base::Sync, log_type);
         let seal = keys.pick(Base::Seal, log_type);
         let daily = rotate_daily.parsed(parse_bool).unwrap_or(false);
+        let size = rotate_size.parsed(parse_size).flatten();
+        let rotates = daily || size.is_some();
         let destination = match file.parsed(parse_path) {
             Some(path) => Destination::File {
                 path,
                 rotate_daily: daily,
-                rotate_max: rotate_max.parsed(parse_count).filter(|_| daily),
+                rotate_max: rotate_max.parsed(parse_max).flatten().filter(|_| rotates),
+                rotate_size: size,
+                compress: compress
+                    .parsed(parse_compress)
+                    .flatten()
+                    .filter(|_| rotates),
                 seal: seal.parsed(parse_bool).unwrap_or(false),
             },
             None => Destination::Journald,
@@ -230,6 +267,8 @@ impl<'a> TypeKeys<'a> {
             file,
             rotate_daily,
             rotate_max,
+            rotate_size,
+            compress,
             sync,
             seal,
         }
@@ -258,7 +297,9 @@ fn check_values(settings: &BTreeMap<String, Setting>, diagnostics: &mut Diagnost
             Base::Level => parse_level(&setting.value).map(drop),
             Base::File => parse_path(&setting.value).map(drop),
             Base::RotateDaily | Base::Seal => parse_bool(&setting.value).map(drop),
-            Base::RotateMax => parse_count(&setting.value).map(drop),
+            Base::RotateMax => parse_max(&setting.value).map(drop),
+            Base::RotateSize => parse_size(&setting.value).map(drop),
+            Base::RotateCompress => parse_compress(&setting.value).map(drop),
             Base::Overflow => match parse_overflow(&setting.value) {
                 Ok(Overflow::Drop) if id.log_type == Some(LogType::Audit) => {
                     Err("audit records are never dropped; allowed: block".to_string())
@@ -291,8 +332,7 @@ fn check_combinations(keys: &Keys<'_>, diagnostics: &mut Diagnostics) {
         };
         match id.base {
             Base::RotateDaily
-                if parse_bool(&setting.value) == Ok(true)
-                    && keys.pick_for(Base::File, id).setting.is_none() =>
+                if parse_bool(&setting.value) == Ok(true) && !keys.applies_to_a_file(id) =>
             {
                 let file_key = KeyId {
                     base: Base::File,
@@ -331,29 +371,50 @@ fn check_combinations(keys: &Keys<'_>, diagnostics: &mut Diagnostics) {
                     ),
                 ));
             }
-            Base::RotateMax if parse_count(&setting.value).is_ok() => {
-                let daily = keys.pick_for(Base::RotateDaily, id);
-                let daily_key = KeyId {
-                    base: Base::RotateDaily,
+            Base::RotateSize
+                if matches!(parse_size(&setting.value), Ok(Some(_)))
+                    && !keys.applies_to_a_file(id) =>
+            {
+                let file_key = KeyId {
+                    base: Base::File,
                     log_type: id.log_type,
                 };
-                let state = match daily.setting {
-                    None => Some(not_set(Base::RotateDaily, id)),
-                    Some(s) if parse_bool(&s.value) == Ok(false) => {
-                        Some(format!("{}={:?} ({})", daily.key, s.value, s.origin))
-                    }
-                    // True, or invalid and reported on its own.
-                    Some(_) => None,
-                };
-                if let Some(state) = state {
+                diagnostics.errors.push(invalid(
+                    ConfigErrorKind::Conflict,
+                    key,
+                    setting,
+                    format!(
+                        "size rotation needs a file, and {}, so these records go to \
+                         journald; allowed: set {}, or remove {key}",
+                        not_set(Base::File, id),
+                        file_key.name()
+                    ),
+                ));
+            }
+            Base::RotateMax if matches!(parse_max(&setting.value), Ok(Some(_))) => {
+                if let Some(state) = no_rotation(keys, id) {
                     diagnostics.errors.push(invalid(
                         ConfigErrorKind::Conflict,
                         key,
                         setting,
                         format!(
-                            "a number of kept files needs daily rotation, and {state}; \
-                             allowed: set {}=true, or remove {key}",
-                            daily_key.name()
+                            "a number of kept files needs rotation, and {state}; allowed: \
+                             set {}, or remove {key}",
+                            rotation_keys(id)
+                        ),
+                    ));
+                }
+            }
+            Base::RotateCompress if matches!(parse_compress(&setting.value), Ok(Some(_))) => {
+                if let Some(state) = no_rotation(keys, id) {
+                    diagnostics.errors.push(invalid(
+                        ConfigErrorKind::Conflict,
+                        key,
+                        setting,
+                        format!(
+                            "compression applies to rotated files, and {state}; allowed: \
+                             set {}, or remove {key}",
+                            rotation_keys(id)
                         ),
                     ));
                 }
@@ -363,11 +424,46 @@ fn check_combinations(keys: &Keys<'_>, diagnostics: &mut Diagnostics) {
     }
 }
 
+/// Why the file in `id`'s scope does not rotate, or `None` when it does
+/// (or when a rotation key is invalid, which is reported on its own).
+fn no_rotation(keys: &Keys<'_>, id: KeyId) -> Option<String> {
+    let daily = keys.pick_for(Base::RotateDaily, id);
+    let size = keys.pick_for(Base::RotateSize, id);
+    let daily_state = match daily.setting {
+        None => not_set(Base::RotateDaily, id),
+        Some(s) if parse_bool(&s.value) == Ok(false) => {
+            format!("{}={:?} ({})", daily.key, s.value, s.origin)
+        }
+        Some(_) => return None,
+    };
+    let size_state = match size.setting {
+        None => not_set(Base::RotateSize, id),
+        Some(s) if parse_size(&s.value) == Ok(None) => {
+            format!("{}={:?} ({})", size.key, s.value, s.origin)
+        }
+        Some(_) => return None,
+    };
+    Some(format!("{daily_state} and {size_state}"))
+}
+
+/// The keys that turn rotation on in `id`'s scope, for a message.
+fn rotation_keys(id: KeyId) -> String {
+    let daily = KeyId {
+        base: Base::RotateDaily,
+        log_type: id.log_type,
+    };
+    let size = KeyId {
+        base: Base::RotateSize,
+        log_type: id.log_type,
+    };
+    format!("{}=true or {}", daily.name(), size.name())
+}
+
 /// Which keys are unset when `base` is unset in `id`'s scope.
 fn not_set(base: Base, id: KeyId) -> String {
     match id.log_type {
         None => format!("{} is not set", base.name()),
-        Some(LogType::Audit) => format!(
+        Some(LogType::Audit) if !base.audit_inherits() => format!(
             "{} is not set (audit does not use {})",
             KeyId::typed(base, LogType::Audit).name(),
             base.name()
@@ -389,6 +485,8 @@ fn check_shared_files(types: &[TypeKeys<'_>], diagnostics: &mut Diagnostics) {
             path,
             rotate_daily,
             rotate_max,
+            rotate_size,
+            compress,
             seal,
         } = &this.route.destination
         else {
@@ -401,6 +499,8 @@ fn check_shared_files(types: &[TypeKeys<'_>], diagnostics: &mut Diagnostics) {
         let Destination::File {
             rotate_daily: first_daily,
             rotate_max: first_max,
+            rotate_size: first_size,
+            compress: first_compress,
             seal: first_seal,
             ..
         } = &first.route.destination
@@ -418,6 +518,18 @@ fn check_shared_files(types: &[TypeKeys<'_>], diagnostics: &mut Diagnostics) {
                 "rotation",
                 this.rotate_max.describe("all files kept"),
                 first.rotate_max.describe("all files kept"),
+            ))
+        } else if rotate_size != first_size {
+            Some((
+                "rotation",
+                this.rotate_size.describe("none"),
+                first.rotate_size.describe("none"),
+            ))
+        } else if compress != first_compress {
+            Some((
+                "rotation",
+                this.compress.describe("none"),
+                first.compress.describe("none"),
             ))
         } else if seal != first_seal {
             Some((
@@ -445,10 +557,11 @@ fn check_shared_files(types: &[TypeKeys<'_>], diagnostics: &mut Diagnostics) {
                 "the same file as {}, with different {what} (here {here}, there {there}); \
                  allowed: the same {} settings for every key naming one file",
                 first.file.describe("journald"),
-                if what == "sync" {
-                    "LOG_SYNC"
-                } else {
-                    "LOG_ROTATE_DAILY and LOG_ROTATE_MAX"
+                match what {
+                    "sync" => "LOG_SYNC",
+                    "sealing" => "LOG_SEAL",
+                    _ =>
+                        "LOG_ROTATE_DAILY, LOG_ROTATE_MAX, LOG_ROTATE_SIZE and LOG_ROTATE_COMPRESS",
                 },
             ),
         );
@@ -456,6 +569,52 @@ fn check_shared_files(types: &[TypeKeys<'_>], diagnostics: &mut Diagnostics) {
         if !diagnostics.errors.contains(&error) {
             diagnostics.errors.push(error);
         }
+    }
+}
+
+/// A sealed file is verified byte for byte as it was written (`logward
+/// verify` reads the file and its `.seal` beside it), so its rotated files
+/// stay uncompressed: compression of a sealed type is a configuration
+/// error, reported once per key.
+fn check_sealed_compression(types: &[TypeKeys<'_>], diagnostics: &mut Diagnostics) {
+    // Per compression key: its setting, the first sealing key, the sealed types.
+    let mut conflicts: Vec<(&Pick<'_>, &Pick<'_>, Vec<String>)> = Vec::new();
+    for (log_type, this) in LogType::ALL.into_iter().zip(types) {
+        let Destination::File {
+            seal: true,
+            compress: Some(_),
+            ..
+        } = &this.route.destination
+        else {
+            continue;
+        };
+        let own = KeyId::typed(Base::RotateCompress, log_type).name();
+        match conflicts
+            .iter_mut()
+            .find(|(compress, _, _)| compress.key == this.compress.key)
+        {
+            Some((_, _, keys)) => keys.push(own),
+            None => conflicts.push((&this.compress, &this.seal, vec![own])),
+        }
+    }
+    for (compress, seal, keys) in conflicts {
+        let Some(setting) = compress.setting else {
+            continue;
+        };
+        diagnostics.errors.push(invalid(
+            ConfigErrorKind::Conflict,
+            &compress.key,
+            setting,
+            format!(
+                "sealed files are not compressed (`logward verify` checks their bytes as \
+                 written), and {} seals the file; allowed: {}, or no sealing",
+                seal.describe("false"),
+                keys.iter()
+                    .map(|key| format!("{key}=none"))
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+            ),
+        ));
     }
 }
 
@@ -507,14 +666,62 @@ fn digits(value: &str) -> Option<&str> {
     (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())).then_some(value)
 }
 
-fn parse_count(value: &str) -> Result<NonZeroU32, String> {
-    digits(value).and_then(|v| v.parse().ok()).ok_or_else(|| {
-        format!(
-            "not a positive whole number; allowed: 1 to {}, the number of files kept including \
-             the live file",
-            u32::MAX
-        )
-    })
+/// `LOG_ROTATE_MAX`: a count, or `all` (every file kept, as when unset).
+fn parse_max(value: &str) -> Result<Option<NonZeroU32>, String> {
+    if value.trim().eq_ignore_ascii_case("all") {
+        return Ok(None);
+    }
+    digits(value)
+        .and_then(|v| v.parse().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            format!(
+                "not a positive whole number; allowed: 1 to {}, the number of files kept \
+                 including the live file, or all",
+                u32::MAX
+            )
+        })
+}
+
+/// `LOG_ROTATE_SIZE`: bytes, with an optional `K`, `M` or `G` suffix
+/// (powers of 1024, either case), or `none` for no size rotation.
+fn parse_size(value: &str) -> Result<Option<NonZeroU64>, String> {
+    const ALLOWED: &str = "allowed: a whole number of bytes, optionally followed by K, M or G \
+                           (1024, 1024² or 1024³ bytes), such as 100M; or none";
+    let value = value.trim();
+    if value.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let (number, unit) = match value.char_indices().last() {
+        Some((at, c)) if c.is_ascii_alphabetic() => (&value[..at], Some(c.to_ascii_uppercase())),
+        _ => (value, None),
+    };
+    let factor: u64 = match unit {
+        None => 1,
+        Some('K') => 1 << 10,
+        Some('M') => 1 << 20,
+        Some('G') => 1 << 30,
+        Some(_) => return Err(format!("not a size (unknown unit); {ALLOWED}")),
+    };
+    let bytes = digits(number)
+        .filter(|n| n.len() == number.len())
+        .and_then(|n| n.parse::<u64>().ok())
+        .ok_or_else(|| format!("not a size; {ALLOWED}"))?
+        .checked_mul(factor)
+        .ok_or_else(|| format!("too large; {ALLOWED}"))?;
+    NonZeroU64::new(bytes)
+        .map(Some)
+        .ok_or_else(|| format!("zero; {ALLOWED}"))
+}
+
+/// `LOG_ROTATE_COMPRESS`: `gzip`, or `none` to keep rotated files as
+/// written.
+fn parse_compress(value: &str) -> Result<Option<Compression>, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "gzip" => Ok(Some(Compression::Gzip)),
+        "none" => Ok(None),
+        _ => Err("not a compression; allowed: gzip or none".to_string()),
+    }
 }
 
 fn parse_overflow(value: &str) -> Result<Overflow, String> {

@@ -5,7 +5,7 @@
 //! full, and whether written batches are fsynced.
 
 use std::fmt;
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroU64};
 use std::path::PathBuf;
 
 use crate::level::Level;
@@ -49,11 +49,40 @@ pub enum Destination {
         /// Start a new file every UTC day.
         rotate_daily: bool,
         /// How many files to keep, the live file included; `None` keeps all.
-        /// Only set when `rotate_daily` is.
+        /// Only set when the file rotates (daily or by size).
         rotate_max: Option<NonZeroU32>,
+        /// Rotate the live file before a write would take it past this many
+        /// bytes (`LOG_ROTATE_SIZE`); `None` for no size limit.
+        rotate_size: Option<NonZeroU64>,
+        /// Compress rotated files (`LOG_ROTATE_COMPRESS`); `None` keeps them
+        /// as written. Only set when the file rotates.
+        compress: Option<Compression>,
         /// Seal every written batch (`LOG_SEAL`), for tamper evidence.
         seal: bool,
     },
+}
+
+/// How rotated files are compressed (`LOG_ROTATE_COMPRESS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Compression {
+    /// gzip: `<rotated name>.gz`, readable with `zcat`.
+    Gzip,
+}
+
+impl Compression {
+    /// The configuration name: `gzip`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+        }
+    }
+}
+
+impl fmt::Display for Compression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What a caller does when its writer's queue is full.

@@ -10,8 +10,11 @@
 //! ```
 //!
 //! A sealed file (`LOG_SEAL=true`) shows as `<path> (sealed)`.
+//! `ROTATION` is `none`, `daily`, a size (`100M`: `LOG_ROTATE_SIZE`) or
+//! both (`daily+100M`), followed by ` gzip` when rotated files are
+//! compressed (`LOG_ROTATE_COMPRESS`).
 //! `KEPT` is the number of files kept, the live file included: `all` for
-//! daily rotation without `LOG_ROTATE_MAX`, `-` when there is no rotation.
+//! rotation without `LOG_ROTATE_MAX`, `-` when there is no rotation.
 
 use super::Config;
 use super::route::Destination;
@@ -27,22 +30,31 @@ impl Config {
         let mut rows = vec![HEADER.map(String::from)];
         for (log_type, route) in self.routes() {
             let (mut sink, rotation, kept) = match &route.destination {
-                Destination::Journald => ("journald".to_string(), "-", "-".to_string()),
+                Destination::Journald => ("journald".to_string(), "-".to_string(), "-".to_string()),
                 Destination::File {
                     path,
-                    rotate_daily: false,
-                    ..
-                } => (path.display().to_string(), "none", "-".to_string()),
-                Destination::File {
-                    path,
-                    rotate_daily: true,
+                    rotate_daily,
                     rotate_max,
+                    rotate_size,
+                    compress,
                     ..
-                } => (
-                    path.display().to_string(),
-                    "daily",
-                    rotate_max.map_or("all".to_string(), |n| n.to_string()),
-                ),
+                } => {
+                    let mut rotation = match (rotate_daily, rotate_size) {
+                        (false, None) => "none".to_string(),
+                        (true, None) => "daily".to_string(),
+                        (false, Some(size)) => format_size(size.get()),
+                        (true, Some(size)) => format!("daily+{}", format_size(size.get())),
+                    };
+                    if let Some(compress) = compress {
+                        rotation.push_str(&format!(" {compress}"));
+                    }
+                    let kept = if rotation == "none" {
+                        "-".to_string()
+                    } else {
+                        rotate_max.map_or("all".to_string(), |n| n.to_string())
+                    };
+                    (path.display().to_string(), rotation, kept)
+                }
             };
             if let Destination::File { seal: true, .. } = route.destination {
                 sink.push_str(" (sealed)");
@@ -51,7 +63,7 @@ impl Config {
                 log_type.to_string(),
                 route.level.to_string(),
                 sink,
-                rotation.to_string(),
+                rotation,
                 kept,
                 route.overflow.to_string(),
                 route.sync.to_string(),
@@ -75,4 +87,15 @@ impl Config {
         }
         table
     }
+}
+
+/// `bytes` in the largest unit that divides it (`100M`, `1536K`, `10`),
+/// as `LOG_ROTATE_SIZE` is written.
+fn format_size(bytes: u64) -> String {
+    for (unit, factor) in [("G", 1u64 << 30), ("M", 1 << 20), ("K", 1 << 10)] {
+        if bytes % factor == 0 {
+            return format!("{}{unit}", bytes / factor);
+        }
+    }
+    bytes.to_string()
 }

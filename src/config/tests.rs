@@ -41,6 +41,8 @@ fn file(path: &str, rotate_daily: bool, rotate_max: Option<u32>) -> Destination 
         path: PathBuf::from(path),
         rotate_daily,
         rotate_max: rotate_max.and_then(NonZeroU32::new),
+        rotate_size: None,
+        compress: None,
         seal: false,
     }
 }
@@ -95,9 +97,10 @@ LOG_SYNC_WEB=never
 ",
     );
     use {Overflow::*, SyncPolicy::*};
+    // Audit keeps its level, journald and blocking, and takes LOG_SYNC.
     assert_eq!(
         config.route(LogType::Audit),
-        &route(Level::Info, Destination::Journald, Block, Never)
+        &route(Level::Info, Destination::Journald, Block, Always)
     );
     assert_eq!(
         config.route(LogType::Web),
@@ -139,7 +142,7 @@ LOG_SYNC_WEB=never
 }
 
 #[test]
-fn audit_takes_nothing_from_the_unsuffixed_keys() {
+fn audit_keeps_its_level_file_and_overflow_but_inherits_rotation_and_sync() {
     let config = valid(
         "LOG_LEVEL=debug
 LOG_FILE=/var/log/shop/app.log
@@ -155,7 +158,7 @@ LOG_SYNC=always
             Level::Info,
             Destination::Journald,
             Overflow::Block,
-            SyncPolicy::Never
+            SyncPolicy::Always
         )
     );
 
@@ -163,12 +166,81 @@ LOG_SYNC=always
         "LOG_LEVEL=debug
 LOG_FILE=/var/log/shop/app.log
 LOG_ROTATE_DAILY=true
+LOG_ROTATE_MAX=5
+LOG_ROTATE_SIZE=100M
+LOG_ROTATE_COMPRESS=gzip
+LOG_SYNC=always
+LOG_SEAL=false
 LOG_FILE_AUDIT=/var/log/shop/audit.log
 ",
     );
     assert_eq!(
-        config.route(LogType::Audit).destination,
-        file("/var/log/shop/audit.log", false, None)
+        config.route(LogType::Audit),
+        &route(
+            Level::Info,
+            Destination::File {
+                path: PathBuf::from("/var/log/shop/audit.log"),
+                rotate_daily: true,
+                rotate_max: NonZeroU32::new(5),
+                rotate_size: std::num::NonZeroU64::new(100 << 20),
+                compress: Some(Compression::Gzip),
+                seal: false,
+            },
+            Overflow::Block,
+            SyncPolicy::Always
+        )
+    );
+
+    // The audit keys still win, and turn the inherited settings off.
+    let config = valid(
+        "LOG_LEVEL=debug
+LOG_ROTATE_DAILY=true
+LOG_ROTATE_MAX=5
+LOG_ROTATE_SIZE=100M
+LOG_ROTATE_COMPRESS=gzip
+LOG_SYNC=always
+LOG_FILE_AUDIT=/var/log/shop/audit.log
+LOG_ROTATE_DAILY_AUDIT=false
+LOG_ROTATE_SIZE_AUDIT=none
+LOG_ROTATE_MAX_AUDIT=all
+LOG_ROTATE_COMPRESS_AUDIT=none
+LOG_SYNC_AUDIT=never
+LOG_FILE=/var/log/shop/app.log
+",
+    );
+    assert_eq!(
+        config.route(LogType::Audit),
+        &route(
+            Level::Info,
+            file("/var/log/shop/audit.log", false, None),
+            Overflow::Block,
+            SyncPolicy::Never
+        )
+    );
+}
+
+#[test]
+fn an_unsuffixed_rotation_key_used_only_by_audit_needs_no_log_file() {
+    let config = valid(
+        "LOG_LEVEL=info
+LOG_FILE_AUDIT=/var/log/shop/audit.log
+LOG_ROTATE_DAILY=true
+         LOG_ROTATE_SIZE=1G
+",
+    );
+    let Destination::File {
+        rotate_daily,
+        rotate_size,
+        ..
+    } = config.route(LogType::Audit).destination
+    else {
+        panic!("audit goes to its file");
+    };
+    assert!(rotate_daily);
+    assert_eq!(rotate_size.map(|n| n.get()), Some(1 << 30));
+    assert_eq!(
+        config.route(LogType::Web).destination,
+        Destination::Journald
     );
 }
 
@@ -300,8 +372,9 @@ fn an_error_in_an_override_names_the_environment_variable() {
         Err(format!(
             "environment variable LOGWARD_LOG_LEVEL: LOG_LEVEL=\"verbose\": unknown level; {LEVELS}\n\
              environment variable LOGWARD_LOG_ROTATE_MAX: LOG_ROTATE_MAX=\"7\": a number of kept \
-             files needs daily rotation, and LOG_ROTATE_DAILY is not set; allowed: set \
-             LOG_ROTATE_DAILY=true, or remove LOG_ROTATE_MAX"
+             files needs rotation, and LOG_ROTATE_DAILY is not set and LOG_ROTATE_SIZE is not \
+             set; allowed: set \
+             LOG_ROTATE_DAILY=true or LOG_ROTATE_SIZE, or remove LOG_ROTATE_MAX"
         ))
     );
 }
@@ -396,9 +469,9 @@ fn kept_files_without_daily_rotation_is_an_error() {
     assert_eq!(
         messages("LOG_LEVEL=info\nLOG_FILE=/var/log/a.log\nLOG_ROTATE_MAX=7\n"),
         vec![
-            "/etc/logward/config:3: LOG_ROTATE_MAX=\"7\": a number of kept files needs daily \
-             rotation, and LOG_ROTATE_DAILY is not set; allowed: set LOG_ROTATE_DAILY=true, or \
-             remove LOG_ROTATE_MAX"
+            "/etc/logward/config:3: LOG_ROTATE_MAX=\"7\": a number of kept files needs \
+             rotation, and LOG_ROTATE_DAILY is not set and LOG_ROTATE_SIZE is not set; allowed: \
+             set LOG_ROTATE_DAILY=true or LOG_ROTATE_SIZE, or remove LOG_ROTATE_MAX"
         ]
     );
     assert_eq!(
@@ -406,28 +479,30 @@ fn kept_files_without_daily_rotation_is_an_error() {
             "LOG_LEVEL=info\nLOG_FILE_WEB=/var/log/a.log\nLOG_ROTATE_DAILY_WEB=false\nLOG_ROTATE_MAX_WEB=7\n"
         ),
         vec![
-            "/etc/logward/config:4: LOG_ROTATE_MAX_WEB=\"7\": a number of kept files needs daily \
-             rotation, and LOG_ROTATE_DAILY_WEB=\"false\" (/etc/logward/config:3); allowed: set \
-             LOG_ROTATE_DAILY_WEB=true, or remove LOG_ROTATE_MAX_WEB"
+            "/etc/logward/config:4: LOG_ROTATE_MAX_WEB=\"7\": a number of kept files needs \
+             rotation, and LOG_ROTATE_DAILY_WEB=\"false\" (/etc/logward/config:3) and neither \
+             LOG_ROTATE_SIZE_WEB nor LOG_ROTATE_SIZE is set; allowed: set \
+             LOG_ROTATE_DAILY_WEB=true or LOG_ROTATE_SIZE_WEB, or remove LOG_ROTATE_MAX_WEB"
         ]
     );
     assert_eq!(
         messages(
-            "LOG_LEVEL=info\nLOG_FILE_AUDIT=/var/log/a.log\nLOG_ROTATE_DAILY=true\nLOG_FILE=/b.log\nLOG_ROTATE_MAX_AUDIT=7\n"
+            "LOG_LEVEL=info\nLOG_FILE_AUDIT=/var/log/a.log\nLOG_ROTATE_DAILY_AUDIT=no\nLOG_FILE=/b.log\nLOG_ROTATE_MAX_AUDIT=7\n"
         ),
         vec![
             "/etc/logward/config:5: LOG_ROTATE_MAX_AUDIT=\"7\": a number of kept files needs \
-             daily rotation, and LOG_ROTATE_DAILY_AUDIT is not set (audit does not use \
-             LOG_ROTATE_DAILY); allowed: set LOG_ROTATE_DAILY_AUDIT=true, or remove \
-             LOG_ROTATE_MAX_AUDIT"
+             rotation, and LOG_ROTATE_DAILY_AUDIT=\"no\" (/etc/logward/config:3) and neither \
+             LOG_ROTATE_SIZE_AUDIT nor LOG_ROTATE_SIZE is set; allowed: set \
+             LOG_ROTATE_DAILY_AUDIT=true or LOG_ROTATE_SIZE_AUDIT, or remove LOG_ROTATE_MAX_AUDIT"
         ]
     );
     assert_eq!(
         messages("LOG_LEVEL=info\nLOG_FILE_WEB=/var/log/a.log\nLOG_ROTATE_MAX_WEB=7\n"),
         vec![
             "/etc/logward/config:3: LOG_ROTATE_MAX_WEB=\"7\": a number of kept files needs \
-             daily rotation, and neither LOG_ROTATE_DAILY_WEB nor LOG_ROTATE_DAILY is set; \
-             allowed: set LOG_ROTATE_DAILY_WEB=true, or remove LOG_ROTATE_MAX_WEB"
+             rotation, and neither LOG_ROTATE_DAILY_WEB nor LOG_ROTATE_DAILY is set and neither \
+             LOG_ROTATE_SIZE_WEB nor LOG_ROTATE_SIZE is set; allowed: set \
+             LOG_ROTATE_DAILY_WEB=true or LOG_ROTATE_SIZE_WEB, or remove LOG_ROTATE_MAX_WEB"
         ]
     );
     // A per-type count may rely on the unsuffixed daily rotation.
@@ -449,7 +524,8 @@ fn kept_files_must_be_a_positive_number() {
             )),
             vec![format!(
                 "/etc/logward/config:4: LOG_ROTATE_MAX={value:?}: not a positive whole number; \
-                 allowed: 1 to 4294967295, the number of files kept including the live file"
+                 allowed: 1 to 4294967295, the number of files kept including the live file, \
+                 or all"
             )]
         );
     }
@@ -526,14 +602,16 @@ fn types_sharing_a_file_must_agree_on_rotation() {
 LOG_FILE=/var/log/shop/all.log
 LOG_ROTATE_DAILY=true
 LOG_FILE_AUDIT=/var/log/shop/all.log
+LOG_ROTATE_DAILY_AUDIT=false
 "
         ),
         vec![
             "/etc/logward/config:2: LOG_FILE=\"/var/log/shop/all.log\": the same file as \
              LOG_FILE_AUDIT=\"/var/log/shop/all.log\" (/etc/logward/config:4), with different \
              rotation (here LOG_ROTATE_DAILY=\"true\" (/etc/logward/config:3), there \
-             LOG_ROTATE_DAILY_AUDIT is not set (default false)); allowed: the same \
-             LOG_ROTATE_DAILY and LOG_ROTATE_MAX settings for every key naming one file"
+             LOG_ROTATE_DAILY_AUDIT=\"false\" (/etc/logward/config:5)); allowed: the same \
+             LOG_ROTATE_DAILY, LOG_ROTATE_MAX, LOG_ROTATE_SIZE and LOG_ROTATE_COMPRESS settings \
+             for every key naming one file"
         ]
     );
     assert_eq!(
@@ -550,7 +628,8 @@ LOG_ROTATE_MAX_WEB=3
              LOG_FILE_WEB=\"/var/log/shop/all.log\" (/etc/logward/config:4), with different \
              rotation (here LOG_ROTATE_MAX is not set (default all files kept), there \
              LOG_ROTATE_MAX_WEB=\"3\" (/etc/logward/config:5)); allowed: the same \
-             LOG_ROTATE_DAILY and LOG_ROTATE_MAX settings for every key naming one file"
+             LOG_ROTATE_DAILY, LOG_ROTATE_MAX, LOG_ROTATE_SIZE and LOG_ROTATE_COMPRESS settings \
+             for every key naming one file"
         ]
     );
     assert_eq!(

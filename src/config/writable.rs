@@ -68,13 +68,16 @@ impl Config {
             }
             if let (
                 Destination::File {
-                    path, rotate_daily, ..
+                    path,
+                    rotate_daily,
+                    rotate_size,
+                    ..
                 },
                 Some(key),
             ) = (&route.destination, key)
             {
                 keys_by_path
-                    .entry((path, *rotate_daily))
+                    .entry((path, *rotate_daily || rotate_size.is_some()))
                     .or_default()
                     .push(key);
             }

@@ -148,6 +148,18 @@ impl Failover {
             self.recover_unwritten(None);
         }
         let _ = flush(self.fallback.as_mut());
+        while let Some(problem) = self.primary.take_problem() {
+            let sink = self.primary.describe();
+            self.notice(
+                Level::Error,
+                &[
+                    ("runtime_event", json!("sink_problem")),
+                    ("sink", json!(sink)),
+                ],
+                &format!("{sink}: {problem}"),
+                false,
+            );
+        }
     }
 
     fn retry_later(&mut self) {

@@ -1,8 +1,10 @@
-//! The file sink: JSON lines appended to a file, rotated daily at UTC midnight.
+//! The file sink: JSON lines appended to a file, rotated daily at UTC
+//! midnight and/or by size, rotated files compressed if asked.
 //!
 //! The live file is always exactly the configured path, so `tail -f` works;
 //! rotated files are named and pruned as described in the `rotation` module
-//! (`audit.log.2026-11-22`, then `.1`, `.2`, … on a name collision).
+//! (`audit.log.2026-11-22`, then `.1`, `.2`, … for the day's later files or
+//! on a name collision, `.gz` once compressed by the `compress` module).
 //!
 //! logward has its own rolling writer rather than `tracing-appender`'s,
 //! because that one has defects that must not reach operators: its pruning
@@ -31,6 +33,17 @@
 //!   rotated by someone else, which is no failure. Records of an earlier day
 //!   than the live file's (written just after another process rotated at
 //!   midnight) are appended to it rather than rotating that newer file;
+//! - with [`Rotation::max_size`], the live file is rotated before a write
+//!   would take it past that size, at a record boundary: every file holds
+//!   at most that many bytes, except a file holding one record larger than
+//!   the size on its own (records are never split);
+//! - with [`Rotation::compress`], every rotated file is compressed on the
+//!   sink's own compression thread (never the writer's), at rotation and,
+//!   for files left uncompressed by a crash or from before compression was
+//!   configured, at open; while it is on, each write holds a shared `flock`
+//!   on the live file and checks that the path still names it, so another
+//!   process's rotation never leaves records of this one in a file being
+//!   compressed (the `compress` module);
 //! - a failed write is returned as an error, and the records that did not
 //!   reach the file can be taken back with [`FileSink::take_unwritten`].
 
@@ -44,6 +57,7 @@ use std::sync::Arc;
 
 use rustix::fs::FlockOperation;
 
+use super::compress::{self, Compressor};
 use super::rotation::{self, Rotation, mtime_micros, with_path};
 use super::seal::Sealer;
 use super::{Entry, Sink, trust};
@@ -71,7 +85,11 @@ const ROTATION_ATTEMPTS: usize = 4;
 /// use logward::sink::{FileSink, Rotation, Sink};
 ///
 /// # fn main() -> logward::Result<()> {
-/// let rotation = Rotation { daily: true, max_files: std::num::NonZeroU32::new(7) };
+/// let rotation = Rotation {
+///     daily: true,
+///     max_files: std::num::NonZeroU32::new(7),
+///     ..Rotation::default()
+/// };
 /// let mut sink = FileSink::open(
 ///     "/var/log/app/audit.log".as_ref(),
 ///     rotation,
@@ -104,6 +122,11 @@ pub struct FileSink {
     unsynced: bool,
     /// With `LOG_SEAL`: seals every written batch (the `seal` module).
     seal: Option<Sealer>,
+    /// With `LOG_ROTATE_COMPRESS`: compresses rotated files.
+    compressor: Option<Compressor>,
+    /// A write is under way while compression is on: the live file is held
+    /// with a shared `flock`, and a newly opened one is locked too.
+    holding: bool,
 }
 
 impl std::fmt::Debug for FileSink {
@@ -123,6 +146,9 @@ struct LiveFile {
     file: File,
     dev: u64,
     ino: u64,
+    /// Its length as last seen (at open or the last write), for size
+    /// rotation.
+    len: u64,
     /// The UTC day of the records in the file; `None` while it is empty.
     date: Option<Date>,
 }
@@ -154,7 +180,9 @@ impl FileSink {
     /// If the live file is not empty and was last modified on an earlier UTC
     /// day than `clock`'s today and `rotation.daily` is set, it is rotated first;
     /// then, with `rotation.max_files`, old rotated files are pruned. With
-    /// `sync`, every [`Sink::flush`] also fsyncs the file.
+    /// `sync`, every [`Sink::flush`] also fsyncs the file. With
+    /// `rotation.compress`, the compression thread starts and is handed
+    /// every rotated file still uncompressed.
     pub fn open(
         path: &Path,
         rotation: Rotation,
@@ -171,7 +199,9 @@ impl FileSink {
     /// # Errors
     ///
     /// As [`FileSink::open`]; also when the file has no seal key (`logward
-    /// seal init` makes it) or another process is writing it.
+    /// seal init` makes it) or another process is writing it, and with
+    /// `rotation.compress` (sealed files are verified as written, so they
+    /// are never compressed).
     pub fn open_sealed(
         path: &Path,
         rotation: Rotation,
@@ -179,6 +209,16 @@ impl FileSink {
         clock: Arc<dyn Clock>,
         journald: Option<&Path>,
     ) -> Result<FileSink, Error> {
+        if rotation.compress.is_some() {
+            return Err(Error::new(
+                ErrorKind::Sink,
+                format!(
+                    "cannot seal log file {}: sealed files are not compressed",
+                    path.display()
+                ),
+            )
+            .with_path(path));
+        }
         let sealer = Sealer::open(path, journald, sync).map_err(|e| {
             Error::new(
                 ErrorKind::Sink,
@@ -210,6 +250,8 @@ impl FileSink {
             prune_pending: true,
             unsynced: false,
             seal,
+            compressor: None,
+            holding: false,
         };
         let today = sink.today.date;
         let mut opened = match sink.seal.as_mut() {
@@ -222,6 +264,9 @@ impl FileSink {
         if let Some(sealer) = sink.seal.as_mut() {
             sealer.end();
         }
+        if opened.is_ok() && rotation.compress.is_some() && compress::AVAILABLE {
+            opened = sink.start_compressor();
+        }
         opened.map_err(|e| {
             Error::new(
                 ErrorKind::Sink,
@@ -231,6 +276,24 @@ impl FileSink {
             .with_source(e)
         })?;
         Ok(sink)
+    }
+
+    /// Starts the compression thread and hands it what an earlier run left
+    /// to do: rotated files not compressed yet, and temporary files of
+    /// compressions that stopped half-way.
+    fn start_compressor(&mut self) -> io::Result<()> {
+        let compressor = Compressor::start(&self.path)?;
+        let mut todo = rotation::uncompressed(&self.path)?;
+        for (_, rotated) in rotation::compression_temps(&self.path)? {
+            if !todo.contains(&rotated) {
+                todo.push(rotated);
+            }
+        }
+        for rotated in todo {
+            compressor.submit(rotated);
+        }
+        self.compressor = Some(compressor);
+        Ok(())
     }
 
     /// The live file's path.
@@ -270,11 +333,49 @@ impl FileSink {
     }
 
     fn try_write_out(&mut self, check_identity: bool) -> io::Result<()> {
+        if self.rotation.compress.is_none() || self.pending.bytes.is_empty() {
+            return self.write_pending(check_identity);
+        }
+        // Held for the whole write: a rotation by another process waits
+        // for it, and one that came first is seen below.
+        self.holding = true;
+        let mut result = match self.live.as_ref() {
+            Some(live) => lock(&live.file, FlockOperation::LockShared, &self.path),
+            None => Ok(()),
+        };
+        if result.is_ok() {
+            result = self.write_pending(true);
+        }
+        self.holding = false;
+        if let Some(live) = self.live.as_ref() {
+            let unlocked = lock(&live.file, FlockOperation::Unlock, &self.path);
+            result = result.and(unlocked);
+        }
+        result
+    }
+
+    fn write_pending(&mut self, check_identity: bool) -> io::Result<()> {
         if self.failing || check_identity {
             self.reopen_if_replaced()?;
         }
+        let mut size_rotations = 0;
         while let Some(date) = self.pending.first_date() {
             self.ensure_live(date)?;
+            if let Some(max) = self.rotation.max_size {
+                if self.live_is_full(max.get())? {
+                    size_rotations += 1;
+                    if size_rotations > ROTATION_ATTEMPTS {
+                        return Err(io::Error::other(format!(
+                            "cannot rotate {}: it was replaced {ROTATION_ATTEMPTS} times in a \
+                             row by another process",
+                            self.path.display()
+                        )));
+                    }
+                    let live_date = self.live.as_ref().and_then(|live| live.date);
+                    self.rotate(live_date.unwrap_or(date))?;
+                    continue;
+                }
+            }
             let Some(live) = self.live.as_mut() else {
                 return Err(io::Error::other("live file missing after opening it"));
             };
@@ -282,8 +383,9 @@ impl FileSink {
             live.date = Some(live.date.map_or(date, |d| d.max(date)));
             self.unsynced = true;
             let Some(sealer) = self.seal.as_mut() else {
+                let len = &mut live.len;
                 self.pending
-                    .write_first_day(&mut live.file, |_| {})
+                    .write_first_day(&mut live.file, |bytes| *len += bytes.len() as u64)
                     .map_err(|e| with_path(e, "cannot write", &self.path))?;
                 continue;
             };
@@ -292,15 +394,34 @@ impl FileSink {
                 .metadata()
                 .map_err(|e| with_path(e, "cannot read", &self.path))?
                 .len();
-            let written = self
-                .pending
-                .write_first_day(&mut live.file, |bytes| sealer.feed(bytes));
+            live.len = start;
+            let len = &mut live.len;
+            let written = self.pending.write_first_day(&mut live.file, |bytes| {
+                *len += bytes.len() as u64;
+                sealer.feed(bytes)
+            });
             // What reached the file is sealed even when the write failed.
             let sealed = sealer.finish(start, self.clock.now_micros(), open_seal);
             written.map_err(|e| with_path(e, "cannot write", &self.path))?;
             sealed.map_err(|e| with_path(e, "cannot seal", &self.path))?;
         }
         Ok(())
+    }
+
+    /// Whether the live file holds records and the next day's worth of
+    /// pending records would take it past `max` bytes. The length is read
+    /// again, as another process may share the file.
+    fn live_is_full(&mut self, max: u64) -> io::Result<bool> {
+        let next = self.pending.first_len() as u64;
+        let Some(live) = self.live.as_mut() else {
+            return Ok(false);
+        };
+        live.len = live
+            .file
+            .metadata()
+            .map_err(|e| with_path(e, "cannot read", &self.path))?
+            .len();
+        Ok(live.len > 0 && live.len.saturating_add(next) > max)
     }
 
     /// Makes sure a live file is open that records of `date` may go into,
@@ -373,6 +494,9 @@ impl FileSink {
                     if let Some(sealer) = self.seal.as_mut() {
                         sealer.rotated(&target)?;
                     }
+                    if let Some(compressor) = self.compressor.as_ref() {
+                        compressor.submit(target);
+                    }
                 }
                 // Renamed by another process between the check and the
                 // rename (one that does not lock): rotated all the same.
@@ -421,14 +545,23 @@ impl FileSink {
         if let Some(sealer) = self.seal.as_mut() {
             sealer.live_opened(meta.dev(), meta.ino())?;
         }
+        if self.holding {
+            lock(&file, FlockOperation::LockShared, &self.path)?;
+        }
         self.live = Some(LiveFile {
             file,
             dev: meta.dev(),
             ino: meta.ino(),
+            len: meta.len(),
             date,
         });
         Ok(())
     }
+}
+
+/// `flock(2)` on the live file `path` open as `file`.
+fn lock(file: &File, operation: FlockOperation, path: &Path) -> io::Result<()> {
+    rustix::fs::flock(file, operation).map_err(|e| with_path(e.into(), "cannot lock", path))
 }
 
 /// The [`Sink`] contract of the file sink:
@@ -451,6 +584,15 @@ impl FileSink {
 impl Sink for FileSink {
     fn append(&mut self, entry: &Entry<'_>) -> io::Result<()> {
         let date = self.today();
+        if let (Some(max), Some(live)) = (self.rotation.max_size, self.live.as_ref()) {
+            // What fits in the live file is written out first, so that
+            // the size rotation falls between records.
+            let buffered = self.pending.bytes.len() as u64;
+            let after = live.len + buffered + entry.line.len() as u64 + 1;
+            if buffered > 0 && after > max.get() {
+                self.write_out(false)?;
+            }
+        }
         self.pending.push(entry.line, date);
         let capacity = if self.seal.is_some() {
             SEALED_BUFFER_CAPACITY
@@ -497,6 +639,11 @@ impl Sink for FileSink {
     fn take_unwritten(&mut self) -> Vec<u8> {
         self.pending.take()
     }
+
+    /// A rotated file that could not be compressed (it stays as written).
+    fn take_problem(&mut self) -> Option<String> {
+        self.compressor.as_ref()?.take_problem()
+    }
 }
 
 impl Drop for FileSink {
@@ -542,6 +689,13 @@ impl Pending {
 
     fn first_date(&self) -> Option<Date> {
         self.days.front().map(|&(_, date)| date)
+    }
+
+    /// Bytes of the first day's records still to write.
+    fn first_len(&self) -> usize {
+        self.days
+            .front()
+            .map_or(0, |&(end, _)| end.saturating_sub(self.written))
     }
 
     /// Writes the records of the first day to `out`, then forgets them. On

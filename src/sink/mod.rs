@@ -3,6 +3,7 @@
 //! A [`Sink`] receives complete, rendered records on a writer thread; it never
 //! runs on the caller's thread.
 
+mod compress;
 mod failover;
 mod file;
 mod idle;
@@ -18,6 +19,7 @@ mod writer;
 
 use std::io;
 
+pub use compress::{origin_comment, parse_origin_comment};
 pub use file::FileSink;
 pub use journald::{
     ENTRY_BYTES_MAX, ENTRY_FIELDS_MAX, JOURNALD_SOCKET, JournaldSink, KEY_FIELD_BYTES_MAX,
@@ -86,6 +88,12 @@ pub trait Sink: Send + 'static {
     /// [`Sink::append`], taken once; `None` when it was sent whole. The
     /// writer counts it and reports the first one as a record.
     fn take_trimmed(&mut self) -> Option<Trimmed> {
+        None
+    }
+
+    /// A problem the sink had that lost no record (a rotated file it could
+    /// not compress), taken once; the writer reports each as a record.
+    fn take_problem(&mut self) -> Option<String> {
         None
     }
 

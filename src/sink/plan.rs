@@ -131,11 +131,22 @@ pub(crate) fn plan(
                 path,
                 rotate_daily,
                 rotate_max,
+                rotate_size,
+                compress,
                 seal,
             } => {
+                if compress.is_some() && !super::compress::AVAILABLE {
+                    warnings.push(format!(
+                        "rotated files of {} stay uncompressed: this program's logward was \
+                         built without its gzip feature (LOG_ROTATE_COMPRESS needs it)",
+                        path.display()
+                    ));
+                }
                 let rotation = Rotation {
                     daily: *rotate_daily,
                     max_files: *rotate_max,
+                    max_size: *rotate_size,
+                    compress: *compress,
                 };
                 let sync = route.sync == SyncPolicy::Always;
                 let file = if *seal {

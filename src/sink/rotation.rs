@@ -11,17 +11,38 @@
 //! /var/log/app/audit.log                 the live file, records since then
 //! ```
 //!
-//! A rotation never overwrites: when `<name>.<date>` exists, `.1`, `.2`, …
-//! are tried in turn. Listing and pruning recognise only names of exactly
-//! this form, parsed strictly — `audit.log-old`, `audit.logger.2026-01-01`,
-//! `audit.log.2026-01-01.gz` and `audit.log2.2026-01-01` belong to someone
-//! else and are never touched. A sealed file's seal (`<file>.seal`, the
-//! `seal` module) is renamed with it and pruned with it.
+//! The pattern is `<name>.<YYYY-MM-DD>[.<N>][.gz]`: the UTC day of the
+//! newest record in the file, then, from the second file of that day on,
+//! a sequence number `N` (1, 2, … without leading zeros), then `.gz` once
+//! the file is compressed (`LOG_ROTATE_COMPRESS=gzip`, the `compress`
+//! module). Size rotation (`LOG_ROTATE_SIZE`) makes several files a day
+//! and so uses the sequence numbers; daily rotation alone uses them only
+//! when a name is taken. The files sort by date, then by `N`, as
+//! [`rotated_files`] lists them and as `ls -v` shows them:
+//!
+//! ```text
+//! /var/log/app/audit.log.2026-11-21.gz     first file of 2026-11-21, compressed
+//! /var/log/app/audit.log.2026-11-21.1.gz   second file of 2026-11-21
+//! /var/log/app/audit.log.2026-11-21.2      third, not compressed yet
+//! ```
+//!
+//! A rotation never overwrites: when `<name>.<date>` (or its `.gz`) exists,
+//! `.1`, `.2`, … are tried in turn. Listing and pruning recognise only
+//! names of exactly this form, parsed strictly — `audit.log-old`,
+//! `audit.logger.2026-01-01`, `audit.log.2026-01-01.bz2`,
+//! `audit.log.2026-01-01.gz.1` and `audit.log2.2026-01-01` belong to someone
+//! else and are never touched. A file and its `.gz` both present (a
+//! compression that stopped between its rename and the removal of the
+//! original) are one file: listed once, as the uncompressed one, and
+//! counted once by `LOG_ROTATE_MAX`. A compression in progress writes
+//! `<rotated name>.gz.tmp`, which is never listed or counted. A sealed
+//! file's seal (`<file>.seal`, the `seal` module) is renamed with it and
+//! pruned with it.
 
 use std::ffi::OsString;
 use std::fs;
 use std::io;
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroU64};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -30,6 +51,7 @@ use rustix::fs::{CWD, RenameFlags};
 use rustix::io::Errno;
 
 use crate::Date;
+use crate::config::Compression;
 
 /// How a file sink rotates and how many files it keeps.
 ///
@@ -39,9 +61,16 @@ pub struct Rotation {
     /// Start a new live file when the UTC day changes (`LOG_ROTATE_DAILY`).
     pub daily: bool,
     /// How many files of this sink to keep, counting the live file and all
-    /// rotated ones (`LOG_ROTATE_MAX`); older rotated files are deleted.
-    /// `None` keeps everything.
+    /// rotated ones, compressed or not (`LOG_ROTATE_MAX`); older rotated
+    /// files are deleted. `None` keeps everything.
     pub max_files: Option<NonZeroU32>,
+    /// Start a new live file before a write would take it past this many
+    /// bytes (`LOG_ROTATE_SIZE`). Records are never split: a record larger
+    /// than the size goes whole into a fresh file of its own.
+    pub max_size: Option<NonZeroU64>,
+    /// Compress each rotated file on a thread of the sink's own
+    /// (`LOG_ROTATE_COMPRESS`); needs logward's `gzip` cargo feature.
+    pub compress: Option<Compression>,
 }
 
 /// One file of a sink, as listed by [`rotated_files`].
@@ -55,10 +84,14 @@ pub struct LogFile {
     pub date: Date,
     /// Whether this is the live file, the one the sink appends to.
     pub live: bool,
+    /// Whether this is a compressed rotated file (`<rotated name>.gz`,
+    /// gzip): read it through a gzip decoder.
+    pub compressed: bool,
 }
 
 /// Lists the files of the sink whose live file is `path`: its rotated
-/// siblings, oldest first, then the live file itself if it exists.
+/// siblings (compressed or not), oldest first, then the live file itself
+/// if it exists.
 ///
 /// Each file holds records up to the end of its [`LogFile::date`], and none
 /// from before the date of the file listed before it, so a caller looking
@@ -77,10 +110,14 @@ pub struct LogFile {
 pub fn rotated_files(path: &Path) -> io::Result<Vec<LogFile>> {
     let mut files: Vec<LogFile> = rotated_siblings(path)?
         .into_iter()
-        .map(|sibling| LogFile {
-            path: sibling.path,
-            date: sibling.date,
-            live: false,
+        .map(|sibling| {
+            let compressed = sibling.plain.is_none();
+            LogFile {
+                path: sibling.listed().to_path_buf(),
+                date: sibling.date,
+                live: false,
+                compressed,
+            }
         })
         .collect();
     match fs::metadata(path) {
@@ -88,6 +125,7 @@ pub fn rotated_files(path: &Path) -> io::Result<Vec<LogFile>> {
             path: path.to_path_buf(),
             date: Date::from_unix_micros(mtime_micros(&meta)),
             live: true,
+            compressed: false,
         }),
         Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -96,11 +134,25 @@ pub fn rotated_files(path: &Path) -> io::Result<Vec<LogFile>> {
     Ok(files)
 }
 
-/// Renames the live file `path` to the first free name for `date`
-/// (`<path>.<date>`, then `.1`, `.2`, …) and returns that name.
+/// Renames the live file `path` to the first free name for `date` after
+/// every rotated file of that date (`<path>.<date>`, then `.1`, `.2`, …)
+/// and returns that name. A number freed by pruning is not used again, so
+/// the newest file of a day always has the highest number.
 pub(super) fn rotate_to_free_name(path: &Path, date: Date) -> io::Result<PathBuf> {
-    for seq in 0..=MAX_SEQ {
+    let first = rotated_siblings(path)?
+        .iter()
+        .filter(|s| s.date == date)
+        .map(|s| s.seq + 1)
+        .max()
+        .unwrap_or(0);
+    for seq in first..=MAX_SEQ {
         let target = rotated_name(path, date, seq);
+        // A compressed file keeps its name with `.gz`: that name is taken.
+        match fs::symlink_metadata(compressed_name(&target)) {
+            Ok(_) => continue,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(with_path(e, "cannot read", &target)),
+        }
         match rename_no_replace(path, &target) {
             Ok(()) => return Ok(target),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
@@ -118,40 +170,136 @@ pub(super) fn rotate_to_free_name(path: &Path, date: Date) -> io::Result<PathBuf
 }
 
 /// Deletes the oldest rotated files of `path` so that, with the live file,
-/// exactly `max_files` files remain (fewer if there are not that many).
+/// exactly `max_files` files remain (fewer if there are not that many). A
+/// rotated file counts once whether compressed or not; with it go its
+/// compressed form, its seal and a compression's temporary file.
 pub(super) fn prune(path: &Path, max_files: NonZeroU32) -> io::Result<()> {
     let siblings = rotated_siblings(path)?;
     let keep = (max_files.get() - 1) as usize;
     let excess = siblings.len().saturating_sub(keep);
     for sibling in &siblings[..excess] {
-        match fs::remove_file(&sibling.path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(with_path(e, "cannot remove old log file", &sibling.path)),
-        }
-        // A sealed file's seal goes with it.
-        let seal = super::seal::seal_path(&sibling.path);
-        match fs::remove_file(&seal) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(with_path(e, "cannot remove old seal file", &seal)),
+        let base = rotated_name(path, sibling.date, sibling.seq);
+        for (file, what) in [
+            (base.clone(), "cannot remove old log file"),
+            (compressed_name(&base), "cannot remove old log file"),
+            (temp_name(&base), "cannot remove old log file"),
+            // A sealed file's seal goes with it.
+            (super::seal::seal_path(&base), "cannot remove old seal file"),
+        ] {
+            match fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(with_path(e, what, &file)),
+            }
         }
     }
     Ok(())
 }
 
+/// The rotated files of `path` that are not compressed yet, oldest first.
+pub(super) fn uncompressed(path: &Path) -> io::Result<Vec<PathBuf>> {
+    Ok(rotated_siblings(path)?
+        .into_iter()
+        .filter_map(|sibling| sibling.plain)
+        .collect())
+}
+
+/// Temporary files of compressions of `path`'s rotated files
+/// (`<rotated name>.gz.tmp`), each with the rotated name it was made from.
+pub(super) fn compression_temps(path: &Path) -> io::Result<Vec<(PathBuf, PathBuf)>> {
+    let mut temps = Vec::new();
+    for (_, (date, seq, kind)) in entries(path)? {
+        if kind == Kind::Temp {
+            let base = rotated_name(path, date, seq);
+            temps.push((temp_name(&base), base));
+        }
+    }
+    Ok(temps)
+}
+
+/// `<rotated>.gz`.
+pub(super) fn compressed_name(rotated: &Path) -> PathBuf {
+    let mut name = OsString::from(rotated.as_os_str());
+    name.push(".gz");
+    PathBuf::from(name)
+}
+
+/// `<rotated>.gz.tmp`: where a compression writes before its rename.
+pub(super) fn temp_name(rotated: &Path) -> PathBuf {
+    let mut name = OsString::from(rotated.as_os_str());
+    name.push(".gz.tmp");
+    PathBuf::from(name)
+}
+
 /// The most `.N` suffixes tried for one date before giving up.
 const MAX_SEQ: u32 = 9_999;
 
+/// One rotated file: present uncompressed, compressed, or (for a moment
+/// at the end of a compression) both.
 struct Sibling {
     date: Date,
     seq: u32,
-    path: PathBuf,
+    plain: Option<PathBuf>,
+    gz: Option<PathBuf>,
+}
+
+impl Sibling {
+    /// The file to read: the uncompressed one while it exists.
+    fn listed(&self) -> &Path {
+        match (&self.plain, &self.gz) {
+            (Some(plain), _) => plain,
+            (None, Some(gz)) => gz,
+            (None, None) => Path::new(""),
+        }
+    }
+}
+
+/// What a name of the rotated pattern is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `<name>.<date>[.<N>]`
+    Plain,
+    /// `<name>.<date>[.<N>].gz`
+    Gz,
+    /// `<name>.<date>[.<N>].gz.tmp`
+    Temp,
 }
 
 /// The rotated files of `path` (regular files only), sorted by date and
-/// sequence number.
+/// sequence number, a file and its `.gz` as one.
 fn rotated_siblings(path: &Path) -> io::Result<Vec<Sibling>> {
+    let mut siblings: Vec<Sibling> = Vec::new();
+    for (entry_name, (date, seq, kind)) in entries(path)? {
+        let file = path.with_file_name(entry_name);
+        let at = match siblings.iter().position(|s| (s.date, s.seq) == (date, seq)) {
+            Some(at) => at,
+            None if kind == Kind::Temp => continue,
+            None => {
+                siblings.push(Sibling {
+                    date,
+                    seq,
+                    plain: None,
+                    gz: None,
+                });
+                siblings.len() - 1
+            }
+        };
+        match kind {
+            Kind::Plain => siblings[at].plain = Some(file),
+            Kind::Gz => siblings[at].gz = Some(file),
+            Kind::Temp => {}
+        }
+    }
+    siblings.sort_by_key(|s| (s.date, s.seq));
+    Ok(siblings)
+}
+
+/// What a rotated name says: its date, sequence number and kind.
+type Parsed = (Date, u32, Kind);
+
+/// The regular files beside `path` whose names are of its rotated pattern,
+/// with what their names say.
+fn entries(path: &Path) -> io::Result<Vec<(OsString, Parsed)>> {
     let Some(name) = path.file_name() else {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -167,11 +315,11 @@ fn rotated_siblings(path: &Path) -> io::Result<Vec<Sibling>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(with_path(e, "cannot list directory", dir)),
     };
-    let mut siblings = Vec::new();
+    let mut found = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| with_path(e, "cannot list directory", dir))?;
         let entry_name = entry.file_name();
-        let Some((date, seq)) = parse_rotated_name(name.as_bytes(), entry_name.as_bytes()) else {
+        let Some(parsed) = parse_name(name.as_bytes(), entry_name.as_bytes()) else {
             continue;
         };
         // Only regular files: a directory or symlink of that name is not ours.
@@ -180,15 +328,22 @@ fn rotated_siblings(path: &Path) -> io::Result<Vec<Sibling>> {
             .map_err(|e| with_path(e, "cannot read", &entry.path()))?
             .is_file();
         if is_file {
-            siblings.push(Sibling {
-                date,
-                seq,
-                path: path.with_file_name(entry_name),
-            });
+            found.push((entry_name, parsed));
         }
     }
-    siblings.sort_by_key(|s| (s.date, s.seq));
-    Ok(siblings)
+    Ok(found)
+}
+
+/// Parses `candidate` as a rotated name of `live`, compressed, being
+/// compressed, or neither.
+fn parse_name(live: &[u8], candidate: &[u8]) -> Option<Parsed> {
+    if let Some(rest) = candidate.strip_suffix(b".gz.tmp") {
+        return parse_rotated_name(live, rest).map(|(d, n)| (d, n, Kind::Temp));
+    }
+    if let Some(rest) = candidate.strip_suffix(b".gz") {
+        return parse_rotated_name(live, rest).map(|(d, n)| (d, n, Kind::Gz));
+    }
+    parse_rotated_name(live, candidate).map(|(d, n)| (d, n, Kind::Plain))
 }
 
 /// `<path>.<date>` for `seq` 0, else `<path>.<date>.<seq>`.
@@ -294,6 +449,78 @@ mod tests {
     }
 
     #[test]
+    fn compressed_and_temporary_names_follow_the_same_strict_pattern() {
+        let live = b"app.log";
+        assert_eq!(
+            parse_name(live, b"app.log.2026-01-02.gz"),
+            Some((date("2026-01-02"), 0, Kind::Gz))
+        );
+        assert_eq!(
+            parse_name(live, b"app.log.2026-01-02.7.gz"),
+            Some((date("2026-01-02"), 7, Kind::Gz))
+        );
+        assert_eq!(
+            parse_name(live, b"app.log.2026-01-02.7.gz.tmp"),
+            Some((date("2026-01-02"), 7, Kind::Temp))
+        );
+        for other in [
+            "app.log.gz",
+            "app.log.2026-01-02.gz.gz",
+            "app.log.2026-01-02.gz.1",
+            "app.log.2026-01-02.07.gz",
+            "app.log.2026-01-02.tmp",
+            "app.log.2026-01-02.gz.tmp.1",
+            "app.log.2026-01-02.GZ",
+            "app.logger.2026-01-02.gz",
+        ] {
+            assert_eq!(parse_name(live, other.as_bytes()), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn a_name_whose_compressed_form_exists_is_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = dir.path().join("app.log");
+        fs::write(dir.path().join("app.log.2026-03-04.gz"), "old\n").unwrap();
+        fs::write(&live, "new\n").unwrap();
+        let target = rotate_to_free_name(&live, date("2026-03-04")).unwrap();
+        assert_eq!(target, dir.path().join("app.log.2026-03-04.1"));
+    }
+
+    #[test]
+    fn pruning_counts_a_file_once_in_either_form_and_removes_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = dir.path().join("app.log");
+        for name in [
+            "app.log",
+            "app.log.2026-01-01.gz",
+            "app.log.2026-01-02",
+            "app.log.2026-01-02.gz",
+            "app.log.2026-01-02.gz.tmp",
+            "app.log.2026-01-03.gz",
+            "app.log.2026-01-04",
+            "app.log.2026-01-01.bz2",
+        ] {
+            fs::write(dir.path().join(name), "x\n").unwrap();
+        }
+        prune(&live, NonZeroU32::new(3).unwrap()).unwrap();
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "app.log",
+                "app.log.2026-01-01.bz2",
+                "app.log.2026-01-03.gz",
+                "app.log.2026-01-04",
+            ]
+        );
+    }
+
+    #[test]
     fn names_sort_by_date() {
         let path = Path::new("/logs/app.log");
         assert_eq!(
@@ -345,6 +572,10 @@ mod tests {
             "app.log.2026-01-02",
             "app.log.2025-12-31",
             "app.log.2026-01-01.gz",
+            "app.log.2026-01-02.3",
+            "app.log.2026-01-02.3.gz",
+            "app.log.2026-01-02.4.gz.tmp",
+            "app.log.2026-01-01.bz2",
             "app.log2.2026-01-01",
         ] {
             fs::write(dir.path().join(name), "x\n").unwrap();
@@ -359,22 +590,31 @@ mod tests {
             names,
             [
                 "app.log.2025-12-31",
+                "app.log.2026-01-01.gz",
                 "app.log.2026-01-02",
                 "app.log.2026-01-02.2",
+                // Both forms present: listed once, uncompressed.
+                "app.log.2026-01-02.3",
                 "app.log.2026-01-02.10",
                 "app.log.2026-01-10",
                 "app.log",
             ]
         );
         assert_eq!(listed[0].date, date("2025-12-31"));
-        assert!(listed[..5].iter().all(|f| !f.live));
+        assert!(listed[..7].iter().all(|f| !f.live));
+        let compressed: Vec<bool> = listed.iter().map(|f| f.compressed).collect();
+        assert_eq!(
+            compressed,
+            [false, true, false, false, false, false, false, false]
+        );
         let meta = fs::metadata(&live).unwrap();
         assert_eq!(
-            listed[5],
+            listed[7],
             LogFile {
                 path: live,
                 date: Date::from_unix_micros(mtime_micros(&meta)),
                 live: true,
+                compressed: false,
             }
         );
     }

@@ -29,6 +29,7 @@ fn daily(max_files: u32) -> Rotation {
     Rotation {
         daily: true,
         max_files: NonZeroU32::new(max_files),
+        ..Rotation::default()
     }
 }
 
@@ -276,13 +277,22 @@ fn restart_with_a_stale_live_file_rotates_then_prunes() {
 fn pruning_leaves_look_alike_names_untouched() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let ours = ["app.log.2026-01-01", "app.log.2026-01-02.1"];
+    // Compressed rotated files and their temporary files are the sink's too.
+    let ours = [
+        "app.log.2026-01-01",
+        "app.log.2026-01-02.1",
+        "app.log.2026-01-01.gz",
+        "app.log.2026-01-01.1.gz",
+        "app.log.2026-01-02.1.gz.tmp",
+    ];
     let others = [
         "app.log-old",
         "app.log.old",
         "app.logger.2026-01-01",
-        "app.log.2026-01-01.gz",
-        "app.log.2026-01-01.1.gz",
+        "app.log.2026-01-01.bz2",
+        "app.log.2026-01-01.gz.1",
+        "app.log.2026-01-01.gz.tmp.old",
+        "app.log.2026-01-01.01.gz",
         "app.log.2026-01-01.01",
         "app.log.2026-1-01",
         "app.log2",

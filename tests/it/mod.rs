@@ -3,6 +3,7 @@
 mod crash;
 mod developer;
 mod failover;
+mod file_rotation;
 mod file_sink;
 mod file_trust;
 mod init_errors;

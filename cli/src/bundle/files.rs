@@ -1,6 +1,7 @@
 //! Reading records from a file sink: the live file and its rotated siblings.
 //!
-//! The files are listed with [`rotated_files`], oldest first. A rotated file
+//! The files are listed with [`rotated_files`], oldest first; a compressed
+//! rotated file (`.gz`) is read through a gzip decoder. A rotated file
 //! holds the records appended on its date, and the live file those appended
 //! from the day after the newest rotated file up to the day it was last
 //! written. A record is appended a moment after it is created, so a file can
@@ -17,7 +18,7 @@
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{self, BufReader};
+use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use super::lines::{LineReader, MAX_LINE, Status};
@@ -28,9 +29,13 @@ use logward::sink::{LogFile, rotated_files};
 
 /// The lines of a sink's files, file after file.
 pub(crate) struct FileLines {
-    pending: VecDeque<PathBuf>,
-    current: Option<(PathBuf, LineReader<BufReader<File>>)>,
+    /// Files still to read, each with whether it is compressed.
+    pending: VecDeque<(PathBuf, bool)>,
+    current: Option<(PathBuf, Lines)>,
 }
+
+/// The lines of one file, decompressed or not.
+type Lines = LineReader<BufReader<Box<dyn Read>>>;
 
 impl FileLines {
     /// Lists the files of the sink writing `path` that may hold records for
@@ -67,7 +72,7 @@ impl FileLines {
 fn wanted<'a>(
     files: &'a [LogFile],
     request: &'a BundleRequest,
-) -> impl Iterator<Item = PathBuf> + 'a {
+) -> impl Iterator<Item = (PathBuf, bool)> + 'a {
     let mut previous: Option<Date> = None;
     files.iter().filter_map(move |file| {
         // The first day a file can hold records of: the day before its first
@@ -83,7 +88,18 @@ fn wanted<'a>(
         let last = first.map_or(file.date, |first| file.date.max(first));
         request
             .overlaps_days(first, last)
-            .then(|| file.path.clone())
+            .then(|| (file.path.clone(), file.compressed))
+    })
+}
+
+/// `path` to read as written: decompressed when it is a compressed
+/// rotated file.
+fn open_file(path: &Path, compressed: bool) -> io::Result<Box<dyn Read>> {
+    let file = File::open(path)?;
+    Ok(if compressed {
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
+    } else {
+        Box::new(file)
     })
 }
 
@@ -91,10 +107,10 @@ impl LineSource for FileLines {
     fn advance(&mut self, report: &mut SourceReport) -> Status {
         loop {
             let Some((path, reader)) = &mut self.current else {
-                let Some(path) = self.pending.pop_front() else {
+                let Some((path, compressed)) = self.pending.pop_front() else {
                     return Status::End;
                 };
-                match File::open(&path) {
+                match open_file(&path, compressed) {
                     Ok(file) => {
                         report.files.push(path.clone());
                         let reader =
@@ -138,6 +154,7 @@ mod tests {
             path: PathBuf::from(name),
             date: Date::parse(date).unwrap(),
             live,
+            compressed: false,
         }
     }
 
@@ -149,7 +166,7 @@ mod tests {
         })
         .unwrap();
         wanted(files, &request)
-            .map(|p| p.display().to_string())
+            .map(|(p, _)| p.display().to_string())
             .collect()
     }
 

@@ -214,7 +214,7 @@ const FILES: [(&str, &str); 4] = [
 ];
 
 /// The opening paragraph of CONFIGURATION.
-const CONFIGURATION: &str = "Every key of the configuration file, with what it sets and its default. TYPE is AUDIT, WEB, APPLICATION, ANALYSIS or TANIUM; a per-type key falls back to its unsuffixed form, except for audit, whose keys have only the defaults given. A service built with reload_on_sighup re-reads the file on SIGHUP (logward config reload): levels, routing and overflow change at once; the queue size, the journald identifier and the settings of a file in use need a restart.";
+const CONFIGURATION: &str = "Every key of the configuration file, with what it sets and its default. TYPE is AUDIT, WEB, APPLICATION, ANALYSIS or TANIUM; a per-type key falls back to its unsuffixed form; audit inherits only the rotation and sync keys (LOG_ROTATE_DAILY, LOG_ROTATE_MAX, LOG_ROTATE_SIZE, LOG_ROTATE_COMPRESS, LOG_SYNC) and otherwise has the defaults given. A service built with reload_on_sighup re-reads the file on SIGHUP (logward config reload): levels, routing and overflow change at once; the queue size, the journald identifier and the settings of a file in use need a restart.";
 
 /// The names of the `logward*.1` files in `dir`, sorted.
 fn pages(dir: &Path) -> anyhow::Result<Vec<String>> {

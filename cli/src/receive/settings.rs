@@ -84,6 +84,7 @@ pub fn raw_file(config: &Config) -> anyhow::Result<Option<RawFile>> {
         rotation: Rotation {
             daily: daily.unwrap_or(false),
             max_files: max,
+            ..Rotation::default()
         },
         sync,
     }))

@@ -61,6 +61,7 @@ fn log_days(path: &Path, offset: i64) {
     let rotation = Rotation {
         daily: true,
         max_files: None,
+        ..Rotation::default()
     };
     let sink = FileSink::open(path, rotation, false, Arc::new(clock.clone())).expect("file sink");
     let logward = Logward::builder()
@@ -785,6 +786,7 @@ fn a_record_appended_after_midnight_is_found_under_its_own_day() {
     let rotation = Rotation {
         daily: true,
         max_files: None,
+        ..Rotation::default()
     };
     let mut sink = FileSink::open(&path, rotation, false, Arc::new(clock.clone())).expect("opens");
     let late = concat!(

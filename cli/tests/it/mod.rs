@@ -8,6 +8,7 @@ mod cli;
 mod cli_docs;
 mod cli_edges;
 mod cli_output;
+mod compressed_files;
 mod config_reload;
 mod demo_sigterm;
 mod emit_identity;

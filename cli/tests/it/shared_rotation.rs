@@ -43,6 +43,7 @@ fn serve() {
                 let rotation = Rotation {
                     daily: true,
                     max_files: None,
+                    ..Rotation::default()
                 };
                 let opened =
                     FileSink::open(path.as_ref(), rotation, false, Arc::new(clock.clone()));

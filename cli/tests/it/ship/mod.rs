@@ -2,6 +2,7 @@
 //! real files, shipped over real TLS to the test HTTPS server on loopback,
 //! counted there by `id`.
 
+mod compressed;
 mod delivery;
 mod faults;
 mod filters;
@@ -125,7 +126,14 @@ impl Setup {
     pub fn written(&self) -> Vec<Map<String, Value>> {
         let mut records = Vec::new();
         for file in logward::sink::rotated_files(&self.log).expect("listing") {
-            let text = std::fs::read_to_string(&file.path).expect("read log");
+            let mut text = String::new();
+            let opened = std::fs::File::open(&file.path).expect("open log");
+            if file.compressed {
+                flate2::read::MultiGzDecoder::new(opened).read_to_string(&mut text)
+            } else {
+                { opened }.read_to_string(&mut text)
+            }
+            .expect("read log");
             for line in text.lines() {
                 records.push(serde_json::from_str(line).expect("a record"));
             }

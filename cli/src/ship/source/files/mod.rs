@@ -21,11 +21,17 @@
 //!
 //! At most [`MAX_OPEN`] files are kept open; more are opened as the oldest
 //! are finished.
+//!
+//! A rotated file compressed by the sink (`.gz`) is the file it was made
+//! of, at the same decompressed offsets (the `listed` module): one
+//! compressed while the shipper has it open is read on through its
+//! descriptor, and one compressed while the shipper was stopped is found
+//! again and read from the saved offset.
 
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -34,6 +40,7 @@ use serde_json::Value;
 use super::identity::FileId;
 use super::{Lag, Lost, Mark, Source};
 use crate::ship::Start;
+use listed::Listed;
 use logward::sink::rotated_files;
 
 /// The most files of one sink kept open at once.
@@ -117,11 +124,11 @@ impl FileSource {
     }
 
     /// The sink's files now, oldest first, opened.
-    fn list(&self) -> io::Result<Vec<File>> {
+    fn list(&self) -> io::Result<Vec<Listed>> {
         let mut files = Vec::new();
         for listed in rotated_files(&self.path)? {
             match File::open(&listed.path) {
-                Ok(file) => files.push(file),
+                Ok(file) => files.push(Listed::new(file, listed.path, listed.compressed)?),
                 // Pruned between the listing and the open.
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(e) => {
@@ -135,8 +142,8 @@ impl FileSource {
         Ok(files)
     }
 
-    fn track(&mut self, file: File) -> io::Result<()> {
-        let id = FileId::of(&file)?;
+    fn track(&mut self, listed: Listed) -> io::Result<()> {
+        let (file, id) = listed.open()?;
         self.files.push_back(Tracked {
             seq: self.next_seq,
             id,
@@ -148,7 +155,7 @@ impl FileSource {
         Ok(())
     }
 
-    fn begin(&mut self, listed: Vec<File>, start: Start) -> io::Result<()> {
+    fn begin(&mut self, listed: Vec<Listed>, start: Start) -> io::Result<()> {
         match start {
             Start::Beginning => {
                 for file in listed {
@@ -178,13 +185,13 @@ impl FileSource {
         Ok(())
     }
 
-    fn resume(&mut self, saved: Saved, listed: Vec<File>) -> io::Result<()> {
+    fn resume(&mut self, saved: Saved, listed: Vec<Listed>) -> io::Result<()> {
         let mut found = vec![false; listed.len()];
-        let mut listed: Vec<Option<File>> = listed.into_iter().map(Some).collect();
+        let mut listed: Vec<Option<Listed>> = listed.into_iter().map(Some).collect();
         let mut anchor = None;
         for (i, file) in listed.iter().enumerate() {
             if let (Some(done), Some(file)) = (&saved.done, file) {
-                if done.matches(file)? {
+                if file.matches(done)? {
                     anchor = Some(i);
                 }
             }
@@ -194,7 +201,7 @@ impl FileSource {
             let mut at = None;
             for (i, file) in listed.iter().enumerate() {
                 if let Some(file) = file {
-                    if !found[i] && entry.id.matches(file)? {
+                    if !found[i] && file.matches(&entry.id)? {
                         at = Some(i);
                         break;
                     }
@@ -298,13 +305,10 @@ impl Source for FileSource {
         // The newest listed file already known (open, or shipped).
         let mut anchor = None;
         for (i, file) in listed.iter().enumerate() {
-            let meta = file.metadata()?;
-            let open = self
-                .files
-                .iter()
-                .any(|t| (t.id.dev, t.id.ino) == (meta.dev(), meta.ino()));
+            let ident = file.ident()?;
+            let open = self.files.iter().any(|t| (t.id.dev, t.id.ino) == ident);
             let shipped = match &self.done {
-                Some(done) => done.matches(file)?,
+                Some(done) => file.matches(done)?,
                 None => false,
             };
             if open || shipped {
@@ -426,5 +430,6 @@ impl Source for FileSource {
     }
 }
 
+mod listed;
 #[cfg(test)]
 mod tests;
