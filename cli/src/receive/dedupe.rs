@@ -17,7 +17,10 @@
 //! files from those lengths: the ids found there were written and join the
 //! index, the others were not and will be written when sent again. The
 //! journal cannot be read back this way: for types routed to journald, a
-//! batch in flight when the collector was killed may be stored twice.
+//! batch in flight when the collector was killed may be stored twice. A
+//! file rotated and compressed (`LOG_ROTATE_COMPRESS`) in between is read
+//! through its `.gz`: every compressed sibling made after `pending` was
+//! written is read whole.
 
 use std::collections::{HashSet, VecDeque};
 use std::fs::{self, File, OpenOptions};
@@ -228,10 +231,15 @@ impl Index {
             .iter()
             .filter_map(|h| u128::from_str_radix(h, 16).ok())
             .collect();
+        // A rotated file compressed since the batch was written is a new
+        // file: every compressed sibling written after `pending` is read.
+        let since = fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .unwrap_or(std::time::UNIX_EPOCH);
         let mut found = Vec::new();
         for mark in &pending.files {
-            for (file, from) in files_since(mark) {
-                scan_ids(&file, from, &wanted, &mut found)?;
+            for source in files_since(mark, since) {
+                scan_ids(&source, &wanted, &mut found)?;
             }
         }
         self.commit(&found)
@@ -246,10 +254,18 @@ fn open_append(path: &Path) -> anyhow::Result<File> {
         .with_context(|| format!("cannot open {}", path.display()))
 }
 
+/// A file that may hold records of a pending batch, and where to read it.
+struct Since {
+    path: PathBuf,
+    from: u64,
+    compressed: bool,
+}
+
 /// The files of the sink of `mark` that may hold records written after
 /// it, each with the offset to read from: the same file from the mark's
-/// length (also when it was rotated away since), and files started later.
-fn files_since(mark: &FileMark) -> Vec<(PathBuf, u64)> {
+/// length (also when it was rotated away since), files started later, and
+/// compressed siblings made after `since` (read whole).
+fn files_since(mark: &FileMark, since: std::time::SystemTime) -> Vec<Since> {
     let mut out = Vec::new();
     let Ok(files) = logward::sink::rotated_files(&mark.path) else {
         return out;
@@ -258,29 +274,43 @@ fn files_since(mark: &FileMark) -> Vec<(PathBuf, u64)> {
         let Ok(meta) = fs::metadata(&file.path) else {
             continue;
         };
-        if mark.ino != 0 && meta.dev() == mark.dev && meta.ino() == mark.ino {
-            out.push((file.path, mark.len));
+        let from = if file.compressed {
+            meta.modified().is_ok_and(|m| m >= since).then_some(0)
+        } else if mark.ino != 0 && meta.dev() == mark.dev && meta.ino() == mark.ino {
+            Some(mark.len)
         } else if file.live || mark.ino == 0 {
-            out.push((file.path, 0));
+            Some(0)
+        } else {
+            None
+        };
+        if let Some(from) = from {
+            out.push(Since {
+                path: file.path,
+                from,
+                compressed: file.compressed,
+            });
         }
     }
     out
 }
 
-/// Adds to `found` each id of `wanted` on a line of `path` after `from`.
-fn scan_ids(
-    path: &Path,
-    from: u64,
-    wanted: &HashSet<u128>,
-    found: &mut Vec<u128>,
-) -> anyhow::Result<()> {
+/// Adds to `found` each id of `wanted` on a line of the source after its
+/// offset.
+fn scan_ids(source: &Since, wanted: &HashSet<u128>, found: &mut Vec<u128>) -> anyhow::Result<()> {
+    let path = &source.path;
     let mut file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
-    file.seek(SeekFrom::Start(from))?;
-    let mut reader = BufReader::new(file.take(u64::MAX));
+    let mut reader: Box<dyn BufRead> = if source.compressed {
+        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(
+            BufReader::new(file),
+        )))
+    } else {
+        file.seek(SeekFrom::Start(source.from))?;
+        Box::new(BufReader::new(file))
+    };
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -338,5 +368,30 @@ mod tests {
         assert!(index.contains(written));
         assert!(!index.contains(unwritten));
         assert!(!dir.path().join("state/pending").exists());
+    }
+
+    #[test]
+    fn a_pending_batch_whose_file_was_rotated_and_compressed_is_resolved_from_the_gz() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = dir.path().join("web.log");
+        fs::write(&log, "old line\n").expect("write");
+        let index = Index::open(&dir.path().join("state"), 100, false).expect("open");
+        let written = 0x6f1c2b9e3a4d4e5f8a7b1c2d3e4f5a6b_u128;
+        let unwritten = 0x6f1c2b9e3a4d4e5f8a7b1c2d3e4f5a6c_u128;
+        index
+            .begin(&[written, unwritten], vec![FileMark::of(&log)])
+            .expect("begin");
+        let mut text = fs::read(&log).expect("read");
+        text.extend_from_slice(br#"{"id":"6f1c2b9e-3a4d-4e5f-8a7b-1c2d3e4f5a6b","created_at":"2026-11-22T04:30:00.123456Z","hostname":"h","level":"info","log_type":"web","pid":1}"#);
+        text.push(b'\n');
+        let gz = fs::File::create(dir.path().join("web.log.2026-11-22.gz")).expect("create");
+        let mut encoder = flate2::write::GzEncoder::new(gz, flate2::Compression::fast());
+        encoder.write_all(&text).expect("compress");
+        encoder.finish().expect("finish");
+        fs::write(&log, "").expect("new live file");
+        drop(index);
+        let index = Index::open(&dir.path().join("state"), 100, false).expect("reopen");
+        assert!(index.contains(written), "the id in the compressed sibling");
+        assert!(!index.contains(unwritten));
     }
 }
