@@ -10,7 +10,8 @@ use crate::users;
 /// operating-system user who ran it. Write it with [`logward::Guard::emit`].
 ///
 /// A filter that was not given is absent, never `null`: `date_from` and
-/// `date_to` and `filter` as given, `log_types` and `log_levels` always (every one when
+/// `date_to` as given, `identifier` (the `--identifier` list), `filter` (the
+/// `--filter` and the field selectors, see [`BundleRequest::filter`]), `log_types` and `log_levels` always (every one when
 /// not narrowed). `os_user` is the name of the process's real user (`uid
 /// N` when it has none), `os_uid` its id, and `sudo_user` the `SUDO_USER`
 /// of the environment when set, which says who ran `sudo` (the
@@ -44,6 +45,9 @@ pub fn export_record(
     }
     if let Some(to) = &raw.date_to {
         fields.push(("date_to", json!(to)));
+    }
+    if !request.identifiers().is_empty() {
+        fields.push(("identifier", json!(request.identifiers().join(","))));
     }
     if let Some(filter) = request.filter() {
         fields.push(("filter", json!(filter.text())));

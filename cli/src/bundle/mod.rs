@@ -42,6 +42,7 @@
 //! ```
 
 mod archive;
+mod dates;
 mod export;
 mod files;
 mod filter;
@@ -53,6 +54,7 @@ mod progress;
 mod redact;
 mod request;
 mod routing;
+mod select;
 mod source;
 
 use std::io::{IsTerminal, Write};
@@ -62,19 +64,23 @@ use serde::{Serialize, Serializer};
 
 pub use archive::ArchiveMember;
 pub use export::export_record;
-pub(crate) use filter::parse_created_at;
+#[cfg(test)]
+pub(crate) use filter::parse_head;
+pub(crate) use filter::{Verdict, judge, parse_created_at};
+pub(crate) use journal::JournalLines;
 pub use journal::JournalReport;
 pub use lines::{LineReader, MAX_LINE, Status as LineStatus};
+pub(crate) use merge::Merge;
 pub use output::WrittenTo;
 pub use request::{BundleOutput, BundleRequest, BundleUsageError, RawBundleArgs};
-pub use routing::{bundle_sources, configured_log_files};
+pub use routing::{bundle_sources, configured_log_files, selected_sources};
 pub use source::{REORDER_BYTES, REORDER_RECORDS, Source, SourceReport, is_sink_file};
 
 use archive::ManifestInput;
-use merge::{Merge, Timed};
+use merge::Timed;
 use output::{Flow, Output};
 use progress::Progress;
-use source::{Record, SourceStream};
+pub(crate) use source::{LineSource, Record, SourceStream};
 
 use logward::{Clock, Error, ErrorKind, Level, LogType, Result, SystemClock};
 
