@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use logward::sink::{Entry, FileSink, Rotation, Sink};
-use logward::{Clock, Date, Level, LogType, ManualClock, SystemClock};
+use logward::{Clock, Date, ManualClock, SystemClock};
 use serde_json::{Value, json};
 
 use super::cli::{logward, stderr, stdout};
