@@ -4,7 +4,9 @@
 //! The steps, each in its own module:
 //!
 //! 1. `request`: the raw options become a [`BundleRequest`] (bounds, types,
-//!    levels, output) or a [`BundleUsageError`], before any work;
+//!    levels, output) or a [`BundleUsageError`], before any work; `dates`
+//!    reads the date forms, `select` the selectors by sender and field
+//!    (`logward show` selects through the same request);
 //! 2. `source`, `journal`, `files`, `lines`: each [`Source`] is read as a
 //!    stream of lines (`journalctl` output, or a file sink's files oldest
 //!    first), lines longer than 16 MiB skipped, and put in `created_at`

@@ -119,6 +119,7 @@ pub struct BundleRequest {
 impl BundleRequest {
     /// Checks `raw` and builds the request, or says which option is wrong,
     /// with its value and what is allowed.
+    ///
     /// Relative dates are read against the system clock, and `--local`
     /// dates in the machine's zone (`TZ`, else `/etc/localtime`).
     pub fn from_raw(raw: RawBundleArgs) -> Result<BundleRequest, BundleUsageError> {

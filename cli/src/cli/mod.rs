@@ -38,6 +38,7 @@ impl std::error::Error for UsageError {}
 const AFTER_HELP: &str = "\
 Examples:
   logward config check
+  logward show --date-from -2h --user alice
   logward bundle --date-from 2026-11-20 --log-type audit \\
       --out-file /tmp/support.tar.gz --compress
   logward emit --log-type application --level info \\
@@ -63,7 +64,8 @@ Examples:
 /// flat JSON record, routed by log type (audit, web, application, analysis,
 /// tanium) to systemd-journald or to a daily-rotating file. This command
 /// checks that routing, writes records from scripts, imports CSV logs of
-/// other systems, and collects logs into a support bundle.
+/// other systems, shows and follows records, and collects logs into a
+/// support bundle.
 ///
 /// The configuration is --config PATH, else $LOGWARD_CONFIG, else
 /// /etc/logward/config; any key can be overridden by LOGWARD_<KEY> in the

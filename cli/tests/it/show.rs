@@ -369,12 +369,13 @@ fn short_output_is_one_line_per_record_and_coloured_only_on_a_terminal() {
     );
 }
 
-/// Runs `command` in bash into `head -n 3`; logward's exit code, the
-/// lines head printed and logward's stderr.
+/// Runs `logward args` in bash into `head -n 3`, for at most a minute;
+/// logward's exit code (124 when it was still running), the lines head
+/// printed and logward's stderr.
 pub(crate) fn into_head(args: &str) -> (i32, String, String) {
     let err = tempfile::NamedTempFile::new().expect("stderr file");
     let script = format!(
-        "{} {args} 2>{} | head -n 3; exit ${{PIPESTATUS[0]}}",
+        "timeout 60 {} {args} 2>{} | head -n 3; exit ${{PIPESTATUS[0]}}",
         env!("CARGO_BIN_EXE_logward"),
         err.path().display()
     );
