@@ -3,6 +3,8 @@
 //!
 //! - [`Bundler`]: collect the records of every configured source by date,
 //!   type and level into JSON lines or a `.tar.gz` support bundle.
+//! - [`show`]: the selected records printed for reading, or followed as
+//!   they are written (`logward show`).
 //! - [`Filter`]: Cloudflare Logpush's filter language over records, one
 //!   implementation for every command that selects records by their fields.
 //! - [`JournalReader`] and [`Trust`]: read the journal back, trusting only
@@ -27,6 +29,7 @@ mod import;
 mod journal;
 mod receive;
 pub mod ship;
+pub mod show;
 mod users;
 pub mod verify;
 
@@ -34,7 +37,7 @@ pub use bundle::{
     ArchiveMember, BundleOutput, BundleRequest, BundleSummary, BundleUsageError, Bundler,
     JournalReport, LineReader, LineStatus, MAX_LINE, REORDER_BYTES, REORDER_RECORDS, RawBundleArgs,
     Source, SourceReport, WrittenTo, bundle_sources, configured_log_files, export_record,
-    is_sink_file,
+    is_sink_file, selected_sources,
 };
 pub use filter::{Filter, FilterError};
 pub use import::{

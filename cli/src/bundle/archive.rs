@@ -31,8 +31,9 @@
 //!  "members":[{"name":"config.txt","records":0,"bytes":230,"sha256":"…"},{"name":"audit.jsonl",…}]}
 //! ```
 //!
-//! `filters` holds the options as given (`date_from` … `log_level`, and
-//! `filter`, the `--filter` text) and as
+//! `filters` holds the options as given (`date_from` … `log_level`,
+//! `filter`, the `--filter` text, and the selectors `hostname`,
+//! `identifier`, `request_id`, `user`, `where` (a list) and `local`) and as
 //! understood (`from`, and `to`, the first instant no longer included).
 //!
 //! For sealed files (`LOG_SEAL=true`) the archive also holds `sealed/<n>/`
@@ -421,6 +422,11 @@ fn manifest(input: &ManifestInput<'_>, members: &[ArchiveMember]) -> Value {
             "log_level": raw.log_level,
             "filter": raw.filter,
             "hostname": raw.hostname,
+            "identifier": raw.identifier,
+            "request_id": raw.request_id,
+            "user": raw.user,
+            "where": raw.where_fields,
+            "local": raw.local,
             "from": request.from().map(timestamp),
             "to": request.to().map(timestamp),
             "log_types": request.types().iter().map(|t| t.as_str()).collect::<Vec<_>>(),

@@ -10,9 +10,11 @@ use crate::users;
 /// operating-system user who ran it. Write it with [`logward::Guard::emit`].
 ///
 /// A filter that was not given is absent, never `null`: `date_from` and
-/// `date_to` and `filter` as given, `log_types` and `log_levels` always (every one when
-/// not narrowed). `os_user`, `os_uid` and `sudo_user` name who ran it
-/// (see [`invoker_fields`](crate::invoker_fields)).
+/// `date_to` as given, `identifier` (the `--identifier` list), `filter` (the
+/// `--filter` and the field selectors, see [`BundleRequest::filter`]),
+/// `log_types` and `log_levels` always (every one when not narrowed).
+/// `os_user`, `os_uid` and `sudo_user` name who ran it (see
+/// [`invoker_fields`](crate::invoker_fields)).
 pub fn export_record(
     request: &BundleRequest,
     summary: &BundleSummary,
@@ -34,6 +36,9 @@ pub fn export_record(
     }
     if let Some(to) = &raw.date_to {
         fields.push(("date_to", json!(to)));
+    }
+    if !request.identifiers().is_empty() {
+        fields.push(("identifier", json!(request.identifiers().join(","))));
     }
     if let Some(filter) = request.filter() {
         fields.push(("filter", json!(filter.text())));

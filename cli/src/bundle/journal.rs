@@ -61,6 +61,12 @@ pub(crate) fn journalctl_args(
                 .map(|l| format!("PRIORITY={}", l.journald_priority())),
         );
     }
+    args.extend(
+        request
+            .identifiers()
+            .iter()
+            .map(|id| format!("SYSLOG_IDENTIFIER={id}")),
+    );
     args.extend(extra_matches.iter().cloned());
     args
 }
@@ -96,11 +102,41 @@ impl JournalLines {
         trust: &Trust,
         report: &mut SourceReport,
     ) -> JournalLines {
+        JournalLines::start(request, types, extra_matches, trust, report, &[])
+    }
+
+    /// As [`JournalLines::spawn`], with `journalctl --follow`: the lines do
+    /// not end, and [`LineSource::advance`] waits for the next entry. It
+    /// starts at the journal's end unless the request has a start.
+    pub(crate) fn follow(
+        request: &BundleRequest,
+        types: &[LogType],
+        extra_matches: &[String],
+        trust: &Trust,
+        report: &mut SourceReport,
+    ) -> JournalLines {
+        let from_end: &[&str] = if request.from().is_some() {
+            &["--follow"]
+        } else {
+            &["--follow", "--lines=0"]
+        };
+        JournalLines::start(request, types, extra_matches, trust, report, from_end)
+    }
+
+    fn start(
+        request: &BundleRequest,
+        types: &[LogType],
+        extra_matches: &[String],
+        trust: &Trust,
+        report: &mut SourceReport,
+        options: &[&str],
+    ) -> JournalLines {
         report.journal = Some(JournalReport {
             trusted: trust.to_string(),
             ..JournalReport::default()
         });
-        let args = journalctl_args(request, types, extra_matches);
+        let mut args: Vec<String> = options.iter().map(ToString::to_string).collect();
+        args.extend(journalctl_args(request, types, extra_matches));
         let reader = match JournalReader::spawn(&args, MAX_LINE) {
             Ok(reader) => Some(reader),
             Err(e) => {

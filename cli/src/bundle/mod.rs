@@ -4,7 +4,9 @@
 //! The steps, each in its own module:
 //!
 //! 1. `request`: the raw options become a [`BundleRequest`] (bounds, types,
-//!    levels, output) or a [`BundleUsageError`], before any work;
+//!    levels, output) or a [`BundleUsageError`], before any work; `dates`
+//!    reads the date forms, `select` the selectors by sender and field
+//!    (`logward show` selects through the same request);
 //! 2. `source`, `journal`, `files`, `lines`: each [`Source`] is read as a
 //!    stream of lines (`journalctl` output, or a file sink's files oldest
 //!    first), lines longer than 16 MiB skipped, and put in `created_at`
@@ -42,6 +44,7 @@
 //! ```
 
 mod archive;
+mod dates;
 mod export;
 mod files;
 mod filter;
@@ -53,6 +56,7 @@ mod progress;
 mod redact;
 mod request;
 mod routing;
+mod select;
 mod source;
 
 use std::io::{IsTerminal, Write};
@@ -62,19 +66,23 @@ use serde::{Serialize, Serializer};
 
 pub use archive::ArchiveMember;
 pub use export::export_record;
-pub(crate) use filter::parse_created_at;
+#[cfg(test)]
+pub(crate) use filter::parse_head;
+pub(crate) use filter::{Verdict, judge, parse_created_at};
+pub(crate) use journal::JournalLines;
 pub use journal::JournalReport;
 pub use lines::{LineReader, MAX_LINE, Status as LineStatus};
+pub(crate) use merge::Merge;
 pub use output::WrittenTo;
 pub use request::{BundleOutput, BundleRequest, BundleUsageError, RawBundleArgs};
-pub use routing::{bundle_sources, configured_log_files};
+pub use routing::{bundle_sources, configured_log_files, selected_sources};
 pub use source::{REORDER_BYTES, REORDER_RECORDS, Source, SourceReport, is_sink_file};
 
 use archive::ManifestInput;
-use merge::{Merge, Timed};
+use merge::Timed;
 use output::{Flow, Output};
 use progress::Progress;
-use source::{Record, SourceStream};
+pub(crate) use source::{LineSource, Record, SourceStream};
 
 use logward::{Clock, Error, ErrorKind, Level, LogType, Result, SystemClock};
 

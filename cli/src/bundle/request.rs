@@ -3,11 +3,13 @@
 //!
 //! | option | accepted | meaning |
 //! |---|---|---|
-//! | `--date-from` | `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS` (UTC) | records at or after that instant |
-//! | `--date-to` | the same | records up to the end of that day, or of that second |
+//! | `--date-from` | `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS`, a `created_at`, `today`, `yesterday`, `now`, `-2h` (the `dates` module) | records at or after that instant |
+//! | `--date-to` | the same | records up to the end of that day, second or instant |
+//! | `--local` | flag | dates and times without a zone are the machine's local time, not UTC |
 //! | `--log-type` | comma list of `audit`, `web`, `application`, `analysis`, `tanium` | only these types (default all) |
 //! | `--log-level` | comma list of `debug`, `info`, `warning`, `error`, `critical` | exactly these levels (default all) |
 //! | `--hostname` | comma list of host names (exact, case-insensitive) | only records whose `hostname` is one of them: on a collector (`logward receive`), the origin machines (default all) |
+//! | `--identifier`, `--request-id`, `--user`, `--where` | see the `select` module | records of those senders, requests, users, field values |
 //! | `--out-file` | a path | write there instead of stdout |
 //! | `--compress` | flag, needs `--out-file` | write a `.tar.gz` bundle |
 //! | `--force` | flag | replace an existing `--out-file` |
@@ -20,14 +22,14 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use logward::{Date, Level, LogType};
+use jiff::tz::TimeZone;
+use logward::{Clock, Date, Level, LogType, SystemClock};
 
+use super::dates::{self, Bound, Context};
+use super::select;
 use crate::Filter;
 
-const MICROS_PER_SECOND: i64 = 1_000_000;
-const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
-
-const DATE_FORMS: &str = "YYYY-MM-DD or \"YYYY-MM-DD HH:MM:SS\" (UTC)";
+const MICROS_PER_DAY: i64 = 86_400 * 1_000_000;
 const TYPE_NAMES: &str = "audit, web, application, analysis, tanium";
 const LEVEL_NAMES: &str = "debug, info, warning, error, critical";
 
@@ -52,6 +54,16 @@ pub struct RawBundleArgs {
     pub force: bool,
     /// `--filter`: a filter in Cloudflare Logpush's language ([`Filter`]).
     pub filter: Option<String>,
+    /// `--identifier`: a comma list of senders' identifiers.
+    pub identifier: Option<String>,
+    /// `--request-id`: a comma list of request ids.
+    pub request_id: Option<String>,
+    /// `--user`: a comma list of user names or ids.
+    pub user: Option<String>,
+    /// `--where`: `key=value` tests, all of which must hold.
+    pub where_fields: Vec<String>,
+    /// `--local`: dates and times without a zone are local, not UTC.
+    pub local: bool,
 }
 
 /// Where the bundle goes.
@@ -97,6 +109,9 @@ pub struct BundleRequest {
     levels: Vec<Level>,
     filter: Option<Filter>,
     hostnames: Vec<String>,
+    identifiers: Vec<String>,
+    zone: Option<TimeZone>,
+    local_applies: bool,
     output: BundleOutput,
     raw: RawBundleArgs,
 }
@@ -104,17 +119,47 @@ pub struct BundleRequest {
 impl BundleRequest {
     /// Checks `raw` and builds the request, or says which option is wrong,
     /// with its value and what is allowed.
+    ///
+    /// Relative dates are read against the system clock, and `--local`
+    /// dates in the machine's zone (`TZ`, else `/etc/localtime`).
     pub fn from_raw(raw: RawBundleArgs) -> Result<BundleRequest, BundleUsageError> {
+        let zone = if raw.local {
+            Some(TimeZone::try_system().map_err(|e| {
+                BundleUsageError::new(
+                    "--local",
+                    "",
+                    format!("cannot read the machine's time zone ({e}); allowed: dates in UTC, without --local"),
+                )
+            })?)
+        } else {
+            None
+        };
+        BundleRequest::from_raw_at(raw, SystemClock.now_micros(), zone)
+    }
+
+    /// As [`BundleRequest::from_raw`], with `now` (microseconds since the
+    /// epoch) for relative dates and `zone` for `--local` ones.
+    pub(crate) fn from_raw_at(
+        raw: RawBundleArgs,
+        now: i64,
+        zone: Option<TimeZone>,
+    ) -> Result<BundleRequest, BundleUsageError> {
+        let context = Context {
+            now,
+            zone: zone.as_ref(),
+        };
         let from = raw
             .date_from
             .as_deref()
-            .map(|text| parse_bound("--date-from", text, Bound::Start))
+            .map(|text| dates::parse_bound("--date-from", text, Bound::Start, &context))
             .transpose()?;
         let to = raw
             .date_to
             .as_deref()
-            .map(|text| parse_bound("--date-to", text, Bound::End))
+            .map(|text| dates::parse_bound("--date-to", text, Bound::End, &context))
             .transpose()?;
+        let local_applies = from.iter().chain(&to).any(|bound| bound.zoned);
+        let (from, to) = (from.map(|b| b.micros), to.map(|b| b.micros));
         if let (Some(from), Some(to), Some(from_text), Some(to_text)) =
             (from, to, &raw.date_from, &raw.date_to)
         {
@@ -144,6 +189,11 @@ impl BundleRequest {
                     .map_err(|e| BundleUsageError::new("--filter", text, e.to_string()))
             })
             .transpose()?;
+        let selectors = select::parse(&raw)?;
+        let filter = match (filter, selectors.filter) {
+            (Some(given), Some(fields)) => Some(Filter::all_of(vec![given, fields])),
+            (given, fields) => given.or(fields),
+        };
         let hostnames = match raw.hostname.as_deref() {
             Some(text) => parse_hostnames(text)?,
             None => Vec::new(),
@@ -156,13 +206,17 @@ impl BundleRequest {
             levels,
             filter,
             hostnames,
+            identifiers: selectors.identifiers,
+            zone,
+            local_applies,
             output,
             raw,
         })
     }
 
-    /// The record filter (`--filter`), if one was given: a record is
-    /// selected only when it also passes it.
+    /// The record filter, if any: `--filter` and the field selectors
+    /// (`--request-id`, `--user`, `--where`, see the `select` module)
+    /// joined with `and`. A record is selected only when it also passes it.
     pub fn filter(&self) -> Option<&Filter> {
         self.filter.as_ref()
     }
@@ -193,6 +247,22 @@ impl BundleRequest {
     /// The selected origin host names, lowercase; empty: every host.
     pub fn hostnames(&self) -> &[String] {
         &self.hostnames
+    }
+
+    /// The senders' identifiers `--identifier` selects; empty: every sender.
+    pub fn identifiers(&self) -> &[String] {
+        &self.identifiers
+    }
+
+    /// The zone of `--local`, `None` for UTC.
+    pub fn zone(&self) -> Option<&TimeZone> {
+        self.zone.as_ref()
+    }
+
+    /// Whether `--local` changed a date: one was given in a form without a
+    /// zone (a date, a date and time, `today`, `yesterday`).
+    pub fn local_applies(&self) -> bool {
+        self.local_applies
     }
 
     /// Whether a record of host `hostname` is wanted.
@@ -279,7 +349,11 @@ pub struct BundleUsageError {
 }
 
 impl BundleUsageError {
-    fn new(flag: &'static str, value: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        flag: &'static str,
+        value: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
         BundleUsageError {
             flag,
             value: value.into(),
@@ -304,55 +378,6 @@ impl BundleUsageError {
     pub fn value(&self) -> &str {
         &self.value
     }
-}
-
-#[derive(Clone, Copy)]
-enum Bound {
-    Start,
-    End,
-}
-
-/// Parses a date or date-time bound. A start is the first microsecond of
-/// the day or second given; an end is the first microsecond after it.
-fn parse_bound(flag: &'static str, text: &str, bound: Bound) -> Result<i64, BundleUsageError> {
-    let invalid = || BundleUsageError::new(flag, text, format!("expected {DATE_FORMS}"));
-    let (start, unit) = match text.len() {
-        10 => {
-            let date = Date::parse(text).ok_or_else(invalid)?;
-            (date.start_unix_micros(), MICROS_PER_DAY)
-        }
-        19 => {
-            let (day, time) = (text.get(..10), text.get(10..));
-            let (Some(day), Some(time)) = (day, time) else {
-                return Err(invalid());
-            };
-            let date = Date::parse(day).ok_or_else(invalid)?;
-            let seconds = parse_time(time).ok_or_else(invalid)?;
-            (
-                date.start_unix_micros() + seconds * MICROS_PER_SECOND,
-                MICROS_PER_SECOND,
-            )
-        }
-        _ => return Err(invalid()),
-    };
-    Ok(match bound {
-        Bound::Start => start,
-        Bound::End => start + unit,
-    })
-}
-
-/// Seconds into the day of ` HH:MM:SS`, `None` if it is not a valid time.
-fn parse_time(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
-    if b.len() != 9 || b[0] != b' ' || b[3] != b':' || b[6] != b':' {
-        return None;
-    }
-    let two = |i: usize| -> Option<i64> {
-        let (h, l) = (b[i], b[i + 1]);
-        (h.is_ascii_digit() && l.is_ascii_digit()).then(|| i64::from((h - b'0') * 10 + (l - b'0')))
-    };
-    let (hours, minutes, seconds) = (two(1)?, two(4)?, two(7)?);
-    (hours < 24 && minutes < 60 && seconds < 60).then_some(hours * 3600 + minutes * 60 + seconds)
 }
 
 /// Parses a comma list of names into a sorted set; every item must parse.

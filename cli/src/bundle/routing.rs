@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::Source;
+use super::{BundleRequest, Source};
 use crate::journal::Trust;
 use logward::Destination;
 use logward::{Config, LogType, Result, journald_available};
@@ -62,4 +62,25 @@ pub fn configured_log_files(config: &Config) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+/// The sources `bundle` and `show` read for `request` under `config`: the
+/// [`bundle_sources`] of the selected types, less the file sinks when
+/// `--identifier` is given and the configuration's `LOG_SYSLOG_IDENTIFIER`
+/// is not one of its identifiers (a file record carries no identifier; its
+/// sender is the configuration's services, see the `select` module).
+///
+/// # Errors
+///
+/// As [`bundle_sources`].
+pub fn selected_sources(config: &Config, request: &BundleRequest) -> Result<Vec<Source>> {
+    let mut sources = bundle_sources(config, request.types())?;
+    let wanted = request.identifiers();
+    if !wanted.is_empty() {
+        let ours = config
+            .syslog_identifier()
+            .is_some_and(|id| wanted.iter().any(|w| w == id));
+        sources.retain(|s| ours || matches!(s, Source::Journal { .. }));
+    }
+    Ok(sources)
 }

@@ -16,17 +16,15 @@ use super::{BundleArgs, UsageError, out};
 pub fn run(args: BundleArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let mapping = redaction_mapping(&args)?;
     let request = BundleRequest::from_raw(RawBundleArgs {
-        date_from: args.date_from,
-        date_to: args.date_to,
-        log_type: args.log_type,
-        log_level: args.log_level,
-        hostname: args.hostname,
         out_file: args.out_file,
         compress: args.compress,
         force: args.force,
-        filter: args.filter,
+        ..args.select.into_raw()
     })
     .map_err(|e| UsageError(e.to_string()))?;
+    if request.raw().local && !request.local_applies() {
+        return Err(UsageError(LOCAL_UNUSED.to_string()).into());
+    }
     let config = Config::load(config)?;
     let log_files = logward_cli::configured_log_files(&config);
     if let BundleOutput::File { path, .. } = request.output() {
@@ -43,7 +41,7 @@ pub fn run(args: BundleArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
             .into());
         }
     }
-    let sources = logward_cli::bundle_sources(&config, request.types())?;
+    let sources = logward_cli::selected_sources(&config, &request)?;
     let effective = format!(
         "source: {}\nfingerprint: {}\n\n{}",
         config.source().map_or_else(
@@ -76,6 +74,11 @@ pub fn run(args: BundleArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
     report(&summary);
     Ok(ExitCode::SUCCESS)
 }
+
+/// Why `--local` is refused when no date is read in the local zone.
+pub(super) const LOCAL_UNUSED: &str = "--local changes only how --date-from and --date-to are read \
+     (YYYY-MM-DD, \"YYYY-MM-DD HH:MM:SS\", today, yesterday), and no date was given in such a form; \
+     allowed: --local with such a date, or no --local";
 
 /// Where `--redact` writes its mapping: `<out-file>.redaction.json`. A
 /// redacted bundle needs `--compress` (and so `--out-file`), since the

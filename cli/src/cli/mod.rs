@@ -11,7 +11,9 @@ mod import;
 pub(crate) mod out;
 mod receive;
 mod reload;
+mod select;
 mod ship;
+mod show;
 mod verify;
 
 use std::path::PathBuf;
@@ -37,6 +39,7 @@ impl std::error::Error for UsageError {}
 const AFTER_HELP: &str = "\
 Examples:
   logward config check
+  logward show --date-from -2h --user alice
   logward bundle --date-from 2026-11-20 --log-type audit \\
       --out-file /tmp/support.tar.gz --compress
   logward emit --log-type application --level info \\
@@ -63,7 +66,8 @@ Examples:
 /// flat JSON record, routed by log type (audit, web, application, analysis,
 /// tanium) to systemd-journald or to a daily-rotating file. This command
 /// checks that routing, writes records from scripts, imports CSV logs of
-/// other systems, and collects logs into a support bundle.
+/// other systems, shows and follows records, and collects logs into a
+/// support bundle.
 ///
 /// The configuration is --config PATH, else $LOGWARD_CONFIG, else
 /// /etc/logward/config; any key can be overridden by LOGWARD_<KEY> in the
@@ -90,6 +94,19 @@ Examples:
   logward bundle --log-type web \\
       --filter '{\"where\":{\"key\":\"status_code\",\"operator\":\"geq\",\"value\":500}}'")]
     Bundle(BundleArgs),
+    /// Print the selected records for reading, one line each, or follow them as they are written.
+    ///
+    /// Reads what bundle reads (the journal's trusted senders and the file
+    /// sinks with their rotated files), merged in created_at order; writes
+    /// nothing, not even an audit record.
+    #[command(after_help = "\
+Examples:
+  logward show --date-from -2h --log-level warning,error,critical
+  logward show --follow --log-type web --where status_code=500
+  logward show --request-id 0c9e4c4d-6f1e-4f5e-9a57-3c1d2b7f8e90 -o json
+  logward show --user alice --date-from yesterday --date-to today --local
+  logward show -t shop-api -o cat | less")]
+    Show(show::ShowArgs),
     /// Write one record (or one per JSON line on stdin) through the configured routing.
     #[command(after_help = "\
 Examples:
@@ -224,24 +241,8 @@ struct ManArgs {
 
 #[derive(Debug, Args)]
 struct BundleArgs {
-    /// First moment included: YYYY-MM-DD or "YYYY-MM-DD HH:MM:SS", UTC [default: no limit]
-    #[arg(long, value_name = "DATE")]
-    date_from: Option<String>,
-    /// Last moment included: YYYY-MM-DD (that whole day) or "YYYY-MM-DD HH:MM:SS", UTC [default: no limit]
-    #[arg(long, value_name = "DATE")]
-    date_to: Option<String>,
-    /// Comma list of audit, web, application, analysis, tanium (any case) [default: all]
-    #[arg(long, value_name = "TYPES")]
-    log_type: Option<String>,
-    /// Comma list of exactly the levels to keep: debug, info, warning, error, critical [default: all]
-    #[arg(long, value_name = "LEVELS")]
-    log_level: Option<String>,
-    /// Keep only records that pass this filter, in Cloudflare Logpush's language: {"where":{"key":"status_code","operator":"geq","value":500}}
-    #[arg(long, value_name = "JSON")]
-    filter: Option<String>,
-    /// Comma list of origin host names (a collector's records by machine) [default: all]
-    #[arg(long, value_name = "HOSTS")]
-    hostname: Option<String>,
+    #[command(flatten)]
+    select: select::SelectArgs,
     /// Write to this file instead of stdout
     #[arg(long, value_name = "PATH")]
     out_file: Option<PathBuf>,
@@ -458,6 +459,7 @@ impl std::error::Error for ParseFailed {}
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Bundle(args) => bundle::run(args, cli.config.as_deref()),
+        Command::Show(args) => show::run(args, cli.config.as_deref()),
         Command::Emit(args) => emit::run(args, cli.config),
         Command::Config(ConfigCommand::Check { strict }) => {
             check::run(cli.config.as_deref(), strict)

@@ -41,6 +41,7 @@
 //! of a JSON syntax error, or the path of the node, such as
 //! `where.and[1].or[0].operator`) and what is allowed there.
 
+mod build;
 mod eval;
 mod parse;
 

@@ -10,6 +10,7 @@ fn help_of_every_command_shows_examples() {
     for args in [
         &[][..],
         &["bundle"],
+        &["show"],
         &["emit"],
         &["config"],
         &["config", "check"],
@@ -33,9 +34,10 @@ fn help_of_every_command_shows_examples() {
 }
 
 /// The commands of every help page.
-const PAGES: [&[&str]; 12] = [
+const PAGES: [&[&str]; 13] = [
     &[],
     &["bundle"],
+    &["show"],
     &["emit"],
     &["config"],
     &["config", "check"],
@@ -253,6 +255,7 @@ fn man_out_dir_writes_one_page_per_command() {
         "logward-seal.1",
         "logward-ship-status.1",
         "logward-ship.1",
+        "logward-show.1",
         "logward-verify.1",
         "logward.1",
     ];

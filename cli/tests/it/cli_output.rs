@@ -115,7 +115,7 @@ fn a_full_stderr_changes_no_exit_code() {
     let emit_conf = emit_conf.display().to_string();
     for (args, code) in [
         (vec!["config", "check", "--config", bad.as_str()], 2),
-        (vec!["bundle", "--date-from", "yesterday"], 2),
+        (vec!["bundle", "--date-from", "last week"], 2),
         (vec!["no-such-command"], 2),
         (
             vec![

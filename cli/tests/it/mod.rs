@@ -21,3 +21,5 @@ mod receive;
 mod seal;
 mod shared_rotation;
 mod ship;
+mod show;
+mod show_follow;
