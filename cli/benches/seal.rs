@@ -13,9 +13,11 @@
 //!   each; the best round of each counts. Target: sealed ≥ 0.9× plain.
 //! - Verify: `LOGWARD_BENCH_SEAL_MB` MB (default 1024) of sealed records
 //!   written by a sealed `FileSink` over five days of a [`ManualClock`]
-//!   (six files), then `logward verify`'s check of them (every file read,
-//!   every entry's MAC, chain and SHA-256) against `sha256sum` of the same
-//!   files, both with the files in the page cache (`sha256sum` runs first).
+//!   (six files), generated once into the target directory
+//!   (`target/tmp/seal-verify-<MB>mb/`, reused by later runs, never in
+//!   git), then `logward verify`'s check of them (every file read, every
+//!   entry's MAC, chain and SHA-256) against `sha256sum` of the same
+//!   files, both with the files in the page cache (read once before).
 
 use std::path::Path;
 use std::process::Command;
@@ -78,6 +80,38 @@ fn write_round(dir: &Path, round: usize, sealed: bool, lines: &[Vec<u8>]) -> Dur
     elapsed
 }
 
+/// Writes `mb` MB of sealed records to `log` over six days.
+fn generate(log: &Path, mb: u64, lines: &[Vec<u8>]) {
+    std::fs::create_dir_all(log.parent().expect("a directory")).expect("dir");
+    init_chain(log, &KEY).expect("chain");
+    let day0 = Date::parse("2026-03-01").expect("date").start_unix_micros();
+    let clock = ManualClock::new(day0);
+    let rotation = Rotation {
+        daily: true,
+        max_files: None,
+        ..Rotation::default()
+    };
+    let mut sink =
+        FileSink::open_sealed(log, rotation, false, Arc::new(clock.clone()), None).expect("open");
+    let per_day = (mb * 1_000_000 / RECORD_BYTES as u64 / 6) as usize;
+    for day in 0..6 {
+        clock.set_micros(day0 + day * 86_400_000_000);
+        for i in 0..per_day {
+            let line = &lines[i % lines.len()];
+            let entry = Entry {
+                line,
+                level: Level::Info,
+                log_type: LogType::Audit,
+            };
+            sink.append(&entry).expect("append");
+            if (i + 1) % BATCH == 0 {
+                sink.flush().expect("flush");
+            }
+        }
+        sink.flush().expect("flush");
+    }
+}
+
 fn main() {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
     let lines: Vec<Vec<u8>> = (0..WRITER_RECORDS).map(record).collect();
@@ -108,36 +142,13 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1024);
-    let log = dir.path().join("v/audit.log");
-    std::fs::create_dir_all(dir.path().join("v")).expect("dir");
-    init_chain(&log, &KEY).expect("chain");
-    let day0 = Date::parse("2026-03-01").expect("date").start_unix_micros();
-    let clock = ManualClock::new(day0);
-    let rotation = Rotation {
-        daily: true,
-        max_files: None,
-        ..Rotation::default()
-    };
-    let mut sink =
-        FileSink::open_sealed(&log, rotation, false, Arc::new(clock.clone()), None).expect("open");
-    let per_day = (mb * 1_000_000 / RECORD_BYTES as u64 / 6) as usize;
-    for day in 0..6 {
-        clock.set_micros(day0 + day * 86_400_000_000);
-        for i in 0..per_day {
-            let line = &lines[i % lines.len()];
-            let entry = Entry {
-                line,
-                level: Level::Info,
-                log_type: LogType::Audit,
-            };
-            sink.append(&entry).expect("append");
-            if (i + 1) % BATCH == 0 {
-                sink.flush().expect("flush");
-            }
-        }
-        sink.flush().expect("flush");
+    let data = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("seal-verify-{mb}mb"));
+    let log = data.join("audit.log");
+    if !data.join("complete").exists() {
+        let _ = std::fs::remove_dir_all(&data);
+        generate(&log, mb, &lines);
+        std::fs::write(data.join("complete"), "").expect("marker");
     }
-    drop(sink);
     let files: Vec<_> = rotated_files(&log)
         .expect("files")
         .into_iter()
@@ -147,6 +158,10 @@ fn main() {
         .iter()
         .map(|f| std::fs::metadata(f).expect("file").len())
         .sum();
+    // Both read from the page cache: a reused data set may have left it.
+    for f in &files {
+        drop(std::fs::read(f).expect("read"));
+    }
     let start = Instant::now();
     let status = Command::new("sha256sum")
         .args(&files)

@@ -66,9 +66,11 @@ use crate::{Clock, Error, ErrorKind};
 
 /// Records are written out once this many bytes are buffered.
 const BUFFER_CAPACITY: usize = 64 * 1024;
-/// The same for a sealed file: each write out costs a seal entry, so a
-/// sealed sink buffers more (the writer flushes every batch regardless).
-const SEALED_BUFFER_CAPACITY: usize = 256 * 1024;
+/// The same for a sealed file: each write out costs a seal entry (its
+/// MAC, the key's evolution and the state file's replacement, the journal
+/// anchor), so a sealed sink buffers more (the writer flushes every batch
+/// regardless).
+const SEALED_BUFFER_CAPACITY: usize = 1024 * 1024;
 
 const DIR_MODE: u32 = 0o750;
 const FILE_MODE: u32 = 0o640;

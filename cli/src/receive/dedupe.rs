@@ -10,12 +10,13 @@
 //! again after that many newer ones is written again.
 //!
 //! A batch is made durable in three steps, so that a collector killed at
-//! any moment neither loses nor duplicates: first its ids and the length of
-//! each destination file go to `pending`; then the records are written;
-//! then the ids are appended to the index and `pending` is removed. At
+//! any moment neither loses nor duplicates: first its number, its ids and
+//! the length of each destination file go to `pending`; then the records
+//! are written; then the ids are appended to the index (and the status
+//! page's counts saved, the `origins` module) and `pending` is removed. At
 //! start, a `pending` left behind is resolved by reading the destination
-//! files from those lengths: the ids found there were written and join the
-//! index, the others were not and will be written when sent again. The
+//! files from those lengths: the records found there were written and join
+//! the index, the others were not and will be written when sent again. The
 //! journal cannot be read back this way: for types routed to journald, a
 //! batch in flight when the collector was killed may be stored twice. A
 //! file rotated and compressed (`LOG_ROTATE_COMPRESS`) in between is read
@@ -30,6 +31,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
+
+use super::parse::Record;
 
 /// Ids remembered by default.
 pub const DEFAULT_WINDOW: usize = 1_000_000;
@@ -61,8 +64,20 @@ pub struct FileMark {
 
 #[derive(Serialize, Deserialize)]
 struct Pending {
+    #[serde(default)]
+    batch: u64,
     ids: Vec<String>,
     files: Vec<FileMark>,
+}
+
+/// A batch left pending by a collector that was killed: what of it reached
+/// the destination files.
+#[derive(Debug)]
+pub struct Recovered {
+    /// The batch's number.
+    pub batch: u64,
+    /// Its records found in the files (now in the index).
+    pub records: Vec<Record>,
 }
 
 impl FileMark {
@@ -86,8 +101,8 @@ impl FileMark {
 }
 
 impl Index {
-    /// Opens the index in `dir` (created 0750), resolving a batch left
-    /// pending by reading `files` (the live destination files).
+    /// Opens the index in `dir` (created 0750); [`Index::recover`] then
+    /// resolves a batch left pending.
     pub fn open(dir: &Path, window: usize, sync: bool) -> anyhow::Result<Index> {
         fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the state directory {}", dir.display()))?;
@@ -121,16 +136,14 @@ impl Index {
             segments.push_back((0, Vec::new()));
         }
         let active = open_append(&dir.join(format!("ids.{last}")))?;
-        let mut index = Index {
+        Ok(Index {
             dir: dir.to_path_buf(),
             segment_len,
             known,
             segments,
             active,
             sync,
-        };
-        index.recover()?;
-        Ok(index)
+        })
     }
 
     /// Whether `id` was stored.
@@ -144,10 +157,11 @@ impl Index {
         self.known.len()
     }
 
-    /// Step one: `ids` are about to be written to the destinations whose
-    /// live files are `files`.
-    pub fn begin(&self, ids: &[u128], files: Vec<FileMark>) -> anyhow::Result<()> {
+    /// Step one: batch number `batch`, of `ids`, is about to be written to
+    /// the destinations whose live files are `files`.
+    pub fn begin(&self, batch: u64, ids: &[u128], files: Vec<FileMark>) -> anyhow::Result<()> {
         let pending = Pending {
+            batch,
             ids: ids.iter().map(|id| format!("{id:032x}")).collect(),
             files,
         };
@@ -164,8 +178,14 @@ impl Index {
     }
 
     /// Step three: `ids` were written.
+    #[cfg(test)]
     pub fn commit(&mut self, ids: &[u128]) -> anyhow::Result<()> {
         self.add(ids)?;
+        self.done()
+    }
+
+    /// The end of step three: the batch is settled.
+    pub fn done(&mut self) -> anyhow::Result<()> {
         match fs::remove_file(self.dir.join("pending")) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -173,7 +193,8 @@ impl Index {
         }
     }
 
-    fn add(&mut self, ids: &[u128]) -> anyhow::Result<()> {
+    /// Step three, first half: `ids` were written and join the index.
+    pub fn add(&mut self, ids: &[u128]) -> anyhow::Result<()> {
         let mut bytes = Vec::with_capacity(ids.len() * 16);
         for &id in ids {
             if self.known.insert(id) {
@@ -214,17 +235,22 @@ impl Index {
         Ok(())
     }
 
-    /// Resolves a batch left pending by a collector that was killed.
-    fn recover(&mut self) -> anyhow::Result<()> {
+    /// Resolves a batch left pending by a collector that was killed: the
+    /// ids of its records found in the destination files join the index,
+    /// and those records are returned. `pending` stays until
+    /// [`Index::done`], so that what else depends on the batch (the
+    /// status page's counts) is settled first.
+    pub fn recover(&mut self) -> anyhow::Result<Option<Recovered>> {
         let path = self.dir.join("pending");
         let text = match fs::read(&path) {
             Ok(text) => text,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).context("cannot read the pending batch"),
         };
         let Ok(pending) = serde_json::from_slice::<Pending>(&text) else {
             // Killed while writing it: nothing of that batch was written.
-            return self.commit(&[]);
+            self.done()?;
+            return Ok(None);
         };
         let wanted: HashSet<u128> = pending
             .ids
@@ -242,7 +268,12 @@ impl Index {
                 scan_ids(&source, &wanted, &mut found)?;
             }
         }
-        self.commit(&found)
+        let ids: Vec<u128> = found.iter().map(|r| r.id).collect();
+        self.add(&ids)?;
+        Ok(Some(Recovered {
+            batch: pending.batch,
+            records: found,
+        }))
     }
 }
 
@@ -294,9 +325,9 @@ fn files_since(mark: &FileMark, since: std::time::SystemTime) -> Vec<Since> {
     out
 }
 
-/// Adds to `found` each id of `wanted` on a line of the source after its
-/// offset.
-fn scan_ids(source: &Since, wanted: &HashSet<u128>, found: &mut Vec<u128>) -> anyhow::Result<()> {
+/// Adds to `found` each record whose id is in `wanted` on a line of the
+/// source after its offset.
+fn scan_ids(source: &Since, wanted: &HashSet<u128>, found: &mut Vec<Record>) -> anyhow::Result<()> {
     let path = &source.path;
     let mut file = match File::open(path) {
         Ok(file) => file,
@@ -321,7 +352,7 @@ fn scan_ids(source: &Since, wanted: &HashSet<u128>, found: &mut Vec<u128>) -> an
             for item in items {
                 if let super::parse::Kind::Record(r) = item.kind {
                     if wanted.contains(&r.id) {
-                        found.push(r.id);
+                        found.push(r);
                     }
                 }
             }
@@ -339,7 +370,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut index = Index::open(dir.path(), 8, false).expect("open");
         for id in 0..40u128 {
-            index.begin(&[id], Vec::new()).expect("begin");
+            index.begin(1, &[id], Vec::new()).expect("begin");
             index.commit(&[id]).expect("commit");
         }
         // Segments of 2 ids: the four full ones and the new one hold 32..40.
@@ -359,14 +390,22 @@ mod tests {
         let written = 0x6f1c2b9e3a4d4e5f8a7b1c2d3e4f5a6b_u128;
         let unwritten = 0x6f1c2b9e3a4d4e5f8a7b1c2d3e4f5a6c_u128;
         index
-            .begin(&[written, unwritten], vec![FileMark::of(&log)])
+            .begin(3, &[written, unwritten], vec![FileMark::of(&log)])
             .expect("begin");
         let mut file = OpenOptions::new().append(true).open(&log).expect("open");
         writeln!(file, r#"{{"id":"6f1c2b9e-3a4d-4e5f-8a7b-1c2d3e4f5a6b","created_at":"2026-11-22T04:30:00.123456Z","hostname":"h","level":"info","log_type":"web","pid":1}}"#).expect("write");
         drop(index);
-        let index = Index::open(&dir.path().join("state"), 100, false).expect("reopen");
+        let mut index = Index::open(&dir.path().join("state"), 100, false).expect("reopen");
+        let recovered = index.recover().expect("recover").expect("a pending batch");
+        assert_eq!(recovered.batch, 3);
+        assert_eq!(
+            recovered.records.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [written]
+        );
         assert!(index.contains(written));
         assert!(!index.contains(unwritten));
+        assert!(dir.path().join("state/pending").exists());
+        index.done().expect("done");
         assert!(!dir.path().join("state/pending").exists());
     }
 
@@ -379,7 +418,7 @@ mod tests {
         let written = 0x6f1c2b9e3a4d4e5f8a7b1c2d3e4f5a6b_u128;
         let unwritten = 0x6f1c2b9e3a4d4e5f8a7b1c2d3e4f5a6c_u128;
         index
-            .begin(&[written, unwritten], vec![FileMark::of(&log)])
+            .begin(4, &[written, unwritten], vec![FileMark::of(&log)])
             .expect("begin");
         let mut text = fs::read(&log).expect("read");
         text.extend_from_slice(br#"{"id":"6f1c2b9e-3a4d-4e5f-8a7b-1c2d3e4f5a6b","created_at":"2026-11-22T04:30:00.123456Z","hostname":"h","level":"info","log_type":"web","pid":1}"#);
@@ -390,7 +429,12 @@ mod tests {
         encoder.finish().expect("finish");
         fs::write(&log, "").expect("new live file");
         drop(index);
-        let index = Index::open(&dir.path().join("state"), 100, false).expect("reopen");
+        let mut index = Index::open(&dir.path().join("state"), 100, false).expect("reopen");
+        let recovered = index.recover().expect("recover").expect("a pending batch");
+        assert_eq!(
+            recovered.records.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [written]
+        );
         assert!(index.contains(written), "the id in the compressed sibling");
         assert!(!index.contains(unwritten));
     }

@@ -1,13 +1,16 @@
-//! What the collector counted since it started, for `GET /metrics`
-//! (Prometheus text) and `GET /status` (the HTML page). Counts live in
-//! memory and start from zero at each start of the collector.
+//! What the collector counted, for `GET /metrics` (Prometheus text) and
+//! `GET /status` (the HTML page). The Prometheus counters live in memory
+//! and start from zero at each start of the collector; what the page shows
+//! per origin (the `origins` module) is kept in the state directory and
+//! handed in at start.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::{Mutex, PoisonError};
 
-use logward::{Level, LogType};
+use logward::LogType;
 
+use super::origins::{Origin, Origins};
 use super::parse::Record;
 
 /// Why a request was refused, as the `reason` label.
@@ -46,25 +49,15 @@ impl Reason {
     }
 }
 
-/// One origin machine, by its records' `hostname`.
-#[derive(Debug, Clone, Default)]
-pub struct Origin {
+/// The counters of one origin machine, by its records' `hostname`.
+#[derive(Debug, Clone, Copy, Default)]
+struct HostCounts {
     /// Records received from it.
-    pub received: u64,
+    received: u64,
     /// Records written.
-    pub written: u64,
+    written: u64,
     /// Records already stored, not written again.
-    pub duplicates: u64,
-    /// The latest `created_at` seen.
-    pub last_record: String,
-    /// The UTC day `per_type` and `errors` count.
-    pub day: String,
-    /// Records written that day, per log type.
-    pub per_type: [u64; 5],
-    /// Records of level error or critical written that day.
-    pub errors: u64,
-    /// `config_fingerprint` of its latest `logging_started` record.
-    pub fingerprint: Option<String>,
+    duplicates: u64,
 }
 
 #[derive(Default)]
@@ -74,7 +67,8 @@ struct State {
     duplicates: u64,
     foreign: u64,
     rejected: BTreeMap<Reason, u64>,
-    origins: BTreeMap<String, Origin>,
+    hosts: BTreeMap<String, HostCounts>,
+    page: Origins,
 }
 
 /// The collector's counts.
@@ -84,6 +78,16 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Counters from zero, and the status page's counts as kept.
+    pub fn new(page: Origins) -> Metrics {
+        Metrics {
+            state: Mutex::new(State {
+                page,
+                ..State::default()
+            }),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -93,9 +97,16 @@ impl Metrics {
         *self.lock().rejected.entry(reason).or_default() += 1;
     }
 
-    /// A batch was stored: each record, whether it was written (else it
-    /// was a duplicate), and the foreign objects kept.
-    pub fn stored(&self, records: &[(&Record, bool)], foreign: u64, today: &str) {
+    /// Batch number `batch` was stored: each record, whether it was
+    /// written (else it was a duplicate), and the foreign objects kept.
+    /// Returns the status page's counts now, to be kept.
+    pub fn stored(
+        &self,
+        records: &[(&Record, bool)],
+        foreign: u64,
+        today: &str,
+        batch: u64,
+    ) -> Origins {
         let mut state = self.lock();
         state.foreign += foreign;
         for &(record, written) in records {
@@ -105,29 +116,18 @@ impl Metrics {
             } else {
                 state.duplicates += 1;
             }
-            let origin = state.origins.entry(record.hostname.clone()).or_default();
-            origin.received += 1;
-            if !written {
-                origin.duplicates += 1;
-                continue;
-            }
-            origin.written += 1;
-            if origin.day != today {
-                origin.day = today.to_string();
-                origin.per_type = [0; 5];
-                origin.errors = 0;
-            }
-            origin.per_type[record.log_type.index()] += 1;
-            if record.level >= Level::Error {
-                origin.errors += 1;
-            }
-            if record.created_at > origin.last_record {
-                origin.last_record.clone_from(&record.created_at);
-            }
-            if let Some(f) = &record.fingerprint {
-                origin.fingerprint = Some(f.clone());
+            let host = state.hosts.entry(record.hostname.clone()).or_default();
+            host.received += 1;
+            if written {
+                host.written += 1;
+            } else {
+                host.duplicates += 1;
             }
         }
+        let written = records.iter().filter(|(_, w)| *w).map(|(r, _)| *r);
+        state.page.count(written, today);
+        state.page.batch = batch;
+        state.page.clone()
     }
 
     /// Foreign objects written to stdout or the raw file without records.
@@ -138,7 +138,8 @@ impl Metrics {
     /// Every origin, by hostname, for the status page.
     pub fn origins(&self) -> Vec<(String, Origin)> {
         self.lock()
-            .origins
+            .page
+            .hosts
             .iter()
             .map(|(h, o)| (h.clone(), o.clone()))
             .collect()
@@ -207,21 +208,21 @@ impl Metrics {
             (
                 "logward_receive_origin_records_received_total",
                 "Records received, per origin hostname.",
-                (|o: &Origin| o.received) as fn(&Origin) -> u64,
+                (|o: &HostCounts| o.received) as fn(&HostCounts) -> u64,
             ),
             (
                 "logward_receive_origin_records_written_total",
                 "Records written, per origin hostname.",
-                |o: &Origin| o.written,
+                |o: &HostCounts| o.written,
             ),
             (
                 "logward_receive_origin_records_duplicate_total",
                 "Duplicates, per origin hostname.",
-                |o: &Origin| o.duplicates,
+                |o: &HostCounts| o.duplicates,
             ),
         ] {
             counter(&mut out, name, help);
-            for (host, origin) in &state.origins {
+            for (host, origin) in &state.hosts {
                 let _ = writeln!(
                     out,
                     "{name}{{hostname=\"{}\"}} {}",

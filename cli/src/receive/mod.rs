@@ -10,13 +10,14 @@
 //! - `parse`: records told from foreign JSON, and validated.
 //! - `dedupe`: the bounded, persistent id index.
 //! - `store`, `settings`: where batches go, the raw file.
-//! - `metrics`, `status`: what operators see.
+//! - `metrics`, `status`, `origins`: what operators see.
 //! - `server`: the HTTPS server and its answers.
 
 mod auth;
 mod body;
 mod dedupe;
 mod metrics;
+mod origins;
 mod parse;
 mod request;
 mod server;
@@ -57,21 +58,19 @@ pub fn receive(
         .as_deref()
         .map(auth::Token::read)
         .transpose()?;
-    let (store, max_in_flight) = if request.stdout {
+    let (store, max_in_flight, page) = if request.stdout {
         (
             store::Store::Stdout(std::sync::Mutex::new(std::io::stdout())),
             logward::DEFAULT_QUEUE_SIZE,
+            origins::Origins::default(),
         )
     } else {
         let config = Config::load(request.config.as_deref())?;
         let raw = settings::raw_file(&config)
             .map_err(|e| logward::Error::new(logward::ErrorKind::Config, format!("{e:#}")))?;
         let sync = config.routes().any(|(_, r)| r.sync == SyncPolicy::Always);
-        let index = dedupe::Index::open(
-            &request.state_dir.join("receive"),
-            request.dedupe_window,
-            sync,
-        )?;
+        let dir = request.state_dir.join("receive");
+        let (index, page) = store::open_index(&dir, request.dedupe_window, sync, &server::today())?;
         let raw = match raw {
             Some(raw) => Some(
                 FileSink::open(&raw.path, raw.rotation, raw.sync, Arc::new(SystemClock))
@@ -87,9 +86,14 @@ pub fn receive(
         let queue = config.queue_size();
         (
             store::Store::Routed(Box::new(std::sync::Mutex::new(store::Routed::new(
-                guard, raw, index, &config,
+                guard,
+                raw,
+                index,
+                (&dir, page.batch),
+                &config,
             )))),
             queue,
+            page,
         )
     };
     let listener = std::net::TcpListener::bind(request.listen)
@@ -98,7 +102,7 @@ pub fn receive(
     let addr = listener.local_addr()?;
     let shared = Arc::new(server::Shared {
         store: Arc::new(store),
-        metrics: Arc::new(metrics::Metrics::default()),
+        metrics: Arc::new(metrics::Metrics::new(page)),
         token,
         verifier,
         max_body: request.max_body,

@@ -1,6 +1,6 @@
 //! `GET /status`: a small HTML page with one row per origin machine: its
 //! last record's time, records per log type and errors (error or critical
-//! records) written today (UTC), and the configuration fingerprint of its
+//! records) of today (UTC, by the records' `created_at`), and the configuration fingerprint of its
 //! latest `logging_started` record. Machines whose fingerprint differs
 //! from the one most origins share are flagged, since the machines of one
 //! high-availability setup should run identical settings.
@@ -8,15 +8,16 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::metrics::{Origin, TYPES};
+use super::metrics::TYPES;
+use super::origins::Origin;
 
 /// The page for `origins` (by hostname), on UTC day `today`.
 pub fn page(origins: &[(String, Origin)], today: &str) -> String {
     let common = most_common(origins);
     let mut rows = String::new();
     for (host, o) in origins {
-        let counts = if o.day == today { o.per_type } else { [0; 5] };
-        let errors = if o.day == today { o.errors } else { 0 };
+        let day = o.days.get(today).copied().unwrap_or_default();
+        let (counts, errors) = (day.per_type, day.errors);
         let (fingerprint, flag) = match (&o.fingerprint, &common) {
             (Some(f), Some(c)) if f != c => (f.as_str(), "differs"),
             (Some(f), _) => (f.as_str(), "same"),
@@ -47,7 +48,7 @@ pub fn page(origins: &[(String, Origin)], today: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>logward receive</title>\
 <style>body{{font-family:sans-serif;margin:1.5em}}table{{border-collapse:collapse}}\
 td,th{{border:1px solid #999;padding:.3em .6em;text-align:left}}tr.differs{{background:#fdd}}</style></head>\
-<body><h1>logward receive</h1><p>Origins: {n}. Counts are for {today} (UTC) since the collector started.</p>\
+<body><h1>logward receive</h1><p>Origins: {n}. Counts are of the records created on {today} (UTC).</p>\
 <table id=\"origins\"><thead><tr><th>hostname</th><th>last record</th>{heads}<th>errors</th>\
 <th>configuration fingerprint</th><th>check</th></tr></thead><tbody>\n{rows}</tbody></table></body></html>\n",
         n = origins.len(),

@@ -15,6 +15,7 @@ use logward::{Config, Destination, Guard, Level, LogType};
 
 use super::dedupe::{FileMark, Index};
 use super::metrics::Metrics;
+use super::origins::Origins;
 use super::parse::{Item, Kind, Record};
 
 /// What became of a stored batch.
@@ -56,7 +57,8 @@ pub enum Store {
     Routed(Box<Mutex<Routed>>),
 }
 
-/// The routing, the raw file, the id index.
+/// The routing, the raw file, the id index and where the status page's
+/// counts are kept.
 pub struct Routed {
     guard: Guard,
     /// For tests only: die by SIGKILL after this many batches are written
@@ -65,12 +67,52 @@ pub struct Routed {
     raw: Option<FileSink>,
     index: Index,
     files: Vec<std::path::PathBuf>,
+    /// The index's directory, where the page's counts are kept too.
+    dir: std::path::PathBuf,
+    /// The number of the last batch stored.
+    batch: u64,
+    sync: bool,
+}
+
+/// Opens the id index in `dir` and the status page's counts kept there,
+/// settling a batch that a killed collector left pending (its records
+/// found in the files are counted unless the counts already include it);
+/// `today` is the collector's UTC day.
+///
+/// # Errors
+///
+/// When the index or the counts cannot be read or written.
+pub fn open_index(
+    dir: &std::path::Path,
+    window: usize,
+    sync: bool,
+    today: &str,
+) -> anyhow::Result<(Index, Origins)> {
+    let mut index = Index::open(dir, window, sync)?;
+    let mut origins = Origins::load(dir)?;
+    if let Some(recovered) = index.recover()? {
+        if recovered.batch > origins.batch {
+            origins.count(&recovered.records, today);
+            origins.batch = recovered.batch;
+            origins.save(dir, sync)?;
+        }
+        index.done()?;
+    }
+    Ok((index, origins))
 }
 
 impl Routed {
     /// Wraps the runtime (built from the collector's configuration), the
-    /// raw file and the index; `config` names the file destinations.
-    pub fn new(guard: Guard, raw: Option<FileSink>, index: Index, config: &Config) -> Routed {
+    /// raw file and the index opened in `dir` by [`open_index`], whose
+    /// counts include batches up to `batch`; `config` names the file
+    /// destinations.
+    pub fn new(
+        guard: Guard,
+        raw: Option<FileSink>,
+        index: Index,
+        (dir, batch): (&std::path::Path, u64),
+        config: &Config,
+    ) -> Routed {
         let mut files: Vec<std::path::PathBuf> = Vec::new();
         for (_, route) in config.routes() {
             if let Destination::File { path, .. } = &route.destination {
@@ -87,6 +129,11 @@ impl Routed {
             raw,
             index,
             files,
+            dir: dir.to_path_buf(),
+            batch,
+            sync: config
+                .routes()
+                .any(|(_, r)| r.sync == logward::SyncPolicy::Always),
         }
     }
 
@@ -165,7 +212,7 @@ impl Routed {
         }
         if !ids.is_empty() {
             self.index
-                .begin(&ids, self.marks())
+                .begin(self.batch + 1, &ids, self.marks())
                 .map_err(StoreError::Write)?;
             let rendered: Vec<(LogType, Level, &[u8])> = new
                 .iter()
@@ -192,8 +239,15 @@ impl Routed {
                 write_raw(raw, items).map_err(StoreError::Write)?;
             }
         }
-        self.index.commit(&ids).map_err(StoreError::Write)?;
-        metrics.stored(&seen, foreign as u64, today);
+        self.index.add(&ids).map_err(StoreError::Write)?;
+        if ids.is_empty() {
+            metrics.stored(&seen, foreign as u64, today, self.batch);
+        } else {
+            self.batch += 1;
+            let page = metrics.stored(&seen, foreign as u64, today, self.batch);
+            page.save(&self.dir, self.sync).map_err(StoreError::Write)?;
+        }
+        self.index.done().map_err(StoreError::Write)?;
         Ok(Outcome {
             written: ids.len(),
             duplicates: seen.len() - ids.len(),

@@ -226,21 +226,22 @@ impl Sealer {
         let batch = &mut self.batch;
         batch.hasher.update(bytes);
         batch.bytes += bytes.len() as u64;
-        let mut rest = bytes;
-        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', bytes) {
+            let line = &bytes[start..end];
             let digest = if batch.open_line.is_empty() {
-                line_digest(&rest[..i])
+                line_digest(line)
             } else {
-                batch.open_line.extend_from_slice(&rest[..i]);
+                batch.open_line.extend_from_slice(line);
                 let digest = line_digest(&batch.open_line);
                 batch.open_line.clear();
                 digest
             };
             push_digest(&mut batch.digests, digest);
             batch.lines += 1;
-            rest = &rest[i + 1..];
+            start = end + 1;
         }
-        batch.open_line.extend_from_slice(rest);
+        batch.open_line.extend_from_slice(&bytes[start..]);
     }
 
     /// Seals what was fed since the last call, which began at byte `start`
@@ -336,9 +337,12 @@ impl Drop for Sealer {
 
 fn push_digest(digests: &mut String, digest: u32) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for shift in (0..8).rev() {
-        digests.push(char::from(DIGITS[((digest >> (shift * 4)) & 15) as usize]));
+    let mut text = [0u8; 8];
+    for (i, byte) in text.iter_mut().enumerate() {
+        *byte = DIGITS[((digest >> ((7 - i) * 4)) & 15) as usize];
     }
+    // Hex digits are ASCII, so always UTF-8.
+    digests.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
 /// Brings a state that lags its seal file (a crash after the entry was
@@ -371,8 +375,9 @@ fn recover(log: &Path, state: &mut State, seal_len: u64) -> io::Result<()> {
 /// The last entry of the seal file at `path`, if any.
 fn last_entry(path: &Path) -> io::Result<Option<Entry>> {
     use std::io::{Read, Seek, SeekFrom};
-    /// Enough for the longest entry a 64 KiB batch makes.
-    const TAIL: u64 = 1 << 20;
+    /// Enough for the longest entry a batch of the file sink's sealed
+    /// buffer (1 MiB) makes: 8 digits per line, even of empty lines.
+    const TAIL: u64 = 10 << 20;
     let mut file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),

@@ -1,9 +1,10 @@
 //! What operators see of a collector: `GET /status` rendered by a real
 //! headless Chromium (its DOM read back row by row, and a screenshot), with
-//! each origin's records per type today, errors, and the configuration
-//! fingerprint of its `logging_started` record, the machine whose
-//! fingerprint differs flagged; and `logward bundle --hostname` selecting
-//! the collector's records by origin machine.
+//! each origin's records per type created today (by `created_at`, UTC),
+//! errors, and the configuration fingerprint of its `logging_started`
+//! record, the machine whose fingerprint differs flagged, the same after
+//! the collector was killed with SIGKILL and started again; and `logward
+//! bundle --hostname` selecting the collector's records by origin machine.
 
 use std::process::Command;
 
@@ -11,43 +12,72 @@ use serde_json::Value;
 
 use super::{Collector, Pki, config, post, record};
 
-/// A `logging_started` record of `host` with `fingerprint`.
+/// A `logging_started` record of `host` with `fingerprint`, created now.
 fn started(host: &str, host_n: u32, fingerprint: &str) -> String {
-    record(host, host_n, 999_999, "audit").replace(
+    today_record(host, host_n, 999_999, "audit", "info").replace(
         "\"message\":\"record 999999\"",
         &format!("\"action\":\"logging_started\",\"config_fingerprint\":\"{fingerprint}\",\"message\":\"logging started\""),
     )
 }
 
-fn today_record(host: &str, host_n: u32, n: u64, log_type: &str, level: &str) -> String {
-    let now = jiff::Timestamp::now()
+/// A record of `host` created `days_ago` days before now.
+fn dated_record(
+    host: &str,
+    host_n: u32,
+    n: u64,
+    (log_type, level): (&str, &str),
+    days_ago: i64,
+) -> String {
+    let at = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(24 * days_ago))
+        .expect("a time")
         .strftime("%Y-%m-%dT%H:%M:%S.000000Z")
         .to_string();
     record(host, host_n, n, log_type)
         .replace("2026-11-22T04:30:00.", "XX")
-        .replacen(&format!("XX{:06}Z", n % 1_000_000), &now, 1)
+        .replacen(&format!("XX{:06}Z", n % 1_000_000), &at, 1)
         .replace("\"level\":\"info\"", &format!("\"level\":\"{level}\""))
 }
 
+fn today_record(host: &str, host_n: u32, n: u64, log_type: &str, level: &str) -> String {
+    dated_record(host, host_n, n, (log_type, level), 0)
+}
+
+/// The rows of the page at `url`, fetched without a browser.
+fn fetched_rows(agent: &ureq::Agent, url: &str) -> Vec<Vec<String>> {
+    let page = agent
+        .get(url)
+        .call()
+        .expect("GET /status")
+        .body_mut()
+        .read_to_string()
+        .expect("the page");
+    rows(&page)
+}
+
 #[test]
-fn the_status_page_in_chromium_lists_each_origin_and_flags_the_differing_fingerprint() {
+fn the_status_page_in_chromium_counts_each_origin_by_created_at_day_across_a_kill_and_flags_the_differing_fingerprint()
+ {
     let dir = tempfile::tempdir().expect("tempdir");
     let pki = Pki::new(dir.path());
     let config = config(dir.path(), "");
     let state = dir.path().join("state");
-    let collector = Collector::start(
-        &[
-            "--config",
-            config.to_str().expect("utf-8"),
-            "--listen",
-            "127.0.0.1:0",
-            "--cert",
-            pki.combined.to_str().expect("utf-8"),
-            "--state-dir",
-            state.to_str().expect("utf-8"),
-        ],
-        &[],
-    );
+    let start = || {
+        Collector::start(
+            &[
+                "--config",
+                config.to_str().expect("utf-8"),
+                "--listen",
+                "127.0.0.1:0",
+                "--cert",
+                pki.combined.to_str().expect("utf-8"),
+                "--state-dir",
+                state.to_str().expect("utf-8"),
+            ],
+            &[],
+        )
+    };
+    let collector = start();
     let agent = pki.agent(None);
     let url = format!("{}/log", collector.url);
     let mut body = String::new();
@@ -61,9 +91,27 @@ fn the_status_page_in_chromium_lists_each_origin_and_flags_the_differing_fingerp
             body += &(today_record(host, n, i, "web", "info") + "\n");
         }
         body += &(today_record(host, n, 100, "application", "error") + "\n");
+        // Written today, created on other days: counted on none of today's.
+        body += &(dated_record(host, n, 200, ("web", "error"), 1) + "\n");
+        body += &(dated_record(host, n, 201, ("analysis", "info"), 3) + "\n");
     }
     let (status, answer) = post(&agent, &url, body.as_bytes(), &[]);
     assert_eq!(status, 200, "{answer}");
+    let before = fetched_rows(&agent, &format!("{}/status", collector.url));
+    assert_eq!(before.len(), 3, "{before:?}");
+
+    // Killed and started again: the page shows the same counts, and a
+    // batch sent again (the origin did not see the 200) adds nothing.
+    collector.kill();
+    let collector = start();
+    let url = format!("{}/log", collector.url);
+    assert_eq!(
+        fetched_rows(&agent, &format!("{}/status", collector.url)),
+        before
+    );
+    let (status, answer) = post(&agent, &url, body.as_bytes(), &[]);
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("\"written\":0"), "{answer}");
 
     let profile = tempfile::tempdir().expect("profile");
     let chromium = |extra: &[&str]| {
@@ -146,13 +194,9 @@ fn the_status_page_in_chromium_lists_each_origin_and_flags_the_differing_fingerp
         .filter_map(|v| v.get("hostname").and_then(Value::as_str).map(String::from))
         .collect();
     hosts.sort();
-    assert_eq!(
-        hosts,
-        [
-            "origin-1", "origin-1", "origin-1", "origin-3", "origin-3", "origin-3", "origin-3",
-            "origin-3"
-        ]
-    );
+    let count = |h: &str| hosts.iter().filter(|x| *x == h).count();
+    assert_eq!(hosts.len(), 12, "{hosts:?}");
+    assert_eq!((count("origin-1"), count("origin-3")), (5, 7), "{hosts:?}");
     let refused = Command::new(env!("CARGO_BIN_EXE_logward"))
         .args([
             "bundle",
@@ -165,6 +209,57 @@ fn the_status_page_in_chromium_lists_each_origin_and_flags_the_differing_fingerp
         .expect("bundle runs");
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--hostname"));
+}
+
+#[test]
+fn a_batch_cut_short_by_a_kill_is_counted_on_the_status_page_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pki = Pki::new(dir.path());
+    let config = config(dir.path(), "");
+    let state = dir.path().join("state");
+    let start = |env: &[(&str, &str)]| {
+        Collector::start(
+            &[
+                "--config",
+                config.to_str().expect("utf-8"),
+                "--listen",
+                "127.0.0.1:0",
+                "--cert",
+                pki.combined.to_str().expect("utf-8"),
+                "--state-dir",
+                state.to_str().expect("utf-8"),
+            ],
+            env,
+        )
+    };
+    let agent = pki.agent(None);
+    let first: String = (0..3)
+        .map(|i| today_record("origin-1", 1, i, "web", "info") + "\n")
+        .collect();
+    let second: String = (10..15)
+        .map(|i| today_record("origin-1", 1, i, "tanium", "critical") + "\n")
+        .collect();
+    // The second batch reaches the files and the collector dies before
+    // its ids and counts are kept.
+    let mut collector = start(&[("IT_LOGWARD_RECEIVE_DIE_AFTER_WRITE", "2")]);
+    let url = format!("{}/log", collector.url);
+    assert_eq!(post(&agent, &url, first.as_bytes(), &[]).0, 200);
+    let (status, _) = post(&agent, &url, second.as_bytes(), &[]);
+    assert_ne!(status, 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while collector.alive() {
+        assert!(std::time::Instant::now() < deadline, "it did not die");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let collector = start(&[]);
+    let url = format!("{}/log", collector.url);
+    let (status, answer) = post(&agent, &url, second.as_bytes(), &[]);
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("\"written\":0"), "{answer}");
+    let rows = fetched_rows(&agent, &format!("{}/status", collector.url));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    // audit, web, application, analysis, tanium, errors
+    assert_eq!(&rows[0][2..8], ["0", "3", "0", "0", "5", "5"], "{rows:?}");
 }
 
 /// The text of each cell of each row of the table's body.
