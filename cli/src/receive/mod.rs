@@ -15,14 +15,15 @@
 
 mod auth;
 mod body;
-mod dedupe;
-mod metrics;
-mod parse;
+pub(crate) mod dedupe;
+pub(crate) mod metrics;
+pub(crate) mod parse;
 mod request;
 mod server;
+pub(crate) use server::today;
 mod settings;
 mod status;
-mod store;
+pub(crate) mod store;
 mod tls;
 
 use std::sync::Arc;
