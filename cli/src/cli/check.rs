@@ -87,12 +87,8 @@ fn try_connect(exports: &logward_cli::ship::Exports, text: &mut String) -> bool 
         let logward_cli::ship::Target::Kafka(kafka) = &export.destination else {
             continue;
         };
-        let probe = logward_cli::kafka::probe(
-            &kafka.brokers,
-            &kafka.tls,
-            &kafka.topic,
-            CONNECT_TIMEOUT,
-        );
+        let probe =
+            logward_cli::kafka::probe(&kafka.brokers, &kafka.tls, &kafka.topic, CONNECT_TIMEOUT);
         match probe {
             Ok(partitions) => text.push_str(&format!(
                 "connect: export {}: reached {}, topic {} has {partitions} partitions\n",

@@ -122,7 +122,12 @@ fn check(args: ConsumeArgs, config: Option<&Path>) -> anyhow::Result<ConsumeRequ
             "--session-timeout: allowed: 1000 to 3600000 milliseconds".into(),
         ));
     }
-    let client_cert = match (args.cert_file, args.key_file, args.keystore_file, args.keystore_password_file) {
+    let client_cert = match (
+        args.cert_file,
+        args.key_file,
+        args.keystore_file,
+        args.keystore_password_file,
+    ) {
         (Some(cert), Some(key), None, None) => Some(ClientCertFiles::Pem {
             cert,
             key,

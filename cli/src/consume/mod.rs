@@ -71,7 +71,12 @@ pub fn consume(
     stop: &AtomicBool,
     say: &Say,
 ) -> anyhow::Result<ConsumeSummary> {
-    kafka::probe(&request.brokers, &request.tls, &request.topic, PROBE_TIMEOUT)?;
+    kafka::probe(
+        &request.brokers,
+        &request.tls,
+        &request.topic,
+        PROBE_TIMEOUT,
+    )?;
     let mut output = output::Output::open(request)?;
     let context = group::GroupContext::new(Arc::clone(say));
     let mut config = kafka::base_config(&request.brokers, &request.tls)?;
@@ -80,10 +85,15 @@ pub fn consume(
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest")
-        .set("session.timeout.ms", request.session_timeout.as_millis().to_string())
+        .set(
+            "session.timeout.ms",
+            request.session_timeout.as_millis().to_string(),
+        )
         .set(
             "heartbeat.interval.ms",
-            (request.session_timeout.as_millis() / 4).max(100).to_string(),
+            (request.session_timeout.as_millis() / 4)
+                .max(100)
+                .to_string(),
         );
     let consumer: BaseConsumer<group::GroupContext> = config
         .create_with_context(context)

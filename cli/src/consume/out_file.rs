@@ -82,21 +82,24 @@ impl OutFile {
             } else {
                 format!("{base}.{seq}")
             };
-            match rustix::fs::renameat_with(CWD, &self.path, CWD, &target, RenameFlags::NOREPLACE)
-            {
+            match rustix::fs::renameat_with(CWD, &self.path, CWD, &target, RenameFlags::NOREPLACE) {
                 Ok(()) => {
                     renamed = true;
                     break;
                 }
                 Err(rustix::io::Errno::EXIST) => {}
                 Err(e) => {
-                    return Err(std::io::Error::from(e))
-                        .with_context(|| format!("cannot rotate {} to {target}", self.path.display()));
+                    return Err(std::io::Error::from(e)).with_context(|| {
+                        format!("cannot rotate {} to {target}", self.path.display())
+                    });
                 }
             }
         }
         if !renamed {
-            anyhow::bail!("cannot rotate {}: every name for {day} is taken", self.path.display());
+            anyhow::bail!(
+                "cannot rotate {}: every name for {day} is taken",
+                self.path.display()
+            );
         }
         self.file = open(&self.path)?;
         self.len = 0;
@@ -122,13 +125,18 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("out.json");
         let mut file = OutFile::open(&path, 21).expect("open");
-        file.write_lines(&[b"0123456789", b"abcdefghi"]).expect("write");
+        file.write_lines(&[b"0123456789", b"abcdefghi"])
+            .expect("write");
         file.write_lines(&[b"next"]).expect("write");
         let files = logward::sink::rotated_files(&path).expect("list");
         assert_eq!(files.len(), 2, "{files:?}");
-        assert_eq!(std::fs::read(&files[0].path).expect("read"), b"0123456789\nabcdefghi\n");
+        assert_eq!(
+            std::fs::read(&files[0].path).expect("read"),
+            b"0123456789\nabcdefghi\n"
+        );
         assert_eq!(std::fs::read(&path).expect("read"), b"next\n");
-        file.write_lines(&[b"0123456789012345678901234"]).expect("write");
+        file.write_lines(&[b"0123456789012345678901234"])
+            .expect("write");
         let files = logward::sink::rotated_files(&path).expect("list");
         assert_eq!(files.len(), 3, "{files:?}");
         assert!(files[1].path.to_string_lossy().ends_with(".1"), "{files:?}");

@@ -137,9 +137,12 @@ fn truststore(path: &Path, der: &[u8]) -> Result<TrustRoots, TlsError> {
         path: path.to_path_buf(),
         why,
     };
-    let store =
-        p12_keystore::KeyStore::from_pkcs12(der, "", p12_keystore::Pkcs12ImportPolicy::Raw)
-            .map_err(|e| refuse(format!("a PKCS#12 truststore that cannot be opened without a password ({e})")))?;
+    let store = p12_keystore::KeyStore::from_pkcs12(der, "", p12_keystore::Pkcs12ImportPolicy::Raw)
+        .map_err(|e| {
+            refuse(format!(
+                "a PKCS#12 truststore that cannot be opened without a password ({e})"
+            ))
+        })?;
     let certs: Vec<Certificate<'static>> = store
         .entries()
         .flat_map(|(_, entry)| match entry {

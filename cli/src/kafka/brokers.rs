@@ -94,11 +94,21 @@ mod tests {
     #[test]
     fn broker_lists_need_a_host_and_a_port_each() {
         let b = Brokers::parse("kafka-1.example:9093, 10.0.0.2:9093,[::1]:9092").expect("valid");
-        assert_eq!(b.to_string(), "kafka-1.example:9093,10.0.0.2:9093,[::1]:9092");
+        assert_eq!(
+            b.to_string(),
+            "kafka-1.example:9093,10.0.0.2:9093,[::1]:9092"
+        );
         assert!(!b.all_loopback());
-        assert!(Brokers::parse("127.0.0.1:9092,localhost:1").expect("valid").all_loopback());
+        assert!(
+            Brokers::parse("127.0.0.1:9092,localhost:1")
+                .expect("valid")
+                .all_loopback()
+        );
         for bad in ["", "k", "k:", "k:0", "k:70000", "https://k:9093", "k:9093,"] {
-            assert!(Brokers::parse(bad).unwrap_err().0.contains("allowed:"), "{bad}");
+            assert!(
+                Brokers::parse(bad).unwrap_err().0.contains("allowed:"),
+                "{bad}"
+            );
         }
     }
 

@@ -30,7 +30,10 @@ impl Errors {
 
     /// The last error, kept.
     pub fn last(&self) -> Option<String> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -107,7 +110,8 @@ pub fn explain(brokers: &Brokers, tls: &KafkaTls, what: &str, last: Option<&str>
         text.push_str(&format!(": {last}"));
     }
     if tls.enabled {
-        let handshake = last.is_some_and(|l| l.contains("SSL") || l.contains("ssl") || l.contains("handshake"));
+        let handshake =
+            last.is_some_and(|l| l.contains("SSL") || l.contains("ssl") || l.contains("handshake"));
         if handshake {
             text.push_str(&format!(
                 "; the TLS handshake failed, {}, {}",

@@ -23,6 +23,6 @@ mod client;
 mod tls;
 
 pub use brokers::{Brokers, BrokersError, check_topic};
-pub use client::{Errors, explain, probe};
 pub(crate) use client::base_config;
+pub use client::{Errors, explain, probe};
 pub use tls::KafkaTls;

@@ -53,7 +53,10 @@ impl KafkaTls {
                 format!("the client certificate presented was {}", cert.display())
             }
             Some(ClientCertFiles::Pkcs12 { keystore, .. }) => {
-                format!("the client certificate presented was from {}", keystore.display())
+                format!(
+                    "the client certificate presented was from {}",
+                    keystore.display()
+                )
             }
             None => "no client certificate was presented (a broker that requires one needs a \
                      certificate and its key, or a keystore)"

@@ -29,7 +29,9 @@ pub mod source;
 pub mod state;
 mod status;
 
-pub use config::{ClientCertFiles, KafkaTarget, Target, Export, ExportError, ExportErrors, Exports, Format, Start};
+pub use config::{
+    ClientCertFiles, Export, ExportError, ExportErrors, Exports, Format, KafkaTarget, Start, Target,
+};
 pub use health::Health;
 pub use run::{ExportRun, Notice, Notify, ShipRequest, export_paths, ship};
 pub use status::{read_status, status_json, status_text};

@@ -21,8 +21,8 @@ use serde_json::Value;
 
 use super::alert::{self, Alert};
 use super::batch::Batch;
-use super::delivery::{self, Stopped};
 use super::config::Target;
+use super::delivery::{self, Stopped};
 use super::destination::{Destination, HttpsDestination, KafkaDestination};
 use super::health::{Health, time_text};
 use super::select::{Selection, Verdict};

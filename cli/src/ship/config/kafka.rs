@@ -97,7 +97,11 @@ impl Keys<'_> {
     }
 
     /// Refuses the keys that only HTTPS exports have.
-    pub(super) fn kafka_only(&mut self, format: Option<&Format>, header_file: Option<&std::path::PathBuf>) {
+    pub(super) fn kafka_only(
+        &mut self,
+        format: Option<&Format>,
+        header_file: Option<&std::path::PathBuf>,
+    ) {
         if format.is_some_and(|f| *f != Format::Ndjson) {
             self.fail(
                 "FORMAT",

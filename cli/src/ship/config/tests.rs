@@ -200,14 +200,23 @@ fn kafka_exports_need_brokers_and_a_topic_and_no_https_only_key() {
         panic!("two exports: {:?}", set.exports)
     };
     assert_eq!(k.destination.to_string(), "kafka://127.0.0.1:9092/c83");
-    assert!(!k.destination.is_tls(), "loopback without TLS keys is plaintext");
+    assert!(
+        !k.destination.is_tls(),
+        "loopback without TLS keys is plaintext"
+    );
     assert!(r.destination.is_tls(), "a broker off loopback implies TLS");
     let Target::Kafka(target) = &r.destination else {
         panic!("a Kafka target")
     };
-    assert!(target.gzip && !r.gzip, "the producer compresses, not the batch");
+    assert!(
+        target.gzip && !r.gzip,
+        "the producer compresses, not the batch"
+    );
     let table = set.render_table().expect("a table");
-    assert!(table.contains("kafka://kafka-1.example:9093,kafka-2.example:9093/c83"), "{table}");
+    assert!(
+        table.contains("kafka://kafka-1.example:9093,kafka-2.example:9093/c83"),
+        "{table}"
+    );
     let got = errors(
         "EXPORT_A_KAFKA_BROKERS=k\nEXPORT_A_KAFKA_TOPIC=c 83\nEXPORT_A_FORMAT=hec\n\
          EXPORT_A_URL=https://h/\nEXPORT_A_HEADER_FILE=/etc/h\n",
@@ -223,5 +232,8 @@ fn kafka_exports_need_brokers_and_a_topic_and_no_https_only_key() {
         assert!(got.contains(want), "{want}\n  not in\n{got}");
     }
     let got = errors("EXPORT_A_KAFKA_TOPIC=c83\n").join("\n");
-    assert!(got.contains("EXPORT_A_KAFKA_BROKERS is not set; a Kafka export needs both"), "{got}");
+    assert!(
+        got.contains("EXPORT_A_KAFKA_BROKERS is not set; a Kafka export needs both"),
+        "{got}"
+    );
 }

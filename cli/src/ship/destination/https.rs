@@ -13,8 +13,8 @@ use anyhow::Context;
 use super::{Attempt, Destination};
 use crate::http::{Backoff, Client, HeaderFile, Outcome, TrustRoots};
 use crate::ship::Export;
-use crate::ship::config::Target;
 use crate::ship::batch::Body;
+use crate::ship::config::Target;
 
 /// Posts to one export's URL.
 #[derive(Debug)]

@@ -30,9 +30,9 @@ use serde::Deserialize;
 
 use super::{Attempt, Destination};
 use crate::kafka::{Errors, explain};
+use crate::ship::Export;
 use crate::ship::batch::Body;
 use crate::ship::config::{KafkaTarget, Target};
-use crate::ship::Export;
 
 /// What the delivery reports of one attempt came to.
 #[derive(Debug, Default)]
@@ -82,7 +82,11 @@ pub struct KafkaDestination {
 
 impl std::fmt::Debug for KafkaDestination {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "KafkaDestination({}/{})", self.target.brokers, self.target.topic)
+        write!(
+            f,
+            "KafkaDestination({}/{})",
+            self.target.brokers, self.target.topic
+        )
     }
 }
 
@@ -115,8 +119,12 @@ impl KafkaDestination {
             .split(|&b| b == b'\n')
             .filter(|l| !l.is_empty())
             .collect();
-        *self.producer.context().reports.lock().unwrap_or_else(PoisonError::into_inner) =
-            Reports::default();
+        *self
+            .producer
+            .context()
+            .reports
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Reports::default();
         for line in &lines {
             let key = serde_json::from_slice::<Origin<'_>>(line)
                 .ok()
@@ -136,7 +144,12 @@ impl KafkaDestination {
         }
         let _ = self.producer.flush(self.timeout + Duration::from_secs(5));
         let reports = std::mem::take(
-            &mut *self.producer.context().reports.lock().unwrap_or_else(PoisonError::into_inner),
+            &mut *self
+                .producer
+                .context()
+                .reports
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
         );
         if reports.acked == lines.len() {
             self.producer.context().errors.take();
@@ -217,7 +230,10 @@ fn producer(target: &KafkaTarget, timeout: Duration) -> anyhow::Result<BaseProdu
         .set("enable.idempotence", "true")
         .set("message.timeout.ms", timeout.as_millis().to_string())
         .set("linger.ms", "5")
-        .set("compression.type", if target.gzip { "gzip" } else { "none" });
+        .set(
+            "compression.type",
+            if target.gzip { "gzip" } else { "none" },
+        );
     let context = Context {
         errors: Errors::default(),
         reports: Mutex::new(Reports::default()),
