@@ -41,7 +41,7 @@ use crate::receive::parse::{self, Kind};
 /// Messages read before a batch is written.
 const BATCH: usize = 1_000;
 /// How long to wait for the brokers before the consumer gives up starting.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(15);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where the consumer's notes go (stderr, for the command).
 pub type Say = Arc<dyn Fn(&str) + Send + Sync>;
@@ -107,11 +107,13 @@ pub fn consume(
         let mut items = Vec::new();
         let mut offsets: BTreeMap<i32, i64> = BTreeMap::new();
         let mut wait = Duration::from_millis(200);
-        while offsets.values().len() < BATCH && items.len() < BATCH {
+        let mut read = 0;
+        while read < BATCH {
             let Some(polled) = consumer.poll(wait) else {
                 break;
             };
             wait = Duration::ZERO;
+            read += 1;
             let message = match polled {
                 Ok(message) => message,
                 Err(e) => {

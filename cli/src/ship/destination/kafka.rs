@@ -34,11 +34,13 @@ use crate::ship::Export;
 use crate::ship::batch::Body;
 use crate::ship::config::{KafkaTarget, Target};
 
-/// What the delivery reports of one attempt came to.
+/// What the delivery reports of one attempt came to. Each message carries
+/// its attempt's number, so a late report of an earlier attempt is not
+/// counted for this one.
 #[derive(Debug, Default)]
 struct Reports {
+    attempt: usize,
     acked: usize,
-    failed: usize,
     first_error: Option<KafkaError>,
 }
 
@@ -59,14 +61,16 @@ impl ClientContext for Context {
 }
 
 impl ProducerContext for Context {
-    type DeliveryOpaque = ();
+    type DeliveryOpaque = usize;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, (): ()) {
+    fn delivery(&self, result: &DeliveryResult<'_>, attempt: usize) {
         let mut reports = self.reports.lock().unwrap_or_else(PoisonError::into_inner);
+        if attempt != reports.attempt {
+            return;
+        }
         match result {
             Ok(_) => reports.acked += 1,
             Err((error, _)) => {
-                reports.failed += 1;
                 reports.first_error.get_or_insert_with(|| error.clone());
             }
         }
@@ -119,18 +123,27 @@ impl KafkaDestination {
             .split(|&b| b == b'\n')
             .filter(|l| !l.is_empty())
             .collect();
-        *self
-            .producer
-            .context()
-            .reports
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Reports::default();
+        let number = {
+            let mut reports = self
+                .producer
+                .context()
+                .reports
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            *reports = Reports {
+                attempt: reports.attempt + 1,
+                ..Reports::default()
+            };
+            reports.attempt
+        };
         for line in &lines {
             let key = serde_json::from_slice::<Origin<'_>>(line)
                 .ok()
                 .and_then(|o| o.hostname)
                 .unwrap_or_default();
-            let mut record = BaseRecord::to(&self.target.topic).payload(*line).key(key);
+            let mut record = BaseRecord::with_opaque_to(&self.target.topic, number)
+                .payload(*line)
+                .key(key);
             loop {
                 match self.producer.send(record) {
                     Ok(()) => break,
@@ -143,19 +156,20 @@ impl KafkaDestination {
             }
         }
         let _ = self.producer.flush(self.timeout + Duration::from_secs(5));
-        let reports = std::mem::take(
-            &mut *self
+        let (acked, first_error) = {
+            let mut reports = self
                 .producer
                 .context()
                 .reports
                 .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
-        if reports.acked == lines.len() {
+                .unwrap_or_else(PoisonError::into_inner);
+            (reports.acked, reports.first_error.take())
+        };
+        if acked == lines.len() {
             self.producer.context().errors.take();
             return Attempt::Delivered(0);
         }
-        match reports.first_error {
+        match first_error {
             Some(error) => self.failed(&error),
             None => self.failed(&KafkaError::Flush(RDKafkaErrorCode::OperationTimedOut)),
         }

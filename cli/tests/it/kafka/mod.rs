@@ -182,3 +182,18 @@ pub(super) fn out_ids(dir: &Path) -> BTreeMap<String, usize> {
     }
     ids
 }
+
+/// How many lines the out files (live and rotated) of `dir` hold.
+pub(super) fn out_lines(dir: &Path) -> usize {
+    let Ok(files) = logward::sink::rotated_files(&dir.join("out.json")) else {
+        return 0;
+    };
+    files
+        .iter()
+        .map(|f| {
+            std::fs::read(&f.path)
+                .map(|bytes| bytes.iter().filter(|&&b| b == b'\n').count())
+                .unwrap_or(0)
+        })
+        .sum()
+}
