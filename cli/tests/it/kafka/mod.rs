@@ -4,6 +4,7 @@
 //! processes in one group, records counted by `id`.
 
 mod end_to_end;
+mod outputs;
 mod refusals;
 
 use std::collections::BTreeMap;
@@ -11,7 +12,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, IsCa, KeyPair,
+};
 
 use crate::util::kafka::BrokerTls;
 
@@ -32,14 +35,23 @@ pub(super) struct Pki {
 impl Pki {
     /// Makes every file in `dir` (keys and passwords of mode 0600).
     pub fn new(dir: &Path) -> Pki {
-        let issuer = || {
+        // Every certificate has its own subject: OpenSSL (librdkafka,
+        // stunnel) takes a certificate whose issuer is its own subject for
+        // self-signed.
+        let named = |names: Vec<String>, cn: &str| {
+            let mut params = CertificateParams::new(names).expect("params");
+            params.distinguished_name = DistinguishedName::new();
+            params.distinguished_name.push(DnType::CommonName, cn);
+            params
+        };
+        let issuer = |cn: &str| {
             let key = KeyPair::generate().expect("CA key");
-            let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+            let mut params = named(Vec::new(), cn);
             params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
             CertifiedIssuer::self_signed(params, key).expect("CA certificate")
         };
-        let ca = issuer();
-        let other_ca = issuer();
+        let ca = issuer("logward test CA");
+        let other_ca = issuer("another CA");
         let secret = |name: &str, text: String| {
             let path = dir.join(name);
             std::fs::write(&path, text).expect("write");
@@ -51,17 +63,18 @@ impl Pki {
             std::fs::write(&path, text).expect("write");
             path
         };
-        let leaf = |names: Vec<String>, by: &CertifiedIssuer<'static, KeyPair>| {
+        let leaf = |names: Vec<String>, cn: &str, by: &CertifiedIssuer<'static, KeyPair>| {
             let key = KeyPair::generate().expect("key");
-            let cert = CertificateParams::new(names)
-                .expect("params")
-                .signed_by(&key, by)
-                .expect("certificate");
+            let cert = named(names, cn).signed_by(&key, by).expect("certificate");
             (cert.pem(), key.serialize_pem())
         };
-        let (server_pem, server_key) = leaf(vec!["localhost".into(), "127.0.0.1".into()], &ca);
-        let (client_pem, client_key) = leaf(vec!["c83-client".into()], &ca);
-        let (other_pem, other_key) = leaf(vec!["c83-client".into()], &other_ca);
+        let (server_pem, server_key) = leaf(
+            vec!["localhost".into(), "127.0.0.1".into()],
+            "localhost",
+            &ca,
+        );
+        let (client_pem, client_key) = leaf(vec!["c83-client".into()], "c83-client", &ca);
+        let (other_pem, other_key) = leaf(vec!["c83-client".into()], "c83-client", &other_ca);
         let pki = Pki {
             ca: public("ca.pem", ca.pem()),
             server_cert: public("server.pem", server_pem),
