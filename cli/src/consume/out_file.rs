@@ -22,16 +22,28 @@ pub struct OutFile {
 }
 
 impl OutFile {
-    /// Opens (or creates, mode 0640) `path` for appending.
+    /// Opens (or creates, mode 0640) `path` for appending. A last line
+    /// without its newline (a consumer killed while writing) is ended
+    /// first, so the next record starts a line of its own; the id index
+    /// did not count that cut record as written, so it is written again.
     pub fn open(path: &Path, limit: u64) -> anyhow::Result<OutFile> {
         let file = open(path)?;
         let len = file.metadata()?.len();
-        Ok(OutFile {
+        let mut out = OutFile {
             path: path.to_path_buf(),
             file,
             len,
             limit,
-        })
+        };
+        if len > 0 {
+            let mut last = [0u8; 1];
+            std::os::unix::fs::FileExt::read_exact_at(&File::open(path)?, &mut last, len - 1)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            if last != *b"\n" {
+                out.append(b"\n")?;
+            }
+        }
+        Ok(out)
     }
 
     /// The live file.

@@ -110,8 +110,7 @@ pub fn explain(brokers: &Brokers, tls: &KafkaTls, what: &str, last: Option<&str>
         text.push_str(&format!(": {last}"));
     }
     if tls.enabled {
-        let handshake =
-            last.is_some_and(|l| l.contains("SSL") || l.contains("ssl") || l.contains("handshake"));
+        let handshake = last.is_some_and(is_tls_failure);
         if handshake {
             text.push_str(&format!(
                 "; the TLS handshake failed, {}, {}",
@@ -123,4 +122,12 @@ pub fn explain(brokers: &Brokers, tls: &KafkaTls, what: &str, last: Option<&str>
         }
     }
     text
+}
+
+/// Whether librdkafka's error `text` is about TLS (a handshake, a
+/// certificate, an alert), not merely about a broker named `ssl://…`.
+pub fn is_tls_failure(text: &str) -> bool {
+    ["SSL handshake", "SSL routines", "SSL alert", "certificate"]
+        .iter()
+        .any(|needle| text.contains(needle))
 }

@@ -24,5 +24,5 @@ mod tls;
 
 pub use brokers::{Brokers, BrokersError, check_topic};
 pub(crate) use client::base_config;
-pub use client::{Errors, explain, probe};
+pub use client::{Errors, explain, is_tls_failure, probe};
 pub use tls::KafkaTls;

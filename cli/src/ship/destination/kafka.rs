@@ -13,7 +13,10 @@
 //!   own; the attempt ends when its messages time out after the request
 //!   timeout), a broker that is not the leader yet, an unknown topic; each
 //!   is counted under `connection`, `tls` or `kafka` with the client's last
-//!   error in the health. A producer that hit a fatal error is replaced.
+//!   error in the health. Each failed attempt replaces the producer, so the
+//!   next one starts with a new producer id (a producer whose messages
+//!   timed out bumps its epoch, which a broker may answer with
+//!   `ProducerFenced` for ever).
 //! - Refused (split down to the record, then dead-lettered with status 0
 //!   and the broker's error): a message the broker will never take (too
 //!   large, invalid).
@@ -29,7 +32,7 @@ use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, Prod
 use serde::Deserialize;
 
 use super::{Attempt, Destination};
-use crate::kafka::{Errors, explain};
+use crate::kafka::{Errors, explain, is_tls_failure};
 use crate::ship::Export;
 use crate::ship::batch::Body;
 use crate::ship::config::{KafkaTarget, Target};
@@ -175,8 +178,7 @@ impl KafkaDestination {
         }
     }
 
-    /// What a failed attempt comes to, the producer replaced after a fatal
-    /// error.
+    /// What a failed attempt comes to; the producer is replaced.
     fn failed(&mut self, error: &KafkaError) -> Attempt {
         let code = error.rdkafka_error_code();
         if matches!(
@@ -194,10 +196,14 @@ impl KafkaDestination {
             };
         }
         let last = self.producer.context().errors.last();
-        if let Some((_, why)) = self.producer.client().fatal_error() {
-            if let Ok(fresh) = producer(&self.target, self.timeout) {
-                self.producer = fresh;
-            }
+        let fatal = self.producer.client().fatal_error();
+        // A fresh producer (a new producer id) for the next attempt: after
+        // a timeout an idempotent producer bumps its epoch, which brokers
+        // may answer with ProducerFenced for ever.
+        if let Ok(fresh) = producer(&self.target, self.timeout) {
+            self.producer = fresh;
+        }
+        if let Some((_, why)) = fatal {
             return Attempt::Retry {
                 reason: "kafka".to_string(),
                 why: format!("the producer failed ({why}) and was started again"),
@@ -210,9 +216,7 @@ impl KafkaDestination {
             &error.to_string(),
             last.as_deref(),
         );
-        let tls = last
-            .as_deref()
-            .is_some_and(|l| l.contains("SSL") || l.contains("ssl") || l.contains("handshake"));
+        let tls = last.as_deref().is_some_and(is_tls_failure);
         let reason = if tls {
             "tls"
         } else if matches!(
