@@ -3,7 +3,8 @@
 //!
 //! The consumer joins `--group` (the classic group protocol; partitions
 //! are shared with every other member and move when members come and go).
-//! Messages are read in batches of up to 1,000; each batch is written,
+//! Messages are read in batches (what has been fetched, up to 100,000);
+//! each batch is written,
 //! de-duplicated by `id` through the collector's persistent id index (the
 //! `receive` module's), and synced when the output asks for it, and only
 //! then are the offsets after it committed. So a consumer killed at any
@@ -38,8 +39,12 @@ pub use request::{ConsumeOutput, ConsumeRequest};
 use crate::kafka;
 use crate::receive::parse::{self, Kind};
 
-/// Messages read before a batch is written.
-const BATCH: usize = 1_000;
+/// Messages read at most before a batch is written. A batch otherwise ends
+/// where the messages fetched so far end, so that its commit falls between
+/// the broker's record batches: a broker that cannot serve a fetch from
+/// inside a record batch (tansu 0.6.0 returns nothing there) would else
+/// stall a partition after every rebalance or restart.
+const BATCH: usize = 100_000;
 /// How long to wait for the brokers before the consumer gives up starting.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
