@@ -16,6 +16,8 @@
 //!   routing, exactly once by record id ([`ReceiveRequest`]).
 //! - [`http`]: destinations, trust roots, secret header files and retries,
 //!   for every sender of the tool.
+//! - [`consume`]: `logward consume`, a Kafka topic read in a consumer group.
+//! - [`kafka`]: the brokers, TLS and probe of the Kafka producer and consumer.
 //! - [`ship`]: `logward ship`, the exports' configuration, sources,
 //!   delivery, health and alerts.
 //!
@@ -23,10 +25,12 @@
 //! crate, which this one builds on.
 
 mod bundle;
+pub mod consume;
 mod filter;
 pub mod http;
 mod import;
 mod journal;
+pub mod kafka;
 mod receive;
 pub mod ship;
 pub mod show;

@@ -10,6 +10,7 @@ pub mod capture;
 pub mod child;
 pub mod example;
 pub mod journald;
+pub mod kafka;
 pub mod tmpfs;
 
 /// The workspace's root directory, where `.ci/` and `config/` are.

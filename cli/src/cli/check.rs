@@ -21,6 +21,11 @@
 //! Secrets never show: the value of an unknown key (a password put where
 //! none belongs) and of any key naming a password, token or secret is
 //! replaced by `(not shown)`, and the user and password of a URL by `***`.
+//!
+//! With `--connect`, every enabled Kafka export's brokers are tried: the
+//! connection, the TLS handshake and the topic's metadata, each failure
+//! said with what was trusted and presented (exit code 1). HTTPS exports
+//! are not contacted.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -34,8 +39,9 @@ const TOOL_PREFIXES: [&str; 2] = ["EXPORT_", "RECEIVE_"];
 
 /// Loads and validates the configuration, prints the routing table and
 /// the settings, and checks (without creating anything) that every file
-/// sink can be used; `strict` makes unknown keys errors.
-pub fn run(path: Option<&Path>, strict: bool) -> anyhow::Result<ExitCode> {
+/// sink can be used; `strict` makes unknown keys errors, `connect` tries
+/// every enabled Kafka export's brokers.
+pub fn run(path: Option<&Path>, strict: bool, connect: bool) -> anyhow::Result<ExitCode> {
     let config = Config::load(path)?;
     for warning in config.warnings() {
         out::stderr(&format!("logward: warning: {warning}"));
@@ -59,7 +65,7 @@ pub fn run(path: Option<&Path>, strict: bool) -> anyhow::Result<ExitCode> {
     }
     text.push('\n');
     text.push_str(&settings_table(&config));
-    let mut failed = false;
+    let mut failed = connect && !try_connect(&exports, &mut text);
     match config.check_writable() {
         Ok(created) => {
             text.push('\n');
@@ -201,3 +207,31 @@ mod tests {
         assert_eq!(shown("LOG_LEVEL", "info"), "info");
     }
 }
+
+/// Tries every enabled Kafka export, a line each in `text`; whether all
+/// were reached.
+fn try_connect(exports: &logward_cli::ship::Exports, text: &mut String) -> bool {
+    let mut all = true;
+    text.push('\n');
+    for export in exports.enabled() {
+        let logward_cli::ship::Target::Kafka(kafka) = &export.destination else {
+            continue;
+        };
+        let probe =
+            logward_cli::kafka::probe(&kafka.brokers, &kafka.tls, &kafka.topic, CONNECT_TIMEOUT);
+        match probe {
+            Ok(partitions) => text.push_str(&format!(
+                "connect: export {}: reached {}, topic {} has {partitions} partitions\n",
+                export.name, kafka.brokers, kafka.topic
+            )),
+            Err(e) => {
+                all = false;
+                out::stderr(&format!("logward: connect: export {}: {e:#}", export.name));
+            }
+        }
+    }
+    all
+}
+
+/// How long `--connect` waits for an export's brokers.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);

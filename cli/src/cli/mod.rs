@@ -5,6 +5,7 @@
 
 mod bundle;
 mod check;
+mod consume;
 mod emit;
 mod generate;
 mod import;
@@ -57,6 +58,7 @@ const CHECK_EXAMPLES: &str = "\
 Examples:
   logward config check
   logward config check --strict --config /etc/logward/config
+  logward config check --connect
   LOGWARD_LOG_LEVEL=debug logward --config ./staging.conf config check
   logward config reload --unit shop.service";
 
@@ -176,6 +178,22 @@ Answers: 200 written; 400 a bad line (named, nothing written); 401/403 client
 certificate or token; 408 slow body; 413 body over --max-body; 415 unknown
 Content-Encoding (gzip is supported); 503 writers full (Retry-After).")]
     Receive(ReceiveArgs),
+    /// Read records from a Kafka topic in a consumer group into the routing, stdout or a file.
+    ///
+    /// Joins --group and shares the topic's partitions with every other
+    /// member. Records are de-duplicated by id (an index in the state
+    /// directory) and written (synced when the output is), and only then
+    /// are their offsets committed, so a consumer killed at any moment
+    /// loses nothing.
+    #[command(after_help = "\
+Examples:
+  logward consume --brokers kafka-1.example:9093 --topic c83 \\
+      --group c83_logward --keystore-file /etc/logward/c83.p12 \\
+      --keystore-password-file /etc/logward/c83.password
+  logward consume --brokers kafka-1.example:9093 --topic c83 \\
+      --group c83_archive --ca-file ca.pem --cert-file c83.pem \\
+      --key-file c83.key --out-file /srv/c83.json --rotate-every-kb 10240")]
+    Consume(consume::ConsumeArgs),
     /// Print a shell completion script for logward.
     #[command(after_help = "\
 Examples:
@@ -386,6 +404,9 @@ enum ConfigCommand {
         /// Unknown keys are errors (exit 1), for ExecStartPre=
         #[arg(long)]
         strict: bool,
+        /// Also connect to every enabled Kafka export's brokers (TLS handshake included) and read its topic; exit 1 when one fails
+        #[arg(long)]
+        connect: bool,
     },
     /// Make a running service re-read its configuration: send it SIGHUP.
     ///
@@ -461,8 +482,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bundle(args) => bundle::run(args, cli.config.as_deref()),
         Command::Show(args) => show::run(args, cli.config.as_deref()),
         Command::Emit(args) => emit::run(args, cli.config),
-        Command::Config(ConfigCommand::Check { strict }) => {
-            check::run(cli.config.as_deref(), strict)
+        Command::Config(ConfigCommand::Check { strict, connect }) => {
+            check::run(cli.config.as_deref(), strict, connect)
         }
         Command::Config(ConfigCommand::Reload(args)) => reload::run(args),
         Command::Import(ImportCommand::Csv(args)) => import::run(args, cli.config),
@@ -472,6 +493,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             verify::init(&verify_key_out, cli.config.as_deref())
         }
         Command::Receive(args) => receive::run(args, cli.config.as_deref()),
+        Command::Consume(args) => consume::run(args, cli.config.as_deref()),
         Command::Completions(args) => generate::completions(args.shell),
         Command::Man(args) => generate::man(args.out_dir.as_deref()),
     }

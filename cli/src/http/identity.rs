@@ -154,6 +154,29 @@ impl ClientIdentity {
     pub(super) fn client_cert(&self) -> ClientCert {
         self.cert.clone()
     }
+
+    /// The certificate chain and the (unencrypted) key as PEM text, for a
+    /// TLS library that takes them in memory (librdkafka). The key is a
+    /// secret: it must never be written or shown.
+    pub fn to_pem(&self) -> (String, String) {
+        let encode = |label: &str, der: &[u8]| {
+            pkcs8::der::pem::encode_string(label, pkcs8::LineEnding::LF, der).unwrap_or_default()
+        };
+        let chain = self
+            .cert
+            .certs()
+            .iter()
+            .map(|c| encode("CERTIFICATE", c.der()))
+            .collect();
+        let key = self.cert.private_key();
+        // The kind's type is not exported by ureq; its name is.
+        let label = match format!("{:?}", key.kind()).as_str() {
+            "Pkcs1" => "RSA PRIVATE KEY",
+            "Sec1" => "EC PRIVATE KEY",
+            _ => "PRIVATE KEY",
+        };
+        (chain, encode(label, key.der()))
+    }
 }
 
 /// The file only: the key is a secret.

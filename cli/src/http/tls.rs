@@ -3,8 +3,9 @@
 //!
 //! System roots are read with `rustls-native-certs` (the OpenSSL locations,
 //! `SSL_CERT_FILE` and `SSL_CERT_DIR` honoured). A CA file holds one or more
-//! PEM certificates and replaces the system roots, so a private CA is
-//! trusted without trusting it for everything else on the machine.
+//! PEM certificates (or is a PKCS#12 truststore without a password, read in
+//! memory) and replaces the system roots, so a private CA is trusted
+//! without trusting it for everything else on the machine.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -38,6 +39,18 @@ pub enum TlsError {
         /// What is wrong with it.
         why: String,
     },
+    /// The CA file is a PKCS#12 truststore that cannot be read.
+    #[error(
+        "CA file {}: {why}; convert it to PEM: openssl pkcs12 -in {} -nokeys -out ca.pem",
+        path.display(),
+        path.display()
+    )]
+    Truststore {
+        /// The CA file.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
     /// The system's root store yielded nothing.
     #[error("no system root certificates could be loaded ({0}); name a CA file instead")]
     System(String),
@@ -62,12 +75,17 @@ impl TrustRoots {
         Ok(TrustRoots { certs })
     }
 
-    /// The certificates of the PEM file at `path`, instead of the system's.
+    /// The certificates of the CA file at `path`, instead of the system's:
+    /// PEM, or a PKCS#12 truststore without a password (a truststore with
+    /// one is refused, saying how to convert it to PEM).
     pub fn from_ca_file(path: &Path) -> Result<Self, TlsError> {
         let pem = std::fs::read(path).map_err(|source| TlsError::Read {
             path: path.to_path_buf(),
             source,
         })?;
+        if !pem.windows(11).any(|w| w == b"-----BEGIN ") && pem.first() == Some(&0x30) {
+            return truststore(path, &pem);
+        }
         let mut certs = Vec::new();
         for item in ureq::tls::parse_pem(&pem) {
             match item {
@@ -90,6 +108,18 @@ impl TrustRoots {
         Ok(TrustRoots { certs })
     }
 
+    /// The certificates as PEM text, for a TLS library that takes them in
+    /// memory (librdkafka).
+    pub fn to_pem(&self) -> String {
+        self.certs
+            .iter()
+            .map(|c| {
+                pkcs8::der::pem::encode_string("CERTIFICATE", pkcs8::LineEnding::LF, c.der())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
     /// The TLS configuration of a client that trusts these roots (and
     /// verifies every certificate against them), presenting `identity`
     /// when the server asks for a client certificate.
@@ -99,6 +129,35 @@ impl TrustRoots {
             .client_cert(identity.map(ClientIdentity::client_cert))
             .build()
     }
+}
+
+/// The certificates of a PKCS#12 truststore (DER) without a password.
+fn truststore(path: &Path, der: &[u8]) -> Result<TrustRoots, TlsError> {
+    let refuse = |why: String| TlsError::Truststore {
+        path: path.to_path_buf(),
+        why,
+    };
+    let store = p12_keystore::KeyStore::from_pkcs12(der, "", p12_keystore::Pkcs12ImportPolicy::Raw)
+        .map_err(|e| {
+            refuse(format!(
+                "a PKCS#12 truststore that cannot be opened without a password ({e})"
+            ))
+        })?;
+    let certs: Vec<Certificate<'static>> = store
+        .entries()
+        .flat_map(|(_, entry)| match entry {
+            p12_keystore::KeyStoreEntry::Certificate(c) => vec![c.as_der().to_vec()],
+            p12_keystore::KeyStoreEntry::PrivateKeyChain(chain) => {
+                chain.certs().iter().map(|c| c.as_der().to_vec()).collect()
+            }
+            p12_keystore::KeyStoreEntry::Secret(_) => Vec::new(),
+        })
+        .map(|der| Certificate::from_der(&der).to_owned())
+        .collect();
+    if certs.is_empty() {
+        return Err(refuse("a PKCS#12 truststore without certificates".into()));
+    }
+    Ok(TrustRoots { certs })
 }
 
 #[cfg(test)]

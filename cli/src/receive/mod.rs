@@ -15,15 +15,16 @@
 
 mod auth;
 mod body;
-mod dedupe;
-mod metrics;
+pub(crate) mod dedupe;
+pub(crate) mod metrics;
 mod origins;
-mod parse;
+pub(crate) mod parse;
 mod request;
 mod server;
+pub(crate) use server::today;
 mod settings;
 mod status;
-mod store;
+pub(crate) mod store;
 mod tls;
 
 use std::sync::Arc;

@@ -10,7 +10,7 @@
 //! - [`config`]: the `EXPORT_<NAME>_*` keys, validated into [`Export`]s.
 //! - [`source`]: file sinks (live file and rotated siblings).
 //! - `select`, `batch`: which records, and the body in the export's format.
-//! - [`destination`]: HTTPS destinations.
+//! - [`destination`]: HTTPS and Kafka destinations.
 //! - `delivery`: retries with backoff, splitting refused batches, the
 //!   dead-letter file.
 //! - [`state`]: positions, health and dead letters in the state directory.
@@ -30,7 +30,8 @@ pub mod state;
 mod status;
 
 pub use config::{
-    ClientCertFiles, EXPORT_KEYS, Export, ExportError, ExportErrors, Exports, Format, Start,
+    ClientCertFiles, EXPORT_KEYS, Export, ExportError, ExportErrors, Exports, Format, KafkaTarget,
+    Start, Target,
 };
 pub use health::Health;
 pub use run::{ExportRun, Notice, Notify, ShipRequest, export_paths, ship};

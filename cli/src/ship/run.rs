@@ -21,8 +21,9 @@ use serde_json::Value;
 
 use super::alert::{self, Alert};
 use super::batch::Batch;
+use super::config::Target;
 use super::delivery::{self, Stopped};
-use super::destination::{Destination, HttpsDestination};
+use super::destination::{Destination, HttpsDestination, KafkaDestination};
 use super::health::{Health, time_text};
 use super::select::{Selection, Verdict};
 use super::source::{FileSource, JournalSource, Source};
@@ -288,7 +289,10 @@ impl Worker {
         notify: Notify,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Worker> {
-        let destination = HttpsDestination::for_export(export, request.timeout)?;
+        let destination: Box<dyn Destination> = match &export.destination {
+            Target::Https(_) => Box::new(HttpsDestination::for_export(export, request.timeout)?),
+            Target::Kafka(_) => Box::new(KafkaDestination::for_export(export, request.timeout)?),
+        };
         let positions: Positions = state
             .load(&state.positions_file(&export.name))?
             .unwrap_or_default();
@@ -336,7 +340,7 @@ impl Worker {
             },
             ctx,
             sources,
-            destination: Box::new(destination),
+            destination,
         })
     }
 

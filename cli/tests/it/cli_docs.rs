@@ -202,7 +202,10 @@ fn bash_completes(words: &str) -> Vec<String> {
 
 #[test]
 fn bash_completion_offers_subcommands_and_their_flags() {
-    assert_eq!(bash_completes("logward co"), ["completions", "config"]);
+    assert_eq!(
+        bash_completes("logward co"),
+        ["completions", "config", "consume"]
+    );
     assert_eq!(
         bash_completes("logward bundle --log"),
         ["--log-level", "--log-type"]
@@ -246,6 +249,7 @@ fn man_out_dir_writes_one_page_per_command() {
         "logward-config-check.1",
         "logward-config-reload.1",
         "logward-config.1",
+        "logward-consume.1",
         "logward-emit.1",
         "logward-import-csv.1",
         "logward-import.1",

@@ -16,6 +16,7 @@ mod https_server;
 mod import;
 mod import_post;
 mod journal_trust;
+mod kafka;
 mod read_only;
 mod receive;
 mod seal;

@@ -16,6 +16,7 @@
 //! header file others can read, a client key without its certificate are
 //! errors of `config check`), but their content is never shown.
 
+mod kafka;
 mod keys;
 
 /// Every key an export may set, as the suffix after `EXPORT_<NAME>_`.
@@ -31,6 +32,7 @@ use logward::{Config, Level, LogType, Origin, ToolSetting};
 
 use crate::Filter;
 use crate::http::{ClientIdentity, Destination, HeaderFile, TrustRoots};
+pub use kafka::KafkaTarget;
 
 /// Records per request when `_BATCH_MAX_RECORDS` is not set.
 pub const DEFAULT_BATCH_RECORDS: usize = 1_000;
@@ -47,8 +49,8 @@ pub const DEFAULT_ALERT_AFTER: Duration = Duration::from_secs(24 * 3600);
 pub struct Export {
     /// The name in its keys (`SIEM` for `EXPORT_SIEM_URL`).
     pub name: String,
-    /// Where batches are posted.
-    pub destination: Destination,
+    /// Where records go.
+    pub destination: Target,
     /// `_ENABLED`: `false` keeps the export configured but unused.
     pub enabled: bool,
     /// `_TYPES`: the log types sent.
@@ -77,6 +79,36 @@ pub struct Export {
     pub start: Start,
     /// `_ALERT_AFTER`.
     pub alert_after: Duration,
+}
+
+/// Where an export's records go.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// Batches are posted to a URL (`_URL`, or `_HOSTNAME` and `_PORT`).
+    Https(Destination),
+    /// Each record is a message of a Kafka topic (`_KAFKA_BROKERS`,
+    /// `_KAFKA_TOPIC`).
+    Kafka(KafkaTarget),
+}
+
+impl Target {
+    /// Whether records travel over TLS.
+    pub fn is_tls(&self) -> bool {
+        match self {
+            Target::Https(destination) => destination.is_tls(),
+            Target::Kafka(kafka) => kafka.tls.enabled,
+        }
+    }
+}
+
+/// The URL, or `kafka://BROKERS/TOPIC`: no secrets.
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Https(destination) => destination.fmt(f),
+            Target::Kafka(kafka) => write!(f, "kafka://{}/{}", kafka.brokers, kafka.topic),
+        }
+    }
 }
 
 /// Where an export's client certificate is.
@@ -314,16 +346,12 @@ impl Keys<'_> {
 
     fn export(&mut self) -> Option<Export> {
         let before = self.errors.len();
-        for suffix in ["KAFKA_BROKERS", "KAFKA_TOPIC"] {
-            if self.get(suffix).is_some() {
-                self.fail(
-                    suffix,
-                    "Kafka exports are not available in this version; allowed: an HTTPS export \
-                     (_URL, or _HOSTNAME with _PORT)",
-                );
-            }
-        }
-        let destination = self.destination();
+        let kafka = self.get("KAFKA_BROKERS").is_some() || self.get("KAFKA_TOPIC").is_some();
+        let destination = if kafka {
+            self.kafka()
+        } else {
+            self.destination()
+        };
         let enabled = self.parsed("ENABLED", true, keys::boolean);
         let types = self.parsed("TYPES", LogType::ALL.to_vec(), parse_types);
         let level = self.parsed("LEVEL", Level::Debug, |v| {
@@ -382,12 +410,25 @@ impl Keys<'_> {
                 }
             })
         });
+        if kafka {
+            self.kafka_only(format.as_ref(), header_file.as_ref());
+        }
         if self.errors.len() > before {
             return None;
         }
+        let (destination, gzip) = match destination? {
+            Target::Kafka(mut target) => {
+                target.gzip = gzip?;
+                target.tls.enabled |= ca_file.is_some() || client_cert.is_some();
+                target.tls.ca_file.clone_from(&ca_file);
+                target.tls.client_cert.clone_from(&client_cert);
+                (Target::Kafka(target), Some(false))
+            }
+            https => (https, gzip),
+        };
         Some(Export {
             name: self.name.to_string(),
-            destination: destination?,
+            destination,
             enabled: enabled?,
             types: types?,
             level: level?,
@@ -406,7 +447,12 @@ impl Keys<'_> {
     }
 
     /// `_URL`, or `https://_HOSTNAME:_PORT/log`.
-    fn destination(&mut self) -> Option<Destination> {
+    fn destination(&mut self) -> Option<Target> {
+        self.url().map(Target::Https)
+    }
+
+    /// `_URL`, or `https://_HOSTNAME:_PORT/log`.
+    fn url(&mut self) -> Option<Destination> {
         let url = self.get("URL").map(|s| s.value.clone());
         let host = self.get("HOSTNAME").map(|s| s.value.clone());
         match (url, host) {
@@ -459,8 +505,9 @@ impl Keys<'_> {
                     key: self.key("URL"),
                     value: None,
                     message: format!(
-                        "not set; export {} needs a destination: _URL=https://HOST[:PORT]/PATH, or \
-                         _HOSTNAME (with _PORT, posting to /log)",
+                        "not set; export {} needs a destination: _URL=https://HOST[:PORT]/PATH, \
+                         _HOSTNAME (with _PORT, posting to /log), or _KAFKA_BROKERS with \
+                         _KAFKA_TOPIC",
                         self.name
                     ),
                 });

@@ -88,7 +88,12 @@ fn row(export: &Export) -> [String; 11] {
         export.level.to_string(),
         if export.filter.is_some() { "yes" } else { "-" }.to_string(),
         export.format.to_string(),
-        if export.gzip { "gzip" } else { "none" }.to_string(),
+        match &export.destination {
+            super::Target::Kafka(kafka) if kafka.gzip => "gzip",
+            _ if export.gzip => "gzip",
+            _ => "none",
+        }
+        .to_string(),
         format!(
             "{}/{}B/{}ms",
             export.batch_records,

@@ -115,7 +115,7 @@ fn a_bad_filter_points_at_its_position() {
 }
 
 #[test]
-fn destinations_need_exactly_one_form_kafka_is_refused_and_keystores_need_their_password() {
+fn destinations_need_exactly_one_form_and_keystores_need_their_password() {
     let got = errors("EXPORT_A_TYPES=audit\n");
     assert!(
         got[0].contains("EXPORT_A_URL: not set; export A needs a destination"),
@@ -133,12 +133,6 @@ fn destinations_need_exactly_one_form_kafka_is_refused_and_keystores_need_their_
     );
     let got = errors("EXPORT_A_HOSTNAME=https://h/x\n");
     assert!(got[0].contains("without scheme or path"), "{got:?}");
-    let got = errors("EXPORT_A_KAFKA_BROKERS=k:9092\nEXPORT_A_KAFKA_TOPIC=t\n");
-    assert!(
-        got.iter()
-            .any(|l| l.contains("Kafka exports are not available")),
-        "{got:?}"
-    );
     let got = errors("EXPORT_A_URL=https://h/\nEXPORT_A_KEYSTORE_FILE=/etc/a.p12\n");
     assert!(
         got[0].contains("EXPORT_A_KEYSTORE_PASSWORD_FILE is not set"),
@@ -191,5 +185,55 @@ fn unknown_export_keys_are_warnings_with_the_nearest_key() {
         [
             "/etc/logward/config:3: EXPORT_SIEM_LEVL: unknown key, ignored; did you mean EXPORT_SIEM_LEVEL?"
         ]
+    );
+}
+
+#[test]
+fn kafka_exports_need_brokers_and_a_topic_and_no_https_only_key() {
+    let set = exports(
+        "EXPORT_K_KAFKA_BROKERS=127.0.0.1:9092\nEXPORT_K_KAFKA_TOPIC=c83\n\
+         EXPORT_R_KAFKA_BROKERS=kafka-1.example:9093,kafka-2.example:9093\nEXPORT_R_KAFKA_TOPIC=c83\n\
+         EXPORT_R_COMPRESS=gzip\n",
+    )
+    .expect("valid");
+    let [k, r] = &set.exports[..] else {
+        panic!("two exports: {:?}", set.exports)
+    };
+    assert_eq!(k.destination.to_string(), "kafka://127.0.0.1:9092/c83");
+    assert!(
+        !k.destination.is_tls(),
+        "loopback without TLS keys is plaintext"
+    );
+    assert!(r.destination.is_tls(), "a broker off loopback implies TLS");
+    let Target::Kafka(target) = &r.destination else {
+        panic!("a Kafka target")
+    };
+    assert!(
+        target.gzip && !r.gzip,
+        "the producer compresses, not the batch"
+    );
+    let table = set.render_table().expect("a table");
+    assert!(
+        table.contains("kafka://kafka-1.example:9093,kafka-2.example:9093/c83"),
+        "{table}"
+    );
+    let got = errors(
+        "EXPORT_A_KAFKA_BROKERS=k\nEXPORT_A_KAFKA_TOPIC=c 83\nEXPORT_A_FORMAT=hec\n\
+         EXPORT_A_URL=https://h/\nEXPORT_A_HEADER_FILE=/etc/h\n",
+    )
+    .join("\n");
+    for want in [
+        "EXPORT_A_KAFKA_BROKERS=\"k\": \"k\" has no port; allowed: HOST:PORT",
+        "EXPORT_A_KAFKA_TOPIC=\"c 83\": not a Kafka topic name",
+        "EXPORT_A_URL=\"https://h/\": EXPORT_A_KAFKA_BROKERS is set too",
+        "EXPORT_A_FORMAT=\"hec\": a Kafka message is the stored line; allowed for a Kafka export: ndjson",
+        "EXPORT_A_HEADER_FILE=\"/etc/h\": allowed only for HTTPS exports",
+    ] {
+        assert!(got.contains(want), "{want}\n  not in\n{got}");
+    }
+    let got = errors("EXPORT_A_KAFKA_TOPIC=c83\n").join("\n");
+    assert!(
+        got.contains("EXPORT_A_KAFKA_BROKERS is not set; a Kafka export needs both"),
+        "{got}"
     );
 }

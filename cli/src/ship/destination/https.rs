@@ -14,6 +14,7 @@ use super::{Attempt, Destination};
 use crate::http::{Backoff, Client, HeaderFile, Outcome, TrustRoots};
 use crate::ship::Export;
 use crate::ship::batch::Body;
+use crate::ship::config::Target;
 
 /// Posts to one export's URL.
 #[derive(Debug)]
@@ -24,6 +25,9 @@ pub struct HttpsDestination {
 impl HttpsDestination {
     /// The destination of `export`, each attempt allowed `timeout`.
     pub fn new(export: &Export, timeout: Duration) -> anyhow::Result<Self> {
+        let Target::Https(destination) = &export.destination else {
+            anyhow::bail!("export {} is not an HTTPS export", export.name);
+        };
         let roots = match &export.ca_file {
             Some(path) => TrustRoots::from_ca_file(path)?,
             None => TrustRoots::system()?,
@@ -37,7 +41,7 @@ impl HttpsDestination {
             None => None,
         };
         let client = Client::with_identity(
-            export.destination.clone(),
+            destination.clone(),
             roots,
             identity,
             headers,

@@ -5,17 +5,21 @@
 //! - [`HttpsDestination`]: a POST to an `https://` URL (or `http://` to
 //!   loopback), with the export's trust roots, client certificate and
 //!   header file.
+//! - [`KafkaDestination`]: each record a message of a Kafka topic, with
+//!   `acks=all` and an idempotent producer.
 
 mod https;
+mod kafka;
 
 pub use https::HttpsDestination;
+pub use kafka::KafkaDestination;
 
 use super::batch::Body;
 
 /// What one attempt to deliver a body came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {
-    /// Accepted (the status, for HTTP).
+    /// Accepted (the status, for HTTP; 0 for Kafka).
     Delivered(u16),
     /// Not accepted this time; the same body may be accepted later (a
     /// timeout, a broken connection, 408, 429, 5xx, an untrusted
@@ -28,9 +32,10 @@ pub enum Attempt {
         /// The server's `Retry-After`, when it sent one.
         retry_after: Option<String>,
     },
-    /// Refused: this body will never be accepted (another 4xx).
+    /// Refused: this body will never be accepted (another 4xx; a message
+    /// a Kafka broker will never take).
     Refused {
-        /// The status.
+        /// The status (0 for Kafka).
         status: u16,
         /// The start of the answer, for the dead-letter file.
         why: String,
