@@ -230,7 +230,7 @@ impl Ord for Waiting {
 /// A source being read: its selected records, in `created_at` order within
 /// the reorder window.
 pub(crate) struct SourceStream<'r> {
-    lines: Box<dyn LineSource>,
+    lines: Box<dyn LineSource + Send>,
     request: &'r BundleRequest,
     report: SourceReport,
     window: BinaryHeap<Reverse<Waiting>>,
@@ -254,7 +254,7 @@ impl<'r> SourceStream<'r> {
             source: source.to_string(),
             ..SourceReport::default()
         };
-        let lines: Box<dyn LineSource> = if log_types.is_empty() {
+        let lines: Box<dyn LineSource + Send> = if log_types.is_empty() {
             Box::new(NoLines)
         } else {
             match source {
