@@ -27,7 +27,7 @@ pub(crate) const CHANNEL_BATCHES: usize = 4;
 /// A source's records, read here or on a thread of its own.
 pub(crate) enum Stream<'scope, 'r> {
     /// Read on the caller's thread.
-    Here(SourceStream<'r>),
+    Here(Box<SourceStream<'r>>),
     /// Read on a thread, received in batches.
     Thread {
         batches: Receiver<Vec<Record>>,

@@ -219,7 +219,7 @@ impl Bundler {
                     if several {
                         Stream::spawn(scope, stream)
                     } else {
-                        Stream::Here(stream)
+                        Stream::Here(Box::new(stream))
                     }
                 })
                 .collect();
