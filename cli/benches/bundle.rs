@@ -68,7 +68,7 @@ const NARROW_DAY: &str = "2025-03-05";
 /// Records sent to journald.
 const JOURNAL_RECORDS: u64 = 200_000;
 /// Bumped whenever the generated data changes, so a stale cache is remade.
-const DATA_VERSION: u32 = 2;
+const DATA_VERSION: u32 = 3;
 
 const JQ: &str = "/usr/bin/jq";
 const TIME: &str = "/usr/bin/time";
@@ -276,14 +276,15 @@ fn total_size(files: &[PathBuf]) -> u64 {
 fn ensure_data(data: &Path) -> (&'static str, u64) {
     let how = "through the runtime (typed records, file sinks, a manual clock)";
     let marker = data.join("complete");
+    // The rotated files only: every bundle run appends its `logs_exported`
+    // record (dated today, outside every range here) to the live audit.log.
     let all = |data: &Path| -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = files_of(&data.join("audit.log"))
+        ["audit.log", "app.log"]
             .into_iter()
-            .chain(files_of(&data.join("app.log")))
-            .map(|(_, p)| p)
-            .collect();
-        files.retain(|p| p.exists());
-        files
+            .flat_map(|name| rotated_files(&data.join(name)).unwrap_or_default())
+            .filter(|f| !f.live && f.path.exists())
+            .map(|f| f.path)
+            .collect()
     };
     if let Ok(text) = fs::read_to_string(&marker) {
         let size = total_size(&all(data));
