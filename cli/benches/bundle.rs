@@ -1,10 +1,12 @@
-//! Throughput and peak memory of `logward bundle`, against `jq` pipelines
-//! doing the same selection, measured in the same run; prints a markdown
-//! table.
+//! Throughput and peak memory of `logward bundle`, against `wc -l`, `jq`,
+//! `gzip` and `journalctl` on the same input, measured in the same run with
+//! the rounds interleaved; prints a markdown table.
 //!
 //! ```text
 //! bash .ci/start-journald        # the journal case needs a running journald
-//! cargo bench --bench bundle
+//! cargo build --release --bin logward      # the binary measured
+//! cargo bench -p logward-cli --bench bundle                 # ROUNDS=3 by default
+//! LOGWARD_BENCH_BEFORE=/path/to/an/older/logward cargo bench -p logward-cli --bench bundle
 //! ```
 //!
 //! - Data: about 1.1 GB of records written through the runtime itself
@@ -14,24 +16,35 @@
 //!   files of real records. Made once under `<target>/bench-bundle/` and
 //!   reused while its marker matches; gzipped copies likewise.
 //! - Cases: `narrow` is one day of audit records at warning or error;
-//!   `all` is every record of the ten days. `all` gives the date range of
-//!   the data rather than no filter at all, because `bundle` also reads the
+//!   `all` is every record of the ten days, as JSON lines; `all .tar.gz`
+//!   the same as a compressed bundle. `all` gives the date range of the
+//!   data rather than no filter at all, because `bundle` also reads the
 //!   journal whenever a journald runs, and the journal holds other records;
-//!   with the range it contributes none.
-//! - Peers: `cat <the same files> | jq -c 'select(…)'` and
-//!   `zcat <gzipped copies> | jq -c 'select(…)'`. They concatenate the
-//!   files without merging them in `created_at` order, which `bundle` does.
+//!   with the range it contributes none. The range selects every record of
+//!   the files: nothing is skipped by date.
+//! - Peers: `wc -l` on the same files (reading at memory speed);
+//!   `cat <the same files> | jq -c 'select(…)'` and `zcat <gzipped copies>
+//!   | jq -c 'select(…)'`, which concatenate the files without merging
+//!   them in `created_at` order, which `bundle` does; for the compressed
+//!   bundle, `cat <files> | gzip -1` (what compressing alone costs).
+//!   `jq` over the 1.1 GB runs in one round only (the middle one): it takes
+//!   the better part of a minute.
 //! - Journal: records sent to the running journald through
 //!   [`JournaldSink`], then `bundle` with everything routed to journald and
-//!   the sending time as range, against
+//!   the sending time as range, against `journalctl -o export` (what
+//!   `bundle` reads, with the same fields, matches and window),
+//!   `journalctl -o cat` (the messages alone) and
 //!   `journalctl -o json <same matches> | jq -c '.MESSAGE | fromjson | select(…)'`.
-//! - Every command runs as its own process under `/usr/bin/time -f %M`
-//!   (peak RSS of the largest process of a pipeline, in KiB), timed end to
-//!   end with [`Instant`]. Outputs go to files; their lines are counted and
-//!   the tools must agree (a mismatch is printed loudly).
+//! - `LOGWARD_BENCH_BEFORE`: another `logward` binary measured beside the
+//!   one built from this tree, in every round, as `logward (before)`.
+//! - Every command runs as its own process under `/usr/bin/time`: wall
+//!   time with [`Instant`], CPU time (user + system) and peak RSS of the
+//!   largest process of a pipeline. The table gives medians over the
+//!   rounds. Outputs go to files; their records are counted and the tools
+//!   that select must agree (a mismatch is printed loudly).
 
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -55,15 +68,14 @@ const NARROW_DAY: &str = "2025-03-05";
 /// Records sent to journald.
 const JOURNAL_RECORDS: u64 = 200_000;
 /// Bumped whenever the generated data changes, so a stale cache is remade.
-const DATA_VERSION: u32 = 2;
+const DATA_VERSION: u32 = 3;
 
 const JQ: &str = "/usr/bin/jq";
 const TIME: &str = "/usr/bin/time";
 
 fn main() {
     let release = release_dir();
-    build_logward();
-    let logward = release.join("logward");
+    let logward = logward_binary(&release);
     let work = release
         .parent()
         .expect("the release directory has a parent")
@@ -71,6 +83,15 @@ fn main() {
     let data = work.join("data");
     let out = work.join("out");
     fs::create_dir_all(&out).expect("create the output directory");
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let mut bundlers = vec![("logward bundle".to_string(), logward)];
+    if let Some(before) = std::env::var_os("LOGWARD_BENCH_BEFORE") {
+        bundlers.push(("logward (before)".to_string(), PathBuf::from(before)));
+    }
 
     let started = Instant::now();
     let (written_by, data_bytes) = ensure_data(&data);
@@ -84,7 +105,7 @@ fn main() {
 
     let config = work.join("files.conf");
     fs::write(&config, files_config(&data)).expect("write the files configuration");
-    let mut rows = Vec::new();
+    let mut cmds = Vec::new();
 
     // Narrow: one day of audit warnings and errors.
     let narrow_files: Vec<PathBuf> = files_of(&data.join("audit.log"))
@@ -106,16 +127,17 @@ fn main() {
         "--log-level",
         "warning,error",
     ];
-    rows.extend(file_case(
-        "narrow",
-        &logward,
-        &config,
-        &bundle_args,
-        &narrow_files,
-        &gz,
-        &narrow_filter,
-        &out,
-    ));
+    let narrow = FileCase {
+        case: "narrow",
+        config: &config,
+        bundle_args: &bundle_args,
+        files: &narrow_files,
+        gz: &gz,
+        filter: &narrow_filter,
+        out: &out,
+    };
+    cmds.extend(narrow.bundles(&bundlers, false));
+    cmds.extend(narrow.jq_peers(false));
 
     // All: every record of the ten days.
     let mut all_files = files_of(&data.join("audit.log"));
@@ -128,24 +150,62 @@ fn main() {
     );
     let last_day = last_day.to_string();
     let bundle_args = ["--date-from", FIRST_DAY, "--date-to", &last_day];
-    rows.extend(file_case(
-        "all",
-        &logward,
-        &config,
-        &bundle_args,
-        &all_files,
-        &gz,
-        &all_filter,
-        &out,
+    let all = FileCase {
+        case: "all",
+        bundle_args: &bundle_args,
+        files: &all_files,
+        filter: &all_filter,
+        ..narrow
+    };
+    cmds.extend(all.bundles(&bundlers, false));
+    cmds.push(all.shell_peer("wc -l", r#"wc -l "$@" > "$OUT""#, Count::WcTotal));
+    cmds.extend(all.jq_peers(true).into_iter().take(1));
+    let all_gz = FileCase {
+        case: "all .tar.gz",
+        ..all
+    };
+    cmds.extend(all_gz.bundles(&bundlers, true));
+    cmds.push(all_gz.shell_peer(
+        r"cat \| gzip -1",
+        r#"cat "$@" | gzip -1 > "$OUT""#,
+        Count::Unchecked,
     ));
 
-    rows.extend(journal_case(&logward, &work, &out));
+    cmds.extend(journal_cmds(&bundlers, &work, &out));
 
+    let mut samples: Vec<Vec<Sample>> = cmds.iter().map(|_| Vec::new()).collect();
+    for round in 0..rounds {
+        eprintln!("round {}/{rounds}", round + 1);
+        // Each round starts at another command, so none always runs first.
+        let n = cmds.len();
+        for k in 0..n {
+            let i = (k + round * 3) % n;
+            if cmds[i].once && round != rounds / 2 {
+                continue;
+            }
+            samples[i].push(cmds[i].run());
+        }
+    }
+    // The journal's input: the bytes of the records selected.
+    let journal_bytes = cmds
+        .iter()
+        .find(|c| c.case == "journal" && c.logward)
+        .and_then(|c| fs::metadata(&c.out).ok())
+        .map(|m| m.len());
+    for cmd in cmds.iter_mut().filter(|c| c.case == "journal") {
+        cmd.input_bytes = journal_bytes.unwrap_or(0);
+    }
+    let rows: Vec<Row> = cmds
+        .iter()
+        .zip(samples)
+        .map(|(cmd, samples)| Row::of(cmd, samples))
+        .collect();
     print_table(&rows);
     println!();
     println!(
-        "Data written {written_by}. Peak RSS: `/usr/bin/time -f %M`, the largest process of a pipeline. \
-         Ratio: logward's MB/s over the peer's (above 1: logward is faster). \
+        "Data written {written_by}. {rounds} rounds, interleaved; medians. \
+         Peak RSS: the largest process of a pipeline. CPU: user + system seconds. \
+         Ratio: logward's MB/s over the row's (above 1: logward is faster). \
          Input MB: the uncompressed bytes of the files read (also for zcat); \
          for the journal, the bytes of the selected records."
     );
@@ -160,16 +220,17 @@ fn release_dir() -> PathBuf {
         .to_path_buf()
 }
 
-fn build_logward() {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "--bin", "logward"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("run cargo build");
+/// The `logward` binary beside this bench. It is not built from here: a
+/// `cargo build` inside `cargo bench` waits for the lock that `cargo bench`
+/// holds on the target directory.
+fn logward_binary(release: &Path) -> PathBuf {
+    let logward = release.join("logward");
     assert!(
-        status.success(),
-        "cargo build --release --bin logward failed"
+        logward.is_file(),
+        "{} is missing: run `cargo build --release --bin logward` first",
+        logward.display()
     );
+    logward
 }
 
 fn first_day() -> Date {
@@ -215,14 +276,15 @@ fn total_size(files: &[PathBuf]) -> u64 {
 fn ensure_data(data: &Path) -> (&'static str, u64) {
     let how = "through the runtime (typed records, file sinks, a manual clock)";
     let marker = data.join("complete");
+    // The rotated files only: every bundle run appends its `logs_exported`
+    // record (dated today, outside every range here) to the live audit.log.
     let all = |data: &Path| -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = files_of(&data.join("audit.log"))
+        ["audit.log", "app.log"]
             .into_iter()
-            .chain(files_of(&data.join("app.log")))
-            .map(|(_, p)| p)
-            .collect();
-        files.retain(|p| p.exists());
-        files
+            .flat_map(|name| rotated_files(&data.join(name)).unwrap_or_default())
+            .filter(|f| !f.live && f.path.exists())
+            .map(|f| f.path)
+            .collect()
     };
     if let Ok(text) = fs::read_to_string(&marker) {
         let size = total_size(&all(data));
@@ -417,125 +479,241 @@ fn ensure_gzipped(data: &Path, gz: &Path) -> Vec<(PathBuf, PathBuf)> {
     pairs
 }
 
-/// One measured row.
-struct Row {
-    case: String,
-    tool: String,
-    input_bytes: u64,
-    records: u64,
-    seconds: f64,
-    peak_kib: u64,
-    /// The logward row's MB/s, for the ratio; `None` on the logward row.
-    logward_mbps: Option<f64>,
+/// How a command's output is counted in records.
+#[derive(Clone, Copy)]
+enum Count {
+    /// JSON lines: one record a line.
+    Lines,
+    /// A compressed bundle: the manifest's `records`.
+    Archive,
+    /// `wc -l` of several files: its `total` line (lines, not records: not
+    /// compared).
+    WcTotal,
+    /// Lines holding the run's id (journal output of other records too).
+    Containing(&'static str),
+    /// Not a selection: nothing to compare.
+    Unchecked,
 }
 
-impl Row {
-    fn mbps(&self) -> f64 {
-        mb(self.input_bytes) / self.seconds
+/// One command of the bench.
+struct Cmd {
+    case: &'static str,
+    tool: String,
+    program: String,
+    args: Vec<String>,
+    envs: Vec<(&'static str, String)>,
+    out: PathBuf,
+    count: Count,
+    input_bytes: u64,
+    /// Slow: runs in the middle round only.
+    once: bool,
+    /// A `logward bundle` row (the ratios are against the first of a case).
+    logward: bool,
+}
+
+/// One run of a command.
+struct Sample {
+    seconds: f64,
+    cpu: f64,
+    peak_kib: u64,
+    records: u64,
+}
+
+impl Cmd {
+    /// Runs the command under `/usr/bin/time`.
+    fn run(&self) -> Sample {
+        let _ = fs::remove_file(&self.out);
+        let probe = std::env::temp_dir().join(format!("logward-bench-time-{}", std::process::id()));
+        let started = Instant::now();
+        let output = Command::new(TIME)
+            .args(["-f", "%U %S %M", "-o"])
+            .arg(&probe)
+            .arg(&self.program)
+            .args(&self.args)
+            .envs(self.envs.iter().map(|(k, v)| (*k, v)))
+            .output()
+            .expect("run a measured command");
+        let seconds = started.elapsed().as_secs_f64();
+        assert!(
+            output.status.success(),
+            "{} {:?} failed: {}",
+            self.program,
+            self.args,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = fs::read_to_string(&probe).expect("read /usr/bin/time's output");
+        let _ = fs::remove_file(&probe);
+        let fields: Vec<f64> = text
+            .lines()
+            .next_back()
+            .expect("/usr/bin/time printed its line")
+            .split_whitespace()
+            .map(|f| f.parse().expect("/usr/bin/time prints numbers"))
+            .collect();
+        Sample {
+            seconds,
+            cpu: fields[0] + fields[1],
+            peak_kib: fields[2] as u64,
+            records: self.records(),
+        }
+    }
+
+    fn records(&self) -> u64 {
+        match self.count {
+            Count::Lines => count_lines(&self.out),
+            Count::Archive => archive_records(&self.out),
+            Count::WcTotal => fs::read_to_string(&self.out)
+                .expect("read wc's output")
+                .lines()
+                .filter_map(|l| l.split_whitespace().next()?.parse::<u64>().ok())
+                .next_back()
+                .expect("wc printed a total"),
+            Count::Containing(needle) => count_containing(&self.out, needle),
+            Count::Unchecked => 0,
+        }
     }
 }
 
-/// Runs `program args…` under `/usr/bin/time`; returns seconds and peak RSS in KiB.
-fn measure(program: &str, args: &[String], envs: &[(&str, String)]) -> (f64, u64) {
-    let rss = std::env::temp_dir().join(format!("logward-bench-rss-{}", std::process::id()));
-    let started = Instant::now();
-    let output = Command::new(TIME)
-        .args(["-f", "%M", "-o"])
-        .arg(&rss)
-        .arg(program)
-        .args(args)
-        .envs(envs.iter().map(|(k, v)| (*k, v)))
-        .output()
-        .expect("run a measured command");
-    let seconds = started.elapsed().as_secs_f64();
-    assert!(
-        output.status.success(),
-        "{program} {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let peak = fs::read_to_string(&rss)
-        .expect("read /usr/bin/time's output")
-        .lines()
-        .filter_map(|l| l.trim().parse::<u64>().ok())
-        .next_back()
-        .expect("/usr/bin/time printed the peak RSS");
-    let _ = fs::remove_file(&rss);
-    (seconds, peak)
+/// The `records` of a compressed bundle's manifest.
+fn archive_records(path: &Path) -> u64 {
+    let file = File::open(path).expect("open the compressed bundle");
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    for entry in archive.entries().expect("read the bundle") {
+        let mut entry = entry.expect("a bundle member");
+        if entry.path().expect("a member name").as_os_str() == "manifest.json" {
+            let mut text = String::new();
+            entry.read_to_string(&mut text).expect("read the manifest");
+            let manifest: serde_json::Value = serde_json::from_str(&text).expect("a JSON manifest");
+            return manifest["records"]
+                .as_u64()
+                .expect("the manifest counts records");
+        }
+    }
+    panic!("{} has no manifest", path.display())
+}
+
+/// A case over files.
+#[derive(Clone, Copy)]
+struct FileCase<'a> {
+    case: &'static str,
+    config: &'a Path,
+    bundle_args: &'a [&'a str],
+    files: &'a [PathBuf],
+    gz: &'a [(PathBuf, PathBuf)],
+    filter: &'a str,
+    out: &'a Path,
+}
+
+impl FileCase<'_> {
+    fn name(&self, tool: &str) -> String {
+        let tool: String = tool
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let case: String = self
+            .case
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        format!("{case}-{tool}")
+    }
+
+    /// `logward bundle` of each binary.
+    fn bundles(&self, bundlers: &[(String, PathBuf)], compress: bool) -> Vec<Cmd> {
+        bundlers
+            .iter()
+            .map(|(tool, binary)| {
+                let out = self.out.join(format!(
+                    "{}.{}",
+                    self.name(tool),
+                    if compress { "tar.gz" } else { "jsonl" }
+                ));
+                let mut args: Vec<String> = vec!["bundle".into(), "--config".into()];
+                args.push(self.config.display().to_string());
+                args.extend(self.bundle_args.iter().map(|a| a.to_string()));
+                args.extend(["--force".into(), "--out-file".into()]);
+                args.push(out.display().to_string());
+                if compress {
+                    args.push("--compress".into());
+                }
+                Cmd {
+                    case: self.case,
+                    tool: tool.clone(),
+                    program: binary.display().to_string(),
+                    args,
+                    envs: Vec::new(),
+                    out,
+                    count: if compress {
+                        Count::Archive
+                    } else {
+                        Count::Lines
+                    },
+                    input_bytes: total_size(self.files),
+                    once: false,
+                    logward: true,
+                }
+            })
+            .collect()
+    }
+
+    /// `sh -c SCRIPT sh <files>` with `$OUT` (and `$FILTER`).
+    fn shell(&self, tool: &str, script: &str, inputs: &[PathBuf], count: Count) -> Cmd {
+        let out = self.out.join(self.name(tool));
+        let mut args: Vec<String> = vec!["-c".into(), script.into(), "sh".into()];
+        args.extend(inputs.iter().map(|p| p.display().to_string()));
+        Cmd {
+            case: self.case,
+            tool: tool.into(),
+            program: "sh".into(),
+            args,
+            envs: vec![
+                ("FILTER", self.filter.to_string()),
+                ("OUT", out.display().to_string()),
+            ],
+            out,
+            count,
+            input_bytes: total_size(self.files),
+            once: false,
+            logward: false,
+        }
+    }
+
+    fn shell_peer(&self, tool: &str, script: &str, count: Count) -> Cmd {
+        self.shell(tool, script, self.files, count)
+    }
+
+    /// `cat | jq` and `zcat | jq` doing the same selection.
+    fn jq_peers(&self, once: bool) -> Vec<Cmd> {
+        let gz_files: Vec<PathBuf> = self
+            .files
+            .iter()
+            .map(|f| {
+                self.gz
+                    .iter()
+                    .find(|(plain, _)| plain == f)
+                    .map(|(_, zipped)| zipped.clone())
+                    .expect("every data file has a gzipped copy")
+            })
+            .collect();
+        [
+            (r"cat \| jq", "cat", self.files),
+            (r"zcat \| jq", "zcat", gz_files.as_slice()),
+        ]
+        .into_iter()
+        .map(|(tool, reader, inputs)| {
+            let script = format!(r#"{reader} "$@" | {JQ} -c "$FILTER" > "$OUT""#);
+            Cmd {
+                once,
+                ..self.shell(tool, &script, inputs, Count::Lines)
+            }
+        })
+        .collect()
+    }
 }
 
 fn count_lines(path: &Path) -> u64 {
     let reader = BufReader::with_capacity(1 << 20, File::open(path).expect("open an output"));
     reader.split(b'\n').count() as u64
-}
-
-/// `logward bundle` on the files, then the `cat | jq` and `zcat | jq` peers.
-#[allow(clippy::too_many_arguments)]
-fn file_case(
-    case: &str,
-    logward: &Path,
-    config: &Path,
-    bundle_args: &[&str],
-    files: &[PathBuf],
-    gz: &[(PathBuf, PathBuf)],
-    filter: &str,
-    out: &Path,
-) -> Vec<Row> {
-    let input_bytes = total_size(files);
-    let bundle_out = out.join(format!("{case}-logward.jsonl"));
-    let mut args: Vec<String> = vec!["bundle".into(), "--config".into()];
-    args.push(config.display().to_string());
-    args.extend(bundle_args.iter().map(|a| a.to_string()));
-    args.extend(["--force".into(), "--out-file".into()]);
-    args.push(bundle_out.display().to_string());
-    let (seconds, peak_kib) = measure(&logward.display().to_string(), &args, &[]);
-    let logward_row = Row {
-        case: case.into(),
-        tool: "logward bundle".into(),
-        input_bytes,
-        records: count_lines(&bundle_out),
-        seconds,
-        peak_kib,
-        logward_mbps: None,
-    };
-    let logward_mbps = Some(logward_row.mbps());
-    let mut rows = vec![logward_row];
-
-    let gz_files: Vec<PathBuf> = files
-        .iter()
-        .map(|f| {
-            gz.iter()
-                .find(|(plain, _)| plain == f)
-                .map(|(_, zipped)| zipped.clone())
-                .expect("every data file has a gzipped copy")
-        })
-        .collect();
-    for (tool, reader, inputs) in [
-        (r"cat \| jq", "cat", files),
-        (r"zcat \| jq", "zcat", &gz_files),
-    ] {
-        let peer_out = out.join(format!("{case}-{reader}.jsonl"));
-        let mut args: Vec<String> = vec![
-            "-c".into(),
-            format!(r#"{reader} "$@" | {JQ} -c "$FILTER" > "$OUT""#),
-            "sh".into(),
-        ];
-        args.extend(inputs.iter().map(|p| p.display().to_string()));
-        let envs = [
-            ("FILTER", filter.to_string()),
-            ("OUT", peer_out.display().to_string()),
-        ];
-        let (seconds, peak_kib) = measure("sh", &args, &envs);
-        rows.push(Row {
-            case: case.into(),
-            tool: tool.into(),
-            input_bytes,
-            records: count_lines(&peer_out),
-            seconds,
-            peak_kib,
-            logward_mbps,
-        });
-    }
-    rows
 }
 
 /// `YYYY-MM-DD HH:MM:SS` and the RFC 3339 prefix `YYYY-MM-DDTHH:MM:SS` of a second.
@@ -546,8 +724,10 @@ fn second_forms(micros: i64) -> (String, String) {
     (rfc.replacen('T', " ", 1), rfc)
 }
 
-/// Sends records to journald, then `logward bundle` against `journalctl -o json | jq`.
-fn journal_case(logward: &Path, work: &Path, out: &Path) -> Vec<Row> {
+/// Sends records to journald; the commands reading them back: `logward
+/// bundle` of each binary, `journalctl -o export` and `-o cat` with
+/// bundle's matches, `journalctl -o json | jq`.
+fn journal_cmds(bundlers: &[(String, PathBuf)], work: &Path, out: &Path) -> Vec<Cmd> {
     let sync = Command::new("journalctl").arg("--sync").status();
     if !sync.is_ok_and(|s| s.success()) {
         eprintln!(
@@ -586,6 +766,7 @@ fn journal_case(logward: &Path, work: &Path, out: &Path) -> Vec<Row> {
         "journal: {JOURNAL_RECORDS} records sent in {:.1}s",
         sending.elapsed().as_secs_f64()
     );
+    let run_id: &'static str = Box::leak(run_id.into_boxed_str());
 
     let (from_arg, from_rfc) = second_forms(from);
     let (to_arg, _) = second_forms(to);
@@ -593,105 +774,194 @@ fn journal_case(logward: &Path, work: &Path, out: &Path) -> Vec<Row> {
     let config = work.join("journal.conf");
     fs::write(&config, "LOG_LEVEL=debug\nLOG_LEVEL_AUDIT=debug\n")
         .expect("write the journal configuration");
-    let bundle_out = out.join("journal-logward.jsonl");
-    let mut args: Vec<String> = vec!["bundle".into(), "--config".into()];
-    args.push(config.display().to_string());
-    args.extend(["--date-from".into(), from_arg, "--date-to".into(), to_arg]);
-    args.extend(["--force".into(), "--out-file".into()]);
-    args.push(bundle_out.display().to_string());
-    let (seconds, peak_kib) = measure(&logward.display().to_string(), &args, &[]);
-    let input_bytes = fs::metadata(&bundle_out)
-        .expect("the journal bundle exists")
-        .len();
-    let logward_row = Row {
-        case: "journal".into(),
-        tool: "logward bundle".into(),
-        input_bytes,
-        records: count_lines(&bundle_out),
-        seconds,
-        peak_kib,
-        logward_mbps: None,
-    };
+    // Set to the bytes of the selected records once the rounds ran.
+    let input_bytes = 0;
+    let mut cmds: Vec<Cmd> = bundlers
+        .iter()
+        .map(|(tool, binary)| {
+            let bundle_out = out.join(format!("journal-{}.jsonl", tool.replace(' ', "-")));
+            let mut args: Vec<String> = vec!["bundle".into(), "--config".into()];
+            args.push(config.display().to_string());
+            args.extend([
+                "--date-from".into(),
+                from_arg.clone(),
+                "--date-to".into(),
+                to_arg.clone(),
+            ]);
+            args.extend(["--force".into(), "--out-file".into()]);
+            args.push(bundle_out.display().to_string());
+            Cmd {
+                case: "journal",
+                tool: tool.clone(),
+                program: binary.display().to_string(),
+                args,
+                envs: Vec::new(),
+                out: bundle_out,
+                count: Count::Containing(run_id),
+                input_bytes,
+                once: false,
+                logward: true,
+            }
+        })
+        .collect();
 
     // The same window as bundle's journalctl: widened by 10 minutes.
     let slack = 600;
     let since = (from.div_euclid(1_000_000) - slack).to_string();
     let until = ((to + 1_000_000 + 999_999).div_euclid(1_000_000) + slack).to_string();
-    let peer_out = out.join("journal-jq.jsonl");
-    let filter = format!(
-        r#".MESSAGE | fromjson | select(.created_at >= "{from_rfc}" and .created_at < "{after_rfc}")"#
-    );
     let matches = LogType::ALL
         .iter()
         .map(|t| format!("LOG_TYPE={t}"))
         .collect::<Vec<_>>()
         .join(" ");
-    let script = format!(
-        r#"journalctl -o json --all --no-pager --quiet --since=@{since} --until=@{until} {matches} | {JQ} -c "$FILTER" > "$OUT""#
+    let window = format!("--no-pager --quiet --since=@{since} --until=@{until} {matches}");
+    let filter = format!(
+        r#".MESSAGE | fromjson | select(.created_at >= "{from_rfc}" and .created_at < "{after_rfc}")"#
     );
-    let envs = [("FILTER", filter), ("OUT", peer_out.display().to_string())];
-    let (seconds, peak_kib) = measure("sh", &["-c".into(), script], &envs);
-    let peer_row = Row {
-        case: "journal".into(),
-        tool: r"journalctl -o json \| jq".into(),
-        input_bytes,
-        records: count_lines(&peer_out),
-        seconds,
-        peak_kib,
-        logward_mbps: Some(logward_row.mbps()),
-    };
-    for path in [&bundle_out, &peer_out] {
-        let ours = count_containing(path, &run_id);
-        if ours != JOURNAL_RECORDS {
-            eprintln!(
-                "!!! MISMATCH: {} holds {ours} of the {JOURNAL_RECORDS} records sent",
-                path.display()
-            );
-        }
+    let peers = [
+        (
+            "journalctl -o export",
+            format!(
+                r#"journalctl -o export --output-fields=MESSAGE,_UID,_PID,_COMM,_SYSTEMD_UNIT {window} > "$OUT""#
+            ),
+            Count::Unchecked,
+            false,
+        ),
+        (
+            "journalctl -o cat",
+            format!(r#"journalctl -o cat {window} > "$OUT""#),
+            Count::Containing(run_id),
+            false,
+        ),
+        (
+            r"journalctl -o json \| jq",
+            format!(r#"journalctl -o json --all {window} | {JQ} -c "$FILTER" > "$OUT""#),
+            Count::Containing(run_id),
+            true,
+        ),
+    ];
+    for (tool, script, count, once) in peers {
+        let peer_out = out.join(format!(
+            "journal-{}",
+            tool.chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect::<String>()
+        ));
+        cmds.push(Cmd {
+            case: "journal",
+            tool: tool.into(),
+            program: "sh".into(),
+            args: vec!["-c".into(), script],
+            envs: vec![
+                ("FILTER", filter.clone()),
+                ("OUT", peer_out.display().to_string()),
+            ],
+            out: peer_out,
+            count,
+            input_bytes,
+            once,
+            logward: false,
+        });
     }
-    vec![logward_row, peer_row]
+    cmds
 }
 
 fn count_containing(path: &Path, needle: &str) -> u64 {
     let reader = BufReader::new(File::open(path).expect("open an output"));
     reader
-        .lines()
+        .split(b'\n')
         .map_while(Result::ok)
-        .filter(|l| l.contains(needle))
+        .filter(|l| l.windows(needle.len()).any(|w| w == needle.as_bytes()))
         .count() as u64
+}
+
+/// A command's medians over its rounds.
+struct Row {
+    case: &'static str,
+    tool: String,
+    input_bytes: u64,
+    records: Vec<u64>,
+    seconds: f64,
+    cpu: f64,
+    peak_kib: u64,
+    count: Count,
+    logward: bool,
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+impl Row {
+    fn of(cmd: &Cmd, samples: Vec<Sample>) -> Row {
+        Row {
+            case: cmd.case,
+            tool: cmd.tool.clone(),
+            input_bytes: cmd.input_bytes,
+            records: samples.iter().map(|s| s.records).collect(),
+            seconds: median(samples.iter().map(|s| s.seconds).collect()),
+            cpu: median(samples.iter().map(|s| s.cpu).collect()),
+            peak_kib: samples.iter().map(|s| s.peak_kib).max().unwrap_or(0),
+            count: cmd.count,
+            logward: cmd.logward,
+        }
+    }
+
+    fn mbps(&self) -> f64 {
+        mb(self.input_bytes) / self.seconds
+    }
 }
 
 fn print_table(rows: &[Row]) {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(
         stdout,
-        "| case | tool | input MB | records out | seconds | MB/s | peak RSS MB | logward/peer |"
+        "| case | tool | input MB | records out | seconds | MB/s | CPU s | peak RSS MB | logward/row |"
     );
-    let _ = writeln!(stdout, "|---|---|--:|--:|--:|--:|--:|--:|");
+    let _ = writeln!(stdout, "|---|---|--:|--:|--:|--:|--:|--:|--:|");
     for row in rows {
-        let ratio = row
-            .logward_mbps
-            .map_or("—".to_string(), |l| format!("{:.1}×", l / row.mbps()));
+        let first = rows
+            .iter()
+            .find(|r| r.case == row.case && r.logward)
+            .expect("every case has a logward row");
+        let ratio = if std::ptr::eq(first, row) {
+            "—".to_string()
+        } else {
+            format!("{:.2}×", first.mbps() / row.mbps())
+        };
+        let records = match row.count {
+            Count::Unchecked => "—".to_string(),
+            _ => row.records.last().copied().unwrap_or(0).to_string(),
+        };
         let _ = writeln!(
             stdout,
-            "| {} | {} | {:.0} | {} | {:.2} | {:.0} | {:.1} | {} |",
+            "| {} | {} | {:.0} | {} | {:.2} | {:.0} | {:.2} | {:.1} | {} |",
             row.case,
             row.tool,
             mb(row.input_bytes),
-            row.records,
+            records,
             row.seconds,
             row.mbps(),
+            row.cpu,
             row.peak_kib as f64 / 1024.0,
             ratio
         );
     }
-    for case in ["narrow", "all", "journal"] {
+    let mut cases: Vec<&str> = rows.iter().map(|r| r.case).collect();
+    cases.dedup();
+    for case in cases {
         let counts: Vec<u64> = rows
             .iter()
-            .filter(|r| r.case == case)
-            .map(|r| r.records)
+            .filter(|r| r.case == case && !matches!(r.count, Count::Unchecked | Count::WcTotal))
+            .flat_map(|r| r.records.iter().copied())
             .collect();
-        if counts.windows(2).any(|w| w[0] != w[1]) {
+        let expected = if case == "journal" {
+            JOURNAL_RECORDS
+        } else {
+            counts.first().copied().unwrap_or(0)
+        };
+        if counts.iter().any(|&c| c != expected) {
             eprintln!("!!! MISMATCH in case {case}: record counts {counts:?}");
             let _ = writeln!(stdout, "\n**MISMATCH in case {case}: {counts:?}**");
         }

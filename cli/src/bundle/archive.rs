@@ -14,6 +14,12 @@
 //! built from those files at the end. Memory stays bounded whatever the
 //! number of records.
 //!
+//! Compression is gzip level 1 with the `zlib-rs` deflate: reading,
+//! validating and selecting a gigabyte of records takes about a second,
+//! deflating it at the default level 6 took over a minute (README,
+//! Performance: bundle), so the fastest level is taken, for a somewhat
+//! larger archive. The archive is one gzip stream, read by any `tar xzf`.
+//!
 //! The manifest, one JSON object:
 //!
 //! ```text
@@ -253,7 +259,12 @@ impl Archive {
         manifest_text.push(b'\n');
 
         let mtime = u64::try_from(input.generated_at.div_euclid(1_000_000)).unwrap_or(0);
-        let gz = GzEncoder::new(BufWriter::new(temp), Compression::default());
+        // Level 1 (see the module docs): deflate is nearly all of a
+        // compressed bundle's time.
+        let gz = GzEncoder::new(
+            BufWriter::with_capacity(256 * 1024, temp),
+            Compression::fast(),
+        );
         let mut tar = tar::Builder::new(gz);
         let size = manifest_text.len() as u64;
         append(

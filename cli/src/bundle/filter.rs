@@ -1,8 +1,12 @@
 //! Reading just enough of a line to decide whether it is a wanted record.
 //!
-//! A line is parsed into [`Head`], its `created_at`, `level` and `log_type`
-//! (borrowed where the JSON has no escapes); the rest is skipped unread. The
-//! record itself is passed on as its original bytes, never re-serialised.
+//! A line is read into [`Head`], its `created_at`, `level` and `log_type`.
+//! A line in the runtime's own layout is read by position (the `head`
+//! module: the three values from their places, the rest only validated);
+//! any other line is parsed with `serde_json` (borrowed where the JSON has
+//! no escapes, the rest skipped), which decides for every line the fast
+//! path is not sure of. The record itself is passed on as its original
+//! bytes, never re-serialised.
 //!
 //! A line is *malformed* when it is not one complete JSON object (JSON text
 //! is UTF-8: invalid UTF-8 anywhere in the line makes it malformed, so that
@@ -15,6 +19,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
+use super::head::fast_head;
 use super::request::BundleRequest;
 use logward::{Date, Level, LogType};
 
@@ -50,6 +55,11 @@ struct RawHead<'a> {
 
 /// Parses the head of `line` (without its newline); `None` if it is not a record.
 pub(crate) fn parse_head(line: &[u8]) -> Option<Head> {
+    fast_head(line).or_else(|| parse_head_fully(line))
+}
+
+/// [`parse_head`] with `serde_json` alone: what decides for every line.
+pub(crate) fn parse_head_fully(line: &[u8]) -> Option<Head> {
     // `from_slice` skips the fields it does not read without checking their
     // UTF-8; the line is passed on whole, so all of it is checked here.
     let text = std::str::from_utf8(line).ok()?;

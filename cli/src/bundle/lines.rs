@@ -53,7 +53,7 @@ impl<R: BufRead> LineReader<R> {
                 break;
             }
             read_any = true;
-            let (chunk, consumed) = match available.iter().position(|&b| b == b'\n') {
+            let (chunk, consumed) = match memchr::memchr(b'\n', available) {
                 Some(at) => (&available[..at], at + 1),
                 None => (available, available.len()),
             };

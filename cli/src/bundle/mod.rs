@@ -11,11 +11,14 @@
 //!    stream of lines (`journalctl` output, or a file sink's files oldest
 //!    first), lines longer than 16 MiB skipped, and put in `created_at`
 //!    order through a bounded reorder window;
-//! 3. `filter`: each line is parsed just enough to know its `created_at`,
-//!    level and log type; lines that are not records are counted and
-//!    skipped, never fatal;
-//! 4. `merge`: a k-way merge yields the records of all sources in
-//!    `created_at` order, holding one record per source;
+//! 3. `filter`, `head`, `validate`: each line is read just enough to know
+//!    its `created_at`, level and log type (by position when it has the
+//!    runtime's layout, then validated; else with `serde_json`); lines that
+//!    are not records are counted and skipped, never fatal;
+//! 4. `ahead`, `merge`: with several sources each is read on a thread of
+//!    its own, handing batches over a bounded channel; a k-way merge yields
+//!    the records of all sources in `created_at` order, holding one record
+//!    per source;
 //! 5. `output`, `archive`: JSON lines on stdout or in a file, or a `.tar.gz`
 //!    with a member per log type and a manifest, written through a
 //!    temporary file and renamed into place;
@@ -23,7 +26,8 @@
 //!
 //! Records are passed through as their original bytes. Memory stays
 //! bounded: each source's reorder window (at most 16,384 records and
-//! 16 MiB), plus I/O buffers.
+//! 16 MiB), with several sources each one's batches in flight (at most six
+//! of 1,024 records or about 1 MiB), plus I/O buffers.
 //!
 //! ```no_run
 //! use logward::LogType;
@@ -43,11 +47,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod ahead;
 mod archive;
 mod dates;
 mod export;
 mod files;
 mod filter;
+mod head;
 mod journal;
 mod lines;
 mod merge;
@@ -58,6 +64,7 @@ mod request;
 mod routing;
 mod select;
 mod source;
+mod validate;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -78,6 +85,7 @@ pub use request::{BundleOutput, BundleRequest, BundleUsageError, RawBundleArgs};
 pub use routing::{bundle_sources, configured_log_files, selected_sources};
 pub use source::{REORDER_BYTES, REORDER_RECORDS, Source, SourceReport, is_sink_file};
 
+use ahead::Stream;
 use archive::ManifestInput;
 use merge::Timed;
 use output::{Flow, Output};
@@ -209,26 +217,37 @@ impl Bundler {
         // The output first: an unwritable destination fails before any
         // source is opened.
         let mut output = Output::open(request, stdout)?;
-        let streams = self
-            .sources
-            .iter()
-            .map(|source| SourceStream::open(source, request))
-            .collect();
-        let mut merge = Merge::new(streams);
-        let mut counts = Counts::new(request);
-        for record in &mut merge {
-            if output.write(&record)? == Flow::Closed {
-                break;
+        let several = self.sources.len() > 1;
+        let (mut counts, sources) = std::thread::scope(|scope| -> Result<_> {
+            let streams = self
+                .sources
+                .iter()
+                .map(|source| {
+                    let stream = SourceStream::open(source, request);
+                    if several {
+                        Stream::spawn(scope, stream)
+                    } else {
+                        Stream::Here(Box::new(stream))
+                    }
+                })
+                .collect();
+            let mut merge = Merge::new(streams);
+            let mut counts = Counts::new(request);
+            for record in &mut merge {
+                if output.write(&record)? == Flow::Closed {
+                    break;
+                }
+                counts.add(&record);
+                progress.update(counts.records, counts.bytes);
             }
-            counts.add(&record);
-            progress.update(counts.records, counts.bytes);
-        }
+            let sources: Vec<SourceReport> = merge
+                .into_streams()
+                .into_iter()
+                .map(Stream::into_report)
+                .collect();
+            Ok((counts, sources))
+        })?;
         progress.finish();
-        let sources: Vec<SourceReport> = merge
-            .into_streams()
-            .into_iter()
-            .map(SourceStream::into_report)
-            .collect();
         counts.skipped = sources.iter().map(|s| s.skipped).sum();
         let hostname = rustix::system::uname()
             .nodename()

@@ -21,7 +21,7 @@
 //! found, and counted in the report's `out_of_order`.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -227,13 +227,51 @@ impl Ord for Waiting {
     }
 }
 
+/// The records of a reorder window, yielded earliest first (then in the
+/// order read). Records mostly come in order: those go to the back of
+/// `run`, kept sorted, at no cost; only a record earlier than the last of
+/// `run` goes to the heap `late`. The earliest held is the earlier of
+/// `run`'s first and `late`'s top.
+#[derive(Default)]
+struct Window {
+    run: VecDeque<Waiting>,
+    late: BinaryHeap<Reverse<Waiting>>,
+}
+
+impl Window {
+    fn len(&self) -> usize {
+        self.run.len() + self.late.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn push(&mut self, waiting: Waiting) {
+        match self.run.back() {
+            Some(last) if waiting.key() < last.key() => self.late.push(Reverse(waiting)),
+            _ => self.run.push_back(waiting),
+        }
+    }
+
+    fn pop(&mut self) -> Option<Waiting> {
+        match (self.run.front(), self.late.peek()) {
+            (Some(first), Some(Reverse(top))) if top.key() < first.key() => {
+                self.late.pop().map(|Reverse(w)| w)
+            }
+            (Some(_), _) => self.run.pop_front(),
+            (None, _) => self.late.pop().map(|Reverse(w)| w),
+        }
+    }
+}
+
 /// A source being read: its selected records, in `created_at` order within
 /// the reorder window.
 pub(crate) struct SourceStream<'r> {
-    lines: Box<dyn LineSource>,
+    lines: Box<dyn LineSource + Send>,
     request: &'r BundleRequest,
     report: SourceReport,
-    window: BinaryHeap<Reverse<Waiting>>,
+    window: Window,
     window_bytes: usize,
     read: u64,
     exhausted: bool,
@@ -254,7 +292,7 @@ impl<'r> SourceStream<'r> {
             source: source.to_string(),
             ..SourceReport::default()
         };
-        let lines: Box<dyn LineSource> = if log_types.is_empty() {
+        let lines: Box<dyn LineSource + Send> = if log_types.is_empty() {
             Box::new(NoLines)
         } else {
             match source {
@@ -277,7 +315,7 @@ impl<'r> SourceStream<'r> {
             lines,
             request,
             report,
-            window: BinaryHeap::new(),
+            window: Window::default(),
             window_bytes: 0,
             read: 0,
             exhausted: false,
@@ -304,15 +342,15 @@ impl Iterator for SourceStream<'_> {
                 Some(record) => {
                     self.window_bytes += record.line.len();
                     self.read += 1;
-                    self.window.push(Reverse(Waiting {
+                    self.window.push(Waiting {
                         seq: self.read,
                         record,
-                    }));
+                    });
                 }
                 None => self.exhausted = true,
             }
         }
-        let Reverse(Waiting { record, .. }) = self.window.pop()?;
+        let Waiting { record, .. } = self.window.pop()?;
         self.window_bytes -= record.line.len();
         let time = record.head.created_at;
         match self.last_out {
@@ -361,5 +399,55 @@ impl LineSource for NoLines {
 
     fn line(&self) -> &[u8] {
         &[]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::filter::Head;
+    use logward::Level;
+    use proptest::prelude::*;
+
+    fn waiting(seq: u64, created_at: i64) -> Waiting {
+        Waiting {
+            seq,
+            record: Record {
+                head: Head {
+                    created_at,
+                    level: Level::Info,
+                    log_type: LogType::Web,
+                },
+                line: Vec::new(),
+            },
+        }
+    }
+
+    proptest! {
+        /// The window yields exactly what a plain heap of the same records
+        /// yields, pushes and pops interleaved, for records in order, out
+        /// of order and with equal times.
+        #[test]
+        fn window_yields_what_a_heap_yields(
+            steps in proptest::collection::vec((0i64..50, any::<bool>()), 0..400)
+        ) {
+            let (mut window, mut heap) = (Window::default(), BinaryHeap::new());
+            let mut time = 0;
+            for (seq, (jump, pop)) in steps.into_iter().enumerate() {
+                // Mostly forward, sometimes back.
+                time += if jump < 40 { jump } else { 30 - jump };
+                window.push(waiting(seq as u64, time));
+                heap.push(Reverse(waiting(seq as u64, time)));
+                if pop {
+                    let ours = window.pop().map(|w| w.key());
+                    prop_assert_eq!(ours, heap.pop().map(|Reverse(w)| w.key()));
+                }
+                prop_assert_eq!(window.len(), heap.len());
+            }
+            while let Some(Reverse(expected)) = heap.pop() {
+                prop_assert_eq!(window.pop().map(|w| w.key()), Some(expected.key()));
+            }
+            prop_assert!(window.is_empty());
+        }
     }
 }
