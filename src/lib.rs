@@ -41,8 +41,9 @@ pub mod sink;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    Compression, Config, ConfigError, ConfigErrorKind, ConfigErrors, ConfigKey, DEFAULT_CONFIG_PATH,
-    Destination, Origin, Overflow, Route, SyncPolicy, ToolSetting, WouldCreate,
+    Compression, Config, ConfigError, ConfigErrorKind, ConfigErrors, ConfigKey,
+    DEFAULT_CONFIG_PATH, Destination, Origin, Overflow, Route, SyncPolicy, ToolSetting,
+    WouldCreate,
 };
 pub use date::Date;
 pub use error::{Error, ErrorKind, Result};

@@ -35,7 +35,7 @@ pub(crate) struct FileLines {
 }
 
 /// The lines of one file, decompressed or not.
-type Lines = LineReader<BufReader<Box<dyn Read>>>;
+type Lines = LineReader<BufReader<Box<dyn Read + Send>>>;
 
 impl FileLines {
     /// Lists the files of the sink writing `path` that may hold records for
@@ -94,7 +94,7 @@ fn wanted<'a>(
 
 /// `path` to read as written: decompressed when it is a compressed
 /// rotated file.
-fn open_file(path: &Path, compressed: bool) -> io::Result<Box<dyn Read>> {
+fn open_file(path: &Path, compressed: bool) -> io::Result<Box<dyn Read + Send>> {
     let file = File::open(path)?;
     Ok(if compressed {
         Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))

@@ -184,30 +184,6 @@ fn shown(key: &str, value: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_and_unknown_values_are_not_shown() {
-        assert_eq!(shown("EXPORT_A_KEY_PASSWORD", "hunter2"), "(not shown)");
-        assert_eq!(shown("EXPORT_A_TOKEN", "abc"), "(not shown)");
-        assert_eq!(shown("LOG_PASWORD", "abc"), "(not shown)");
-        assert_eq!(
-            shown("EXPORT_A_KEY_PASSWORD_FILE", "/etc/logward/a.pass"),
-            "/etc/logward/a.pass"
-        );
-        assert_eq!(
-            shown(
-                "EXPORT_A_URL",
-                "https://bob:hunter2@siem.example:8088/in?x=@"
-            ),
-            "https://***@siem.example:8088/in?x=@"
-        );
-        assert_eq!(shown("LOG_LEVEL", "info"), "info");
-    }
-}
-
 /// Tries every enabled Kafka export, a line each in `text`; whether all
 /// were reached.
 fn try_connect(exports: &logward_cli::ship::Exports, text: &mut String) -> bool {
@@ -235,3 +211,27 @@ fn try_connect(exports: &logward_cli::ship::Exports, text: &mut String) -> bool 
 
 /// How long `--connect` waits for an export's brokers.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_and_unknown_values_are_not_shown() {
+        assert_eq!(shown("EXPORT_A_KEY_PASSWORD", "hunter2"), "(not shown)");
+        assert_eq!(shown("EXPORT_A_TOKEN", "abc"), "(not shown)");
+        assert_eq!(shown("LOG_PASWORD", "abc"), "(not shown)");
+        assert_eq!(
+            shown("EXPORT_A_KEY_PASSWORD_FILE", "/etc/logward/a.pass"),
+            "/etc/logward/a.pass"
+        );
+        assert_eq!(
+            shown(
+                "EXPORT_A_URL",
+                "https://bob:hunter2@siem.example:8088/in?x=@"
+            ),
+            "https://***@siem.example:8088/in?x=@"
+        );
+        assert_eq!(shown("LOG_LEVEL", "info"), "info");
+    }
+}

@@ -22,7 +22,7 @@ use super::request::{ConsumeOutput, ConsumeRequest};
 use crate::receive::dedupe::{DEFAULT_WINDOW, FileMark, Index};
 use crate::receive::metrics::Metrics;
 use crate::receive::parse::{Item, Kind};
-use crate::receive::store::{Routed, Store};
+use crate::receive::store::{Routed, Store, open_index};
 
 /// An open output.
 pub enum Output {
@@ -39,6 +39,8 @@ pub enum Output {
     Lines {
         /// The index.
         index: Index,
+        /// The number of the last batch written.
+        batch: u64,
         /// Where the lines go.
         sink: LineSink,
         /// Held for the lock.
@@ -81,11 +83,12 @@ impl Output {
             ConsumeOutput::Routed(path) => {
                 let config = Config::load(path.as_deref())?;
                 let sync = config.routes().any(|(_, r)| r.sync == SyncPolicy::Always);
-                let index = Index::open(dir, DEFAULT_WINDOW, sync)?;
+                let (index, counts) =
+                    open_index(dir, DEFAULT_WINDOW, sync, &crate::receive::today())?;
                 let logward = Logward::builder().with_config(config.clone()).build()?;
                 let (_layer, guard) = logward.into_parts::<tracing_subscriber::Registry>();
                 guard.flush();
-                let routed = Routed::new(guard, None, index, &config);
+                let routed = Routed::new(guard, None, index, (dir, counts.batch), &config);
                 Ok(Output::Routed {
                     store: Store::Routed(Box::new(Mutex::new(routed))),
                     metrics: Metrics::default(),
@@ -93,12 +96,14 @@ impl Output {
                 })
             }
             ConsumeOutput::Stdout => Ok(Output::Lines {
-                index: Index::open(dir, DEFAULT_WINDOW, false)?,
+                index: lines_index(dir, false)?,
+                batch: 0,
                 sink: LineSink::Stdout(std::io::stdout()),
                 _lock: lock,
             }),
             ConsumeOutput::File { path, rotate_bytes } => Ok(Output::Lines {
-                index: Index::open(dir, DEFAULT_WINDOW, true)?,
+                index: lines_index(dir, true)?,
+                batch: 0,
                 sink: LineSink::File(OutFile::open(path, *rotate_bytes)?),
                 _lock: lock,
             }),
@@ -116,7 +121,9 @@ impl Output {
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 Ok((outcome.written as u64, outcome.duplicates as u64))
             }
-            Output::Lines { index, sink, .. } => {
+            Output::Lines {
+                index, sink, batch, ..
+            } => {
                 let mut ids = Vec::new();
                 let mut fresh = Vec::new();
                 for item in items {
@@ -135,7 +142,8 @@ impl Output {
                     LineSink::Stdout(_) => Vec::new(),
                     LineSink::File(file) => vec![FileMark::of(file.path())],
                 };
-                index.begin(&ids, marks)?;
+                *batch += 1;
+                index.begin(*batch, &ids, marks)?;
                 match sink {
                     LineSink::Stdout(out) => {
                         let mut bytes = Vec::new();
@@ -150,9 +158,20 @@ impl Output {
                     }
                     LineSink::File(file) => file.write_lines(&fresh)?,
                 }
-                index.commit(&ids)?;
+                index.add(&ids)?;
+                index.done()?;
                 Ok((ids.len() as u64, duplicates))
             }
         }
     }
+}
+
+/// Opens the index of a lines output in `dir`, settling a batch a killed
+/// consumer left pending: the ids found in the output file join the index.
+fn lines_index(dir: &std::path::Path, sync: bool) -> anyhow::Result<Index> {
+    let mut index = Index::open(dir, DEFAULT_WINDOW, sync)?;
+    if index.recover()?.is_some() {
+        index.done()?;
+    }
+    Ok(index)
 }
