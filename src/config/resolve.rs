@@ -334,62 +334,29 @@ fn check_combinations(keys: &Keys<'_>, diagnostics: &mut Diagnostics) {
             Base::RotateDaily
                 if parse_bool(&setting.value) == Ok(true) && !keys.applies_to_a_file(id) =>
             {
-                let file_key = KeyId {
-                    base: Base::File,
-                    log_type: id.log_type,
-                };
-                diagnostics.errors.push(invalid(
-                    ConfigErrorKind::Conflict,
-                    key,
-                    setting,
-                    format!(
-                        "daily rotation needs a file, and {}, so these records go to \
-                         journald; allowed: set {}, or remove {key}",
-                        not_set(Base::File, id),
-                        file_key.name()
-                    ),
-                ));
+                diagnostics
+                    .errors
+                    .push(needs_a_file(id, key, setting, "daily rotation", ""));
             }
             Base::Seal
                 if parse_bool(&setting.value) == Ok(true)
                     && keys.pick_for(Base::File, id).setting.is_none() =>
             {
-                let file_key = KeyId {
-                    base: Base::File,
-                    log_type: id.log_type,
-                };
-                diagnostics.errors.push(invalid(
-                    ConfigErrorKind::Conflict,
+                diagnostics.errors.push(needs_a_file(
+                    id,
                     key,
                     setting,
-                    format!(
-                        "sealing needs a file, and {}, so these records go to journald \
-                         (seal journald with `journalctl --setup-keys`); allowed: set {}, \
-                         or remove {key}",
-                        not_set(Base::File, id),
-                        file_key.name()
-                    ),
+                    "sealing",
+                    " (seal journald with `journalctl --setup-keys`)",
                 ));
             }
             Base::RotateSize
                 if matches!(parse_size(&setting.value), Ok(Some(_)))
                     && !keys.applies_to_a_file(id) =>
             {
-                let file_key = KeyId {
-                    base: Base::File,
-                    log_type: id.log_type,
-                };
-                diagnostics.errors.push(invalid(
-                    ConfigErrorKind::Conflict,
-                    key,
-                    setting,
-                    format!(
-                        "size rotation needs a file, and {}, so these records go to \
-                         journald; allowed: set {}, or remove {key}",
-                        not_set(Base::File, id),
-                        file_key.name()
-                    ),
-                ));
+                diagnostics
+                    .errors
+                    .push(needs_a_file(id, key, setting, "size rotation", ""));
             }
             Base::RotateMax if matches!(parse_max(&setting.value), Ok(Some(_))) => {
                 if let Some(state) = no_rotation(keys, id) {
@@ -616,6 +583,26 @@ fn check_sealed_compression(types: &[TypeKeys<'_>], diagnostics: &mut Diagnostic
             ),
         ));
     }
+}
+
+/// The error of a key (`what` it sets) that only a file can use, set for
+/// records that go to journald; `note` follows "journald".
+fn needs_a_file(id: KeyId, key: &str, setting: &Setting, what: &str, note: &str) -> ConfigError {
+    let file_key = KeyId {
+        base: Base::File,
+        log_type: id.log_type,
+    };
+    invalid(
+        ConfigErrorKind::Conflict,
+        key,
+        setting,
+        format!(
+            "{what} needs a file, and {}, so these records go to journald{note}; allowed: set {}, \
+             or remove {key}",
+            not_set(Base::File, id),
+            file_key.name()
+        ),
+    )
 }
 
 fn invalid(kind: ConfigErrorKind, key: &str, setting: &Setting, message: String) -> ConfigError {
