@@ -387,7 +387,7 @@ impl FileSink {
             let Some(sealer) = self.seal.as_mut() else {
                 let len = &mut live.len;
                 self.pending
-                    .write_first_day(&mut live.file, |bytes| *len += bytes.len() as u64)
+                    .write_first_day(&mut live.file, None, |n| *len += n as u64)
                     .map_err(|e| with_path(e, "cannot write", &self.path))?;
                 continue;
             };
@@ -398,10 +398,9 @@ impl FileSink {
                 .len();
             live.len = start;
             let len = &mut live.len;
-            let written = self.pending.write_first_day(&mut live.file, |bytes| {
-                *len += bytes.len() as u64;
-                sealer.feed(bytes)
-            });
+            let written = self
+                .pending
+                .write_first_day(&mut live.file, Some(&mut *sealer), |n| *len += n as u64);
             // What reached the file is sealed even when the write failed.
             let sealed = sealer.finish(start, self.clock.now_micros(), open_seal);
             written.map_err(|e| with_path(e, "cannot write", &self.path))?;
@@ -702,40 +701,46 @@ impl Pending {
 
     /// Writes the records of the first day to `out`, then forgets them. On
     /// error, forgets the records that were written whole and keeps the rest.
-    /// `written` is given every byte that reached `out`, in order.
+    /// `written` is given the number of bytes that reached `out`, and
+    /// `sealer` (of a sealed file) those bytes, in order.
     fn write_first_day(
         &mut self,
         out: &mut impl Write,
-        mut written: impl FnMut(&[u8]),
+        mut sealer: Option<&mut Sealer>,
+        mut written: impl FnMut(usize),
     ) -> io::Result<()> {
         let Some(&(end, _)) = self.days.front() else {
             return Ok(());
         };
         if self.torn {
             out.write_all(b"\n")?;
-            written(b"\n");
+            written(1);
+            if let Some(sealer) = sealer.as_deref_mut() {
+                sealer.feed(b"\n");
+            }
             self.torn = false;
         }
-        while self.written < end {
-            match out.write(&self.bytes[self.written..end]) {
-                Ok(0) => {
-                    self.forget_written_records();
-                    return Err(io::ErrorKind::WriteZero.into());
-                }
-                Ok(n) => {
-                    written(&self.bytes[self.written..self.written + n]);
-                    self.written += n;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.forget_written_records();
-                    return Err(e);
-                }
+        let chunk = &self.bytes[self.written..end];
+        let (n, result) = match sealer {
+            Some(sealer) => sealer.feed_during(chunk, |chunk| {
+                let (n, result) = write_counted(out, chunk);
+                (n, (n, result))
+            }),
+            None => write_counted(out, chunk),
+        };
+        written(n);
+        self.written += n;
+        match result {
+            Ok(()) => {
+                self.forget(end);
+                self.days.pop_front();
+                Ok(())
+            }
+            Err(e) => {
+                self.forget_written_records();
+                Err(e)
             }
         }
-        self.forget(end);
-        self.days.pop_front();
-        Ok(())
     }
 
     /// Drops the records that are wholly in the file after a failed write.
@@ -853,6 +858,21 @@ fn open_or_create(path: &Path, dir: &fs::Metadata) -> io::Result<(File, bool)> {
     )))
 }
 
+/// Writes `bytes` to `out` until all are written or a write fails: how many
+/// reached it, and the error if one did.
+fn write_counted(out: &mut impl Write, bytes: &[u8]) -> (usize, io::Result<()>) {
+    let mut done = 0;
+    while done < bytes.len() {
+        match out.write(&bytes[done..]) {
+            Ok(0) => return (done, Err(io::ErrorKind::WriteZero.into())),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (done, Err(e)),
+        }
+    }
+    (done, Ok(()))
+}
+
 /// Opens (creating if needed, mode 0640) the seal file `path`, under the
 /// same rules as the log file beside it.
 fn open_seal(path: &Path) -> io::Result<File> {
@@ -908,10 +928,10 @@ mod tests {
             room: usize::MAX,
         };
         assert_eq!(pending.first_date(), Some(day("2026-01-01")));
-        pending.write_first_day(&mut out, |_| {}).unwrap();
+        pending.write_first_day(&mut out, None, |_| {}).unwrap();
         assert_eq!(out.data, b"a\nb\n");
         assert_eq!(pending.first_date(), Some(day("2026-01-02")));
-        pending.write_first_day(&mut out, |_| {}).unwrap();
+        pending.write_first_day(&mut out, None, |_| {}).unwrap();
         assert_eq!(out.data, b"a\nb\nc\n");
         assert_eq!(pending.first_date(), None);
     }
@@ -926,11 +946,11 @@ mod tests {
             data: Vec::new(),
             room: 6,
         };
-        assert!(pending.write_first_day(&mut out, |_| {}).is_err());
+        assert!(pending.write_first_day(&mut out, None, |_| {}).is_err());
         assert_eq!(out.data, b"one\ntw");
         // Retrying into the same file completes the record in place.
         out.room = usize::MAX;
-        pending.write_first_day(&mut out, |_| {}).unwrap();
+        pending.write_first_day(&mut out, None, |_| {}).unwrap();
         assert_eq!(out.data, b"one\ntwo\nthree\n");
         assert!(pending.bytes.is_empty());
     }
@@ -945,11 +965,11 @@ mod tests {
             data: Vec::new(),
             room: 6,
         };
-        assert!(pending.write_first_day(&mut out, |_| {}).is_err());
+        assert!(pending.write_first_day(&mut out, None, |_| {}).is_err());
         assert_eq!(pending.take(), b"two\nthree\n");
         out.room = usize::MAX;
         pending.push(b"four\n", day("2026-01-01"));
-        pending.write_first_day(&mut out, |_| {}).unwrap();
+        pending.write_first_day(&mut out, None, |_| {}).unwrap();
         assert_eq!(out.data, b"one\ntw\nfour\n");
     }
 
@@ -962,13 +982,13 @@ mod tests {
             data: Vec::new(),
             room: 6,
         };
-        assert!(pending.write_first_day(&mut first, |_| {}).is_err());
+        assert!(pending.write_first_day(&mut first, None, |_| {}).is_err());
         pending.file_changed();
         let mut second = FillingWriter {
             data: Vec::new(),
             room: usize::MAX,
         };
-        pending.write_first_day(&mut second, |_| {}).unwrap();
+        pending.write_first_day(&mut second, None, |_| {}).unwrap();
         assert_eq!(second.data, b"two\n");
     }
 

@@ -74,8 +74,12 @@ impl std::fmt::Debug for Sealer {
     }
 }
 
+/// Writes at least this large are hashed on a thread of their own while
+/// the write runs; smaller ones cost less than starting it.
+const HASH_ALONGSIDE: usize = 128 << 10;
+
 /// The batch being written: hashed as it goes.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Batch {
     hasher: Sha256,
     bytes: u64,
@@ -84,6 +88,29 @@ struct Batch {
     /// The start of a line still open at the end of a write (it may span
     /// writes, and batches).
     open_line: Vec<u8>,
+}
+
+impl Batch {
+    fn feed(&mut self, bytes: &[u8]) {
+        self.hasher.update(bytes);
+        self.bytes += bytes.len() as u64;
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', bytes) {
+            let line = &bytes[start..end];
+            let digest = if self.open_line.is_empty() {
+                line_digest(line)
+            } else {
+                self.open_line.extend_from_slice(line);
+                let digest = line_digest(&self.open_line);
+                self.open_line.clear();
+                digest
+            };
+            push_digest(&mut self.digests, digest);
+            self.lines += 1;
+            start = end + 1;
+        }
+        self.open_line.extend_from_slice(&bytes[start..]);
+    }
 }
 
 impl Sealer {
@@ -223,25 +250,44 @@ impl Sealer {
 
     /// Bytes that reached the log file.
     pub(crate) fn feed(&mut self, bytes: &[u8]) {
-        let batch = &mut self.batch;
-        batch.hasher.update(bytes);
-        batch.bytes += bytes.len() as u64;
-        let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', bytes) {
-            let line = &bytes[start..end];
-            let digest = if batch.open_line.is_empty() {
-                line_digest(line)
-            } else {
-                batch.open_line.extend_from_slice(line);
-                let digest = line_digest(&batch.open_line);
-                batch.open_line.clear();
-                digest
-            };
-            push_digest(&mut batch.digests, digest);
-            batch.lines += 1;
-            start = end + 1;
+        self.batch.feed(bytes);
+    }
+
+    /// Runs `write`, which puts `bytes` into the log file and says how many
+    /// of them reached it, and feeds what reached it. A large write is
+    /// hashed on a scoped thread while it runs (the hash would otherwise
+    /// take about as long as the write itself); when not all of it reached
+    /// the file, the batch is fed again from before, with what did.
+    pub(crate) fn feed_during<R>(
+        &mut self,
+        bytes: &[u8],
+        write: impl FnOnce(&[u8]) -> (usize, R),
+    ) -> R {
+        if bytes.len() < HASH_ALONGSIDE {
+            let (written, result) = write(bytes);
+            self.feed(&bytes[..written]);
+            return result;
         }
-        batch.open_line.extend_from_slice(&bytes[start..]);
+        let before = self.batch.clone();
+        let mut batch = std::mem::take(&mut self.batch);
+        let (hashed, (written, result)) = std::thread::scope(|scope| {
+            let hashing = std::thread::Builder::new()
+                .name("logward-seal".into())
+                .spawn_scoped(scope, move || {
+                    batch.feed(bytes);
+                    batch
+                });
+            let written = write(bytes);
+            (hashing.ok().and_then(|h| h.join().ok()), written)
+        });
+        match hashed {
+            Some(batch) if written == bytes.len() => self.batch = batch,
+            _ => {
+                self.batch = before;
+                self.feed(&bytes[..written]);
+            }
+        }
+        result
     }
 
     /// Seals what was fed since the last call, which began at byte `start`
@@ -388,4 +434,65 @@ fn last_entry(path: &Path) -> io::Result<Option<Entry>> {
     let mut tail = String::new();
     file.read_to_string(&mut tail)?;
     Ok(tail.lines().rev().find_map(|line| Entry::parse(line).ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(n: usize) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for i in 0..n {
+            bytes.extend_from_slice(
+                format!("{{\"n\":{i},\"pad\":\"{}\"}}\n", "x".repeat(i % 300)).as_bytes(),
+            );
+        }
+        // A line left open, continued by the next batch.
+        bytes.extend_from_slice(b"{\"open\":");
+        bytes
+    }
+
+    fn summary(batch: &Batch) -> (String, u64, u64, String, Vec<u8>) {
+        (
+            hex(&batch.hasher.clone().finalize()),
+            batch.bytes,
+            batch.lines,
+            batch.digests.clone(),
+            batch.open_line.clone(),
+        )
+    }
+
+    fn sealer(dir: &Path) -> Sealer {
+        let log = dir.join("audit.log");
+        init_chain(&log, &[7; KEY_LEN]).expect("seal init");
+        Sealer::open(&log, None, false).expect("sealer")
+    }
+
+    #[test]
+    fn a_large_write_hashed_alongside_feeds_what_an_inline_feed_does() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bytes = lines(4_000);
+        assert!(bytes.len() >= HASH_ALONGSIDE);
+        let mut inline = Batch::default();
+        inline.feed(b"{\"before\":1}\n{\"spans\":");
+        inline.feed(&bytes);
+        let mut sealer = sealer(dir.path());
+        sealer.feed(b"{\"before\":1}\n{\"spans\":");
+        let said = sealer.feed_during(&bytes, |b| (b.len(), "written"));
+        assert_eq!(said, "written");
+        assert_eq!(summary(&sealer.batch), summary(&inline));
+    }
+
+    #[test]
+    fn a_large_write_cut_short_feeds_only_what_reached_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bytes = lines(4_000);
+        let cut = bytes.len() / 3 + 17;
+        let mut inline = Batch::default();
+        inline.feed(&bytes[..cut]);
+        let mut sealer = sealer(dir.path());
+        sealer.feed_during(&bytes, |_| (cut, ()));
+        assert_eq!(summary(&sealer.batch), summary(&inline));
+        assert_ne!(summary(&sealer.batch).0, summary(&Batch::default()).0);
+    }
 }
