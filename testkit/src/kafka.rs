@@ -1,5 +1,6 @@
 //! A real Kafka-protocol broker on loopback for the tests: `tansu` (a
-//! broker speaking the Kafka protocol, in memory), and for mutual TLS
+//! broker speaking the Kafka protocol, storing in an SQLite file of the
+//! test's directory), and for mutual TLS
 //! Debian's `stunnel` in front of it, requiring and verifying a client
 //! certificate.
 //!
@@ -13,29 +14,35 @@
 //! [`Broker::open_tls`] starts it again on the same port. A missing
 //! `tansu` or `stunnel` fails the test saying how to install it (`bash
 //! .ci/test` installs both).
+//!
+//! The storage is SQLite, not tansu's in-memory store: tansu 0.6.0's
+//! in-memory store answers a fetch only from the start of a record batch,
+//! so a consumer group member resuming from an offset committed inside one
+//! (after a rebalance) would get nothing; its SQLite store fetches by
+//! record offset, as Apache Kafka does.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Where `tansu` is: on `PATH`, else `~/.cargo/bin/tansu`.
+/// Where `tansu` is: `$LOGWARD_TEST_TANSU`, else where `.ci/install-kafka`
+/// puts it (`~/.cargo/tansu-0.6.0/bin/tansu`, built with its SQLite store).
 pub fn tansu() -> PathBuf {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("tansu"))
-            .find(|path| path.is_file())
-    });
-    let home = std::env::var_os("HOME")
-        .map(|home| Path::new(&home).join(".cargo/bin/tansu"))
-        .filter(|path| path.is_file());
-    found.or(home).unwrap_or_else(|| {
-        panic!(
-            "the Kafka tests need the broker `tansu` and it is not installed: run `bash .ci/test` \
-             (it installs what the tests need), or `cargo install tansu --version 0.6.0 --locked \
-             --features dynostore`"
-        )
-    })
+    if let Some(path) = std::env::var_os("LOGWARD_TEST_TANSU") {
+        return PathBuf::from(path);
+    }
+    std::env::var_os("HOME")
+        .map(|home| Path::new(&home).join(".cargo/tansu-0.6.0/bin/tansu"))
+        .filter(|path| path.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "the Kafka tests need the broker `tansu` built with its SQLite store and it is \
+                 not installed: run `bash .ci/test` (it installs what the tests need), or \
+                 `cargo install tansu --version 0.6.0 --locked --features dynostore,libsql \
+                 --root ~/.cargo/tansu-0.6.0`"
+            )
+        })
 }
 
 /// Where `stunnel` is.
@@ -189,22 +196,38 @@ impl Drop for Broker {
 }
 
 fn start_tansu(dir: &Path, listen: u16, advertise: u16) -> Child {
-    let log = std::fs::File::create(dir.join(format!("tansu-{listen}.log"))).expect("tansu log");
-    let child = Command::new(tansu())
+    let log_path = dir.join(format!("tansu-{listen}.log"));
+    let log = std::fs::File::create(&log_path).expect("tansu log");
+    let mut child = Command::new(tansu())
         .arg("broker")
         .arg("--listener-url")
         .arg(format!("tcp://127.0.0.1:{listen}"))
         .arg("--advertised-listener-url")
         .arg(format!("tcp://127.0.0.1:{advertise}"))
         .arg("--storage-engine")
-        .arg("memory://tansu/")
+        // tansu takes the path relative to its working directory.
+        .arg(format!("sqlite:///tansu-{listen}.db"))
+        .current_dir(dir)
         .arg("--silent")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
         .expect("tansu starts");
-    wait_listening(listen, "tansu");
+    let end = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", listen)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "tansu exited ({status}) before listening: {}",
+                std::fs::read_to_string(&log_path).unwrap_or_default()
+            );
+        }
+        assert!(
+            Instant::now() < end,
+            "tansu does not listen on 127.0.0.1:{listen}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     child
 }
 

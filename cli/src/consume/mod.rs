@@ -40,10 +40,9 @@ use crate::kafka;
 use crate::receive::parse::{self, Kind};
 
 /// Messages read at most before a batch is written. A batch otherwise ends
-/// where the messages fetched so far end, so that its commit falls between
-/// the broker's record batches: a broker that cannot serve a fetch from
-/// inside a record batch (tansu 0.6.0 returns nothing there) would else
-/// stall a partition after every rebalance or restart.
+/// where the messages fetched so far end (the first poll waits, the rest
+/// take only what is already there), so records are written, and their
+/// offsets committed, as soon as they arrive.
 const BATCH: usize = 100_000;
 /// How long to wait for the brokers before the consumer gives up starting.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);

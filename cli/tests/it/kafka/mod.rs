@@ -1,14 +1,16 @@
 //! Kafka end to end against a real broker on loopback: `tansu` behind
 //! `stunnel` for mutual TLS (the testkit's `kafka` module), certificates
 //! made with `rcgen`, `logward ship` producing and `logward consume`
-//! processes, records counted by `id`.
+//! processes in one group, records counted by `id`.
 
+mod end_to_end;
 mod outputs;
 mod refusals;
 
+use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, IsCa, KeyPair,
@@ -110,6 +112,18 @@ impl Pki {
             client_ca: self.ca.clone(),
         }
     }
+
+    /// The consume flags of the PEM client.
+    pub fn client_flags(&self) -> Vec<String> {
+        vec![
+            "--ca-file".into(),
+            self.ca.display().to_string(),
+            "--cert-file".into(),
+            self.client_cert.display().to_string(),
+            "--key-file".into(),
+            self.client_key.display().to_string(),
+        ]
+    }
 }
 
 /// `logward consume --brokers B --topic T --group G` with `extra` flags.
@@ -131,4 +145,68 @@ pub(super) fn consume(bootstrap: &str, topic: &str, group: &str, extra: &[String
         .env_remove("STATE_DIRECTORY")
         .stdin(Stdio::null());
     command
+}
+
+/// Starts a consumer writing to `dir/out.json` with its index in
+/// `dir/state`; its stderr goes to `dir/stderr.N`.
+pub(super) fn start_consumer(
+    bootstrap: &str,
+    topic: &str,
+    group: &str,
+    pki: &Pki,
+    dir: &Path,
+    run: usize,
+) -> Child {
+    std::fs::create_dir_all(dir).expect("consumer dir");
+    let mut flags = pki.client_flags();
+    flags.extend([
+        "--out-file".into(),
+        dir.join("out.json").display().to_string(),
+        "--rotate-every-kb".into(),
+        "2048".into(),
+        "--state-dir".into(),
+        dir.join("state").display().to_string(),
+    ]);
+    let stderr = std::fs::File::create(dir.join(format!("stderr.{run}"))).expect("stderr file");
+    consume(bootstrap, topic, group, &flags)
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .expect("consume runs")
+}
+
+/// How many times each id is in the out files (live and rotated) of `dir`.
+pub(super) fn out_ids(dir: &Path) -> BTreeMap<String, usize> {
+    let mut ids = BTreeMap::new();
+    let Ok(files) = logward::sink::rotated_files(&dir.join("out.json")) else {
+        return ids;
+    };
+    for file in files {
+        let text = std::fs::read_to_string(&file.path).unwrap_or_default();
+        for line in text.lines() {
+            // A line being written may be cut; only whole lines count.
+            let Ok(record) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            if let Some(id) = record["id"].as_str() {
+                *ids.entry(id.to_string()).or_default() += 1;
+            }
+        }
+    }
+    ids
+}
+
+/// How many lines the out files (live and rotated) of `dir` hold.
+pub(super) fn out_lines(dir: &Path) -> usize {
+    let Ok(files) = logward::sink::rotated_files(&dir.join("out.json")) else {
+        return 0;
+    };
+    files
+        .iter()
+        .map(|f| {
+            std::fs::read(&f.path)
+                .map(|bytes| bytes.iter().filter(|&&b| b == b'\n').count())
+                .unwrap_or(0)
+        })
+        .sum()
 }
