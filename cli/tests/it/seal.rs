@@ -370,8 +370,7 @@ fn a_seal_rewritten_without_the_key_does_not_verify() {
     let entry = Entry::parse(&seal[0]).expect("entry");
     let mut body = entry.body.clone();
     let covered: String = l[..usize::try_from(body.lines).expect("lines")].concat();
-    use sha2::Digest;
-    body.sha256 = logward::sink::seal::hex(&sha2::Sha256::digest(covered.as_bytes()));
+    body.blake3 = Some(logward::sink::seal::batch_hash(covered.as_bytes()));
     body.digests = covered
         .lines()
         .map(|line| format!("{:08x}", logward::sink::seal::line_digest(line.as_bytes())))

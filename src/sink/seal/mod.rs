@@ -32,11 +32,11 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-
-use sha2::{Digest, Sha256};
+use std::sync::mpsc;
 
 pub use entry::{
-    Entry, EntryBody, KEY_LEN, NO_PREV, evolve, first_key, hex, hmac, line_digest, parse_key,
+    Entry, EntryBody, KEY_LEN, NO_PREV, batch_hash, evolve, first_key, hex, hmac, line_digest,
+    parse_key,
 };
 pub use state::{init_chain, seal_path, state_path};
 
@@ -55,15 +55,19 @@ pub(crate) struct Sealer {
     lock: File,
     locked: bool,
     /// The state and current key as this process last read or wrote them,
-    /// with the state file's device and inode then: while the file is the
-    /// same, nobody else has moved the chain on.
-    cache: Option<(State, [u8; KEY_LEN], (u64, u64))>,
+    /// with the BLAKE3 hash of the state file's text then: while the text
+    /// is the same, nobody else has moved the chain on.
+    cache: Option<(State, [u8; KEY_LEN], [u8; 32])>,
+    /// The state file, opened when the lock was taken (overwritten in
+    /// place after each entry unless `sync`).
+    state_file: Option<File>,
     /// The seal file as found when the lock was taken (device, inode, length).
     seal_found: Option<(u64, u64, u64)>,
     /// The open seal file, with its device and inode.
     seal_file: Option<(File, u64, u64)>,
     anchor: Option<Anchor>,
     batch: Batch,
+    alongside: Option<Alongside>,
 }
 
 impl std::fmt::Debug for Sealer {
@@ -74,14 +78,66 @@ impl std::fmt::Debug for Sealer {
     }
 }
 
-/// Writes at least this large are hashed on a thread of their own while
-/// the write runs; smaller ones cost less than starting it.
+/// Writes at least this large are hashed on the sealer's hashing thread
+/// while the write runs; smaller ones cost less than handing them over.
 const HASH_ALONGSIDE: usize = 128 << 10;
+
+/// The sealer's hashing thread, started at its first large write and ended
+/// when the sealer is dropped: it is handed a copy of the bytes being
+/// written with the batch so far and hands back the batch fed with them
+/// (and the copy's buffer, kept for the next write).
+struct Alongside {
+    jobs: mpsc::SyncSender<(Batch, Vec<u8>)>,
+    done: mpsc::Receiver<(Batch, Vec<u8>)>,
+    spare: Vec<u8>,
+}
+
+impl Alongside {
+    /// The hashed batch: waited for by spinning briefly first (the hash
+    /// usually ends about when the write does, and going to sleep and
+    /// being woken costs more than the wait).
+    fn finished(&self) -> Option<(Batch, Vec<u8>)> {
+        let spin_until = std::time::Instant::now() + std::time::Duration::from_micros(200);
+        loop {
+            match self.done.try_recv() {
+                Ok(done) => return Some(done),
+                Err(mpsc::TryRecvError::Disconnected) => return None,
+                Err(mpsc::TryRecvError::Empty) if std::time::Instant::now() < spin_until => {
+                    std::hint::spin_loop();
+                }
+                Err(mpsc::TryRecvError::Empty) => return self.done.recv().ok(),
+            }
+        }
+    }
+
+    /// The thread, or `None` when it cannot be started (the write is then
+    /// hashed where it is made).
+    fn start() -> Option<Alongside> {
+        let (jobs, work) = mpsc::sync_channel::<(Batch, Vec<u8>)>(1);
+        let (finished, done) = mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("logward-seal".into())
+            .spawn(move || {
+                for (mut batch, bytes) in work {
+                    batch.feed(&bytes);
+                    if finished.send((batch, bytes)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .ok()?;
+        Some(Alongside {
+            jobs,
+            done,
+            spare: Vec::new(),
+        })
+    }
+}
 
 /// The batch being written: hashed as it goes.
 #[derive(Default, Clone)]
 struct Batch {
-    hasher: Sha256,
+    hasher: blake3::Hasher,
     bytes: u64,
     lines: u64,
     digests: String,
@@ -124,10 +180,12 @@ impl Sealer {
             lock,
             locked: false,
             cache: None,
+            state_file: None,
             seal_found: None,
             seal_file: None,
             anchor: journald.and_then(|p| Anchor::new(p, log).ok()),
             batch: Batch::default(),
+            alongside: None,
         };
         sealer.begin()?;
         sealer.end();
@@ -154,26 +212,24 @@ impl Sealer {
     }
 
     fn load(&mut self) -> io::Result<()> {
-        let identity = |meta: &fs::Metadata| (meta.dev(), meta.ino());
-        let state_id = match fs::symlink_metadata(state_path(&self.log)) {
-            Ok(meta) => Some(identity(&meta)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e),
-        };
+        self.state_file = None;
+        let (file, text) = State::open(&self.log)?;
+        let id = *blake3::hash(text.as_bytes()).as_bytes();
         self.seal_found = match fs::symlink_metadata(seal_path(&self.log)) {
             Ok(meta) => Some((meta.dev(), meta.ino(), meta.len())),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(e),
         };
+        self.state_file = Some(file);
         let seal_len = self.seal_found.map_or(0, |(_, _, len)| len);
         let current = self
             .cache
             .as_ref()
-            .is_some_and(|(state, _, id)| Some(*id) == state_id && state.seal_len == seal_len);
+            .is_some_and(|(state, _, cached)| *cached == id && state.seal_len == seal_len);
         if current {
             return Ok(());
         }
-        let mut state = State::read(&self.log)?;
+        let mut state = State::parse(&self.log, &text)?;
         if seal_len != state.seal_len {
             recover(&self.log, &mut state, seal_len)?;
         }
@@ -183,7 +239,7 @@ impl Sealer {
         if let Some((_, mut old, _)) = self.cache.take() {
             entry::erase(&mut old);
         }
-        self.cache = Some((state, key, state_id.unwrap_or_default()));
+        self.cache = Some((state, key, id));
         Ok(())
     }
 
@@ -195,7 +251,7 @@ impl Sealer {
         }
     }
 
-    fn held(&mut self) -> io::Result<&mut (State, [u8; KEY_LEN], (u64, u64))> {
+    fn held(&mut self) -> io::Result<&mut (State, [u8; KEY_LEN], [u8; 32])> {
         match self.cache.as_mut() {
             Some(cache) if self.locked => Ok(cache),
             _ => Err(io::Error::other("the seal is used without its lock")),
@@ -255,34 +311,44 @@ impl Sealer {
 
     /// Runs `write`, which puts `bytes` into the log file and says how many
     /// of them reached it, and feeds what reached it. A large write is
-    /// hashed on a scoped thread while it runs (the hash would otherwise
-    /// take about as long as the write itself); when not all of it reached
-    /// the file, the batch is fed again from before, with what did.
+    /// hashed by the sealer's hashing thread while it runs (the hash would
+    /// otherwise take about as long as the write itself); when not all of
+    /// it reached the file, the batch is fed again from before, with what
+    /// did.
     pub(crate) fn feed_during<R>(
         &mut self,
         bytes: &[u8],
         write: impl FnOnce(&[u8]) -> (usize, R),
     ) -> R {
-        if bytes.len() < HASH_ALONGSIDE {
+        let alongside = if bytes.len() < HASH_ALONGSIDE {
+            None
+        } else {
+            self.alongside.take().or_else(Alongside::start)
+        };
+        let Some(mut alongside) = alongside else {
             let (written, result) = write(bytes);
             self.feed(&bytes[..written]);
             return result;
-        }
+        };
         let before = self.batch.clone();
-        let mut batch = std::mem::take(&mut self.batch);
-        let (hashed, (written, result)) = std::thread::scope(|scope| {
-            let hashing = std::thread::Builder::new()
-                .name("logward-seal".into())
-                .spawn_scoped(scope, move || {
-                    batch.feed(bytes);
+        let mut copy = std::mem::take(&mut alongside.spare);
+        copy.clear();
+        copy.extend_from_slice(bytes);
+        let sent = alongside.jobs.send((std::mem::take(&mut self.batch), copy));
+        let (written, result) = write(bytes);
+        match sent.ok().and_then(|()| alongside.finished()) {
+            Some((batch, copy)) => {
+                alongside.spare = copy;
+                self.alongside = Some(alongside);
+                self.batch = if written == bytes.len() {
                     batch
-                });
-            let written = write(bytes);
-            (hashing.ok().and_then(|h| h.join().ok()), written)
-        });
-        match hashed {
-            Some(batch) if written == bytes.len() => self.batch = batch,
-            _ => {
+                } else {
+                    let mut batch = before;
+                    batch.feed(&bytes[..written]);
+                    batch
+                };
+            }
+            None => {
                 self.batch = before;
                 self.feed(&bytes[..written]);
             }
@@ -325,7 +391,7 @@ impl Sealer {
             return Err(io::Error::other("the seal is used without its lock"));
         };
         let body = EntryBody {
-            v: 1,
+            v: 2,
             chain: state.chain.clone(),
             seq: state.seq,
             r#gen: state.r#gen,
@@ -333,7 +399,8 @@ impl Sealer {
             start,
             end: start + batch.bytes,
             lines: batch.lines,
-            sha256: hex(&batch.hasher.finalize()),
+            sha256: None,
+            blake3: Some(hex(batch.hasher.finalize().as_bytes())),
             digests: batch.digests,
             prev: state.prev.clone(),
             time: now,
@@ -360,15 +427,29 @@ impl Sealer {
     }
 
     fn save(&mut self) -> io::Result<()> {
-        let sync = self.sync;
-        let log = self.log.clone();
-        let (state, key, id) = self.held()?;
+        let Some((state, key, id)) = self.cache.as_mut().filter(|_| self.locked) else {
+            return Err(io::Error::other("the seal is used without its lock"));
+        };
         state.key = hex(key);
-        let result = state.write(&log, sync);
+        let text = state.text();
         // The hex copy of the key is not kept around.
         state.key.clear();
-        *id = result?;
-        Ok(())
+        let result = match self.state_file.as_ref() {
+            Some(file) if !self.sync => State::overwrite(file, &text),
+            _ => {
+                self.state_file = None;
+                State::replace(&self.log, &text, self.sync)
+            }
+        };
+        if result.is_ok() {
+            *id = *blake3::hash(text.as_bytes()).as_bytes();
+        }
+        result.map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot write {}: {e}", state_path(&self.log).display()),
+            )
+        })
     }
 }
 
@@ -454,7 +535,7 @@ mod tests {
 
     fn summary(batch: &Batch) -> (String, u64, u64, String, Vec<u8>) {
         (
-            hex(&batch.hasher.clone().finalize()),
+            hex(batch.hasher.finalize().as_bytes()),
             batch.bytes,
             batch.lines,
             batch.digests.clone(),

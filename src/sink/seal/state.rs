@@ -1,17 +1,19 @@
 //! The sealing state of one log file: the current chain key and where the
 //! chain stands, in a 0600 file beside the log (`<log>.seal-key`).
 //!
-//! The state is rewritten after every seal entry by writing a fresh file
-//! (`<log>.seal-key.tmp`, created exclusively, so a planted link is never
-//! followed) and renaming it over the old one, so a crash leaves either the
-//! old or the new state. The old key is gone from the file system's view at
-//! that rename; blocks of the replaced file are not scrubbed (as with
+//! The state is rewritten after every seal entry. Without `LOG_SYNC` it is
+//! overwritten in place (one `pwrite` over the old text, which overwrites
+//! the old key's bytes; the file is opened without following links). With
+//! `LOG_SYNC` it is replaced: a fresh file (`<log>.seal-key.tmp`, created
+//! exclusively, so a planted link is never followed) is written, fsynced
+//! and renamed over the old one, so a crash leaves either the old or the
+//! new state; blocks of the replaced file are not scrubbed (as with
 //! journald's sealing keys), so the directory belongs on a file system the
 //! operator trusts for that.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -85,15 +87,18 @@ impl State {
         state
     }
 
-    /// Reads the state of `log`.
-    pub(crate) fn read(log: &Path) -> io::Result<State> {
+    /// Opens the state file of `log` for reading and overwriting, and
+    /// reads its text.
+    pub(crate) fn open(log: &Path) -> io::Result<(File, String)> {
         let path = state_path(log);
         let mut text = String::new();
         OpenOptions::new()
             .read(true)
+            .write(true)
             .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(&path)
-            .and_then(|mut f| f.read_to_string(&mut text))
+            .and_then(|mut f| f.read_to_string(&mut text).map(|_| f))
+            .map(|file| (file, text))
             .map_err(|e| {
                 if e.kind() == io::ErrorKind::NotFound {
                     io::Error::new(
@@ -108,8 +113,13 @@ impl State {
                 } else {
                     io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display()))
                 }
-            })?;
-        let state: State = serde_json::from_str(&text).map_err(|e| {
+            })
+    }
+
+    /// The state in `text`, the state file of `log`.
+    pub(crate) fn parse(log: &Path, text: &str) -> io::Result<State> {
+        let path = state_path(log);
+        let state: State = serde_json::from_str(text).map_err(|e| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!("{} is not a seal key file: {e}", path.display()),
@@ -124,9 +134,24 @@ impl State {
         Ok(state)
     }
 
-    /// Replaces the state file of `log` with this state, atomically;
-    /// returns the new file's device and inode.
-    pub(crate) fn write(&self, log: &Path, sync: bool) -> io::Result<(u64, u64)> {
+    /// The state file's text for this state.
+    pub(crate) fn text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Overwrites the state file `file` (as opened by [`State::open`]) with
+    /// `text` in place.
+    pub(crate) fn overwrite(file: &File, text: &str) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        file.write_all_at(text.as_bytes(), 0)?;
+        if file.metadata()?.len() > text.len() as u64 {
+            file.set_len(text.len() as u64)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the state file of `log` with `text`, atomically.
+    pub(crate) fn replace(log: &Path, text: &str, sync: bool) -> io::Result<()> {
         let path = state_path(log);
         let tmp = beside(log, ".seal-key.tmp");
         match fs::remove_file(&tmp) {
@@ -139,7 +164,6 @@ impl State {
                 ));
             }
         }
-        let text = serde_json::to_string(self).unwrap_or_default();
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -152,12 +176,10 @@ impl State {
         if sync {
             file.sync_data()?;
         }
-        let meta = file.metadata()?;
         drop(file);
         fs::rename(&tmp, &path).map_err(|e| {
             io::Error::new(e.kind(), format!("cannot replace {}: {e}", path.display()))
-        })?;
-        Ok((meta.dev(), meta.ino()))
+        })
     }
 }
 
@@ -193,5 +215,5 @@ pub fn init_chain(log: &Path, verify_key: &[u8; KEY_LEN]) -> io::Result<()> {
             ),
         ));
     }
-    State::new(verify_key).write(log, true).map(drop)
+    State::replace(log, &State::new(verify_key).text(), true)
 }
