@@ -400,6 +400,70 @@ fn a_seal_rewritten_without_the_key_does_not_verify() {
 }
 
 #[test]
+fn a_service_and_logward_emit_sharing_a_sealed_file_keep_one_intact_chain() {
+    let trail = Trail::new();
+    // One day, no rotation: the runtime and `emit` use the system clock.
+    fs::write(
+        &trail.config,
+        format!(
+            "LOG_LEVEL=info\nLOG_FILE_AUDIT={}\nLOG_SEAL_AUDIT=true\n",
+            trail.log.display()
+        ),
+    )
+    .expect("config");
+    let guard = Logward::builder()
+        .with_config_path(&trail.config)
+        .with_panic_hook(false)
+        .with_lifecycle_records(false)
+        .build()
+        .expect("runtime")
+        .into_parts::<tracing_subscriber::Registry>()
+        .1;
+    for round in 0..5 {
+        for i in 0..50 {
+            let fields = [("n", json!(round * 50 + i)), ("action", json!("login"))];
+            guard.emit(LogType::Audit, Level::Info, &fields, Some("service"));
+        }
+        guard.flush();
+        // Another process seals its batch into the same chain while the
+        // service's sealer still holds the state it last wrote.
+        let out = logward(
+            &[
+                "--config",
+                &trail.config,
+                "emit",
+                "--log-type",
+                "audit",
+                "--level",
+                "info",
+                &format!("round:={round}"),
+                "action=cron",
+            ],
+            None,
+        );
+        assert!(
+            out.status.success(),
+            "emit: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    drop(guard);
+    let lines = lines(&trail.log);
+    assert_eq!(lines.len(), 255, "every record once");
+    assert_eq!(lines.iter().filter(|l| l.contains("\"cron\"")).count(), 5);
+    let entries = seal_lines(&trail.log);
+    assert!(entries.len() >= 10, "{} seal entries", entries.len());
+    let mode = fs::metadata(state_path(&trail.log))
+        .expect("state")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let (code, text) = trail.verify();
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("intact"), "{text}");
+}
+
+#[test]
 fn a_million_records_across_five_rotations_verify_clean() {
     let trail = Trail::new();
     trail.write(6, 1_000_000 / 6 + 1, 50_000);
