@@ -16,7 +16,7 @@
 //!   (six files), generated once into the target directory
 //!   (`target/tmp/seal-verify-<MB>mb/`, reused by later runs, never in
 //!   git), then `logward verify`'s check of them (every file read, every
-//!   entry's MAC, chain and SHA-256) against `sha256sum` of the same
+//!   entry's MAC, chain and batch hash) against `sha256sum` of the same
 //!   files, both with the files in the page cache (read once before).
 
 use std::path::Path;
@@ -194,7 +194,7 @@ fn main() {
     println!("|---|--:|--:|");
     println!("| `sha256sum` | {:.0} | 1.00 |", mbs(sha));
     println!(
-        "| `logward verify` (MAC, chain, SHA-256 per entry) | {:.0} | {:.2} |",
+        "| `logward verify` (MAC, chain, BLAKE3 per entry) | {:.0} | {:.2} |",
         mbs(verify),
         mbs(verify) / mbs(sha)
     );
