@@ -9,7 +9,7 @@
 //! BENCH_KAFKA_RECORDS=100000 cargo bench -p logward-cli --bench kafka
 //! ```
 //!
-//! - Broker: `tansu` in memory on loopback, plaintext, one topic of 4
+//! - Broker: `tansu` (SQLite store) on loopback, plaintext, one topic of 4
 //!   partitions per case (so no case reads another's messages).
 //! - Data: `BENCH_KAFKA_RECORDS` web records (default 100,000, ~240 bytes)
 //!   written by the runtime into one file; both producers send its lines,
