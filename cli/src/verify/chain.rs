@@ -275,7 +275,14 @@ fn check_data(file: &ChainFile, entries: &[&Entry], report: &mut Report) {
                 .filter_map(|c| u32::from_str_radix(std::str::from_utf8(c).ok()?, 16).ok())
         })
         .collect();
-    let found = diff::describe(&sealed, &diff::lines(data));
+    let formats: Vec<(u64, u32)> = entries.iter().map(|e| (e.body.start, e.body.v)).collect();
+    let format_at = |offset: u64| {
+        let after = formats.partition_point(|(start, _)| *start <= offset);
+        formats
+            .get(after.saturating_sub(1))
+            .map_or(logward::sink::seal::FORMAT, |(_, v)| *v)
+    };
+    let found = diff::describe(&sealed, &diff::lines(data, format_at));
     if found.is_empty() {
         report.fail(Finding::new(
             &file.path,

@@ -15,25 +15,29 @@ pub(crate) struct Line {
     pub(crate) complete: bool,
 }
 
-/// The lines of `data` with their digests.
-pub(crate) fn lines(data: &[u8]) -> Vec<Line> {
+/// The lines of `data` with their digests, each in the seal format
+/// `format_at` gives for the byte offset the line starts at (a file
+/// written across an upgrade holds entries of both formats).
+pub(crate) fn lines(data: &[u8], format_at: impl Fn(u64) -> u32) -> Vec<Line> {
     let mut out = Vec::new();
-    let mut rest = data;
-    while !rest.is_empty() {
+    let mut at = 0usize;
+    while at < data.len() {
+        let rest = &data[at..];
+        let v = format_at(at as u64);
         match memchr(rest) {
             Some(i) => {
                 out.push(Line {
-                    digest: logward::sink::seal::line_digest(&rest[..i]),
+                    digest: logward::sink::seal::line_digest(v, &rest[..i]),
                     complete: true,
                 });
-                rest = &rest[i + 1..];
+                at += i + 1;
             }
             None => {
                 out.push(Line {
-                    digest: logward::sink::seal::line_digest(rest),
+                    digest: logward::sink::seal::line_digest(v, rest),
                     complete: false,
                 });
-                rest = &[];
+                at = data.len();
             }
         }
     }
@@ -152,7 +156,7 @@ mod tests {
     use super::*;
 
     fn file(text: &str) -> Vec<Line> {
-        lines(text.as_bytes())
+        lines(text.as_bytes(), |_| logward::sink::seal::FORMAT)
     }
 
     fn sealed(text: &str) -> Vec<u32> {

@@ -373,7 +373,12 @@ fn a_seal_rewritten_without_the_key_does_not_verify() {
     body.blake3 = Some(logward::sink::seal::batch_hash(covered.as_bytes()));
     body.digests = covered
         .lines()
-        .map(|line| format!("{:08x}", logward::sink::seal::line_digest(line.as_bytes())))
+        .map(|line| {
+            format!(
+                "{:08x}",
+                logward::sink::seal::line_digest(2, line.as_bytes())
+            )
+        })
         .collect();
     seal[0] = format!(
         "{} {}",

@@ -19,7 +19,8 @@
 //!   bytes (format 2, written now; BLAKE3 hashes a batch several times
 //!   faster than SHA-256 here). Format 1 entries, written before, hold
 //!   `sha256`, the SHA-256 of the bytes, instead, and still verify.
-//! - `digests`: one 8-hex-digit [`line_digest`] per line, in order. They are
+//! - `digests`: one 8-hex-digit [`line_digest`] per line, in order (XXH3
+//!   in format 2, a multiply-rotate fold in format 1). They are
 //!   only there to say *which* line changed; the batch hash and the MAC are what
 //!   proves that something did.
 //! - `prev`: the entry hash (SHA-256 of the whole entry line, without its
@@ -130,6 +131,9 @@ impl Entry {
     }
 }
 
+/// The seal format written now.
+pub const FORMAT: u32 = 2;
+
 /// The current format's hash of a batch's bytes (BLAKE3), hex.
 pub fn batch_hash(bytes: &[u8]) -> String {
     hex(blake3::hash(bytes).as_bytes())
@@ -196,12 +200,18 @@ pub(crate) fn erase(key: &mut [u8; KEY_LEN]) {
     std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
 }
 
-/// The per-line digest of a line without its newline: eight bytes at a
-/// time (little-endian, the last word zero-padded), each folded in as
-/// `h = (h.rotate_left(5) ^ word) * 0x517c_c1b7_2722_0a95`, starting from
-/// the line's length; the result is the upper 32 bits. A diagnostic only,
-/// not a cryptographic hash.
-pub fn line_digest(line: &[u8]) -> u32 {
+/// The per-line digest, in the seal format `v`, of a line without its
+/// newline. A diagnostic only, not a cryptographic hash.
+///
+/// - Format 2: the upper 32 bits of the line's XXH3-64 (seed 0).
+/// - Format 1: eight bytes at a time (little-endian, the last word
+///   zero-padded), each folded in as `h = (h.rotate_left(5) ^ word) *
+///   0x517c_c1b7_2722_0a95`, starting from the line's length; the upper
+///   32 bits.
+pub fn line_digest(v: u32, line: &[u8]) -> u32 {
+    if v >= 2 {
+        return (xxhash_rust::xxh3::xxh3_64(line) >> 32) as u32;
+    }
     const K: u64 = 0x517c_c1b7_2722_0a95;
     let mut hash = line.len() as u64;
     let mut chunks = line.chunks_exact(8);
@@ -270,7 +280,7 @@ mod tests {
             lines: 1,
             sha256: None,
             blake3: Some(batch_hash(b"abc\n")),
-            digests: format!("{:08x}", line_digest(b"abc")),
+            digests: format!("{:08x}", line_digest(2, b"abc")),
             prev: NO_PREV.into(),
             time: 1,
         };
@@ -298,7 +308,7 @@ mod tests {
             lines: 1,
             sha256,
             blake3,
-            digests: format!("{:08x}", line_digest(b"abc")),
+            digests: format!("{:08x}", line_digest(v, b"abc")),
             prev: NO_PREV.into(),
             time: 1,
         };

@@ -35,8 +35,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 pub use entry::{
-    Entry, EntryBody, KEY_LEN, NO_PREV, batch_hash, evolve, first_key, hex, hmac, line_digest,
-    parse_key,
+    Entry, EntryBody, FORMAT, KEY_LEN, NO_PREV, batch_hash, evolve, first_key, hex, hmac,
+    line_digest, parse_key,
 };
 pub use state::{init_chain, seal_path, state_path};
 
@@ -154,10 +154,10 @@ impl Batch {
         for end in memchr::memchr_iter(b'\n', bytes) {
             let line = &bytes[start..end];
             let digest = if self.open_line.is_empty() {
-                line_digest(line)
+                line_digest(FORMAT, line)
             } else {
                 self.open_line.extend_from_slice(line);
-                let digest = line_digest(&self.open_line);
+                let digest = line_digest(FORMAT, &self.open_line);
                 self.open_line.clear();
                 digest
             };
@@ -391,7 +391,7 @@ impl Sealer {
             return Err(io::Error::other("the seal is used without its lock"));
         };
         let body = EntryBody {
-            v: 2,
+            v: FORMAT,
             chain: state.chain.clone(),
             seq: state.seq,
             r#gen: state.r#gen,
