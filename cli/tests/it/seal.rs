@@ -69,7 +69,8 @@ impl Trail {
 
     /// Writes `per_day` audit records on each of `days` days through the
     /// runtime, flushing every `flush_every`, so each day is a file of
-    /// several seal entries; waits until the journal holds every chain head.
+    /// several seal entries; waits until the journal holds the last chain
+    /// head (heads that found journald's queue full were superseded).
     fn write(&self, days: i64, per_day: u64, flush_every: u64) {
         let clock = ManualClock::new(day0() + HOUR);
         let guard = Logward::builder()
@@ -101,7 +102,11 @@ impl Trail {
         drop(guard);
         let entries: usize = self.files().iter().map(|f| seal_lines(f).len()).sum();
         let log = self.log.display().to_string();
-        util::journald::read_back(&[("LOGWARD_SEAL_LOG", &log)], entries);
+        let last = (entries - 1).to_string();
+        util::journald::read_back(
+            &[("LOGWARD_SEAL_LOG", &log), ("LOGWARD_SEAL_SEQ", &last)],
+            1,
+        );
     }
 
     /// The log's files, oldest first.

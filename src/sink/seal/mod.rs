@@ -420,7 +420,7 @@ impl Sealer {
         state.prev.clone_from(&hash);
         let chain = state.chain.clone();
         self.save()?;
-        if let Some(anchor) = self.anchor.as_ref() {
+        if let Some(anchor) = self.anchor.as_mut() {
             anchor.send(&chain, body.seq, &hash);
         }
         Ok(())
@@ -575,5 +575,83 @@ mod tests {
         sealer.feed_during(&bytes, |_| (cut, ()));
         assert_eq!(summary(&sealer.batch), summary(&inline));
         assert_ne!(summary(&sealer.batch).0, summary(&Batch::default()).0);
+    }
+
+    #[test]
+    fn a_journald_that_reads_nothing_does_not_hold_the_writer_and_gets_the_last_head_at_close() {
+        use crate::sink::{Entry, FileSink, Rotation, Sink};
+        use crate::{Level, LogType, SystemClock};
+        use std::os::unix::net::UnixDatagram;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let socket_path = dir.path().join("journal.socket");
+        // Bound but not read, as a stopped journald: its queue fills.
+        let journald = UnixDatagram::bind(&socket_path).expect("bind");
+        let log = dir.path().join("audit.log");
+        init_chain(&log, &[3; KEY_LEN]).expect("seal init");
+        const BATCHES: u64 = 60;
+        let (done, finished) = mpsc::channel();
+        let writing = {
+            let (log, socket_path) = (log.clone(), socket_path.clone());
+            std::thread::spawn(move || {
+                let clock = std::sync::Arc::new(SystemClock);
+                let mut sink = FileSink::open_sealed(
+                    &log,
+                    Rotation::default(),
+                    false,
+                    clock,
+                    Some(&socket_path),
+                )
+                .expect("open");
+                for n in 0..BATCHES {
+                    let line = format!("{{\"n\":{n}}}\n");
+                    let entry = Entry {
+                        line: line.as_bytes(),
+                        level: Level::Info,
+                        log_type: LogType::Audit,
+                    };
+                    sink.append(&entry).expect("append");
+                    sink.flush().expect("flush");
+                }
+                done.send(()).expect("done");
+                sink
+            })
+        };
+        finished
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("every batch sealed while journald read nothing");
+        let sink = writing.join().expect("writer");
+        // journald reads again; the sealer's close sends the newest head.
+        journald
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .expect("timeout");
+        let reading = std::thread::spawn(move || {
+            let mut seqs = Vec::new();
+            let mut buf = vec![0u8; 4096];
+            while let Ok(n) = journald.recv(&mut buf) {
+                let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+                if let Some(seq) = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("LOGWARD_SEAL_SEQ="))
+                {
+                    seqs.push(seq.parse::<u64>().expect("seq"));
+                }
+            }
+            seqs
+        });
+        drop(sink);
+        let seqs = reading.join().expect("reader");
+        assert!(
+            seqs.len() < BATCHES as usize,
+            "{seqs:?}: the queue never filled"
+        );
+        assert_eq!(seqs.last(), Some(&(BATCHES - 1)), "{seqs:?}");
+        assert_eq!(seal_lines_of(&log), BATCHES as usize);
+    }
+
+    fn seal_lines_of(log: &Path) -> usize {
+        fs::read_to_string(seal_path(log))
+            .expect("seal")
+            .lines()
+            .count()
     }
 }
