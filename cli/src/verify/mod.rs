@@ -5,11 +5,12 @@
 //! first, the live file last): every seal entry's MAC under the key derived
 //! from the verification key, the chain of entry hashes within and across
 //! files (a rotated file's successor names it), every entry's byte range and
-//! batch hash (BLAKE3, or SHA-256 in format 1) against the file, and, when something differs, which lines (the
-//! `diff` module). The end of the chain is compared with the last chain
-//! head the writer sent to the journal. Without `--verify-key` the MACs are
-//! not checked, and the report says so: the structure alone does not stop
-//! someone who rewrites the seal consistently.
+//! batch hash (BLAKE3, or SHA-256 in format 1) against the file, and, when
+//! something differs, which lines (the `diff` module). The end of the chain
+//! is compared with the last chain head the writer sent to the journal.
+//! Without `--verify-key` the MACs are not checked, and the report says so:
+//! the structure alone does not stop someone who rewrites the seal
+//! consistently.
 
 mod bundle;
 mod chain;

@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use logward::sink::seal::{Entry, seal_path, state_path};
-use logward::{Date, Level, LogType, Logward, ManualClock};
+use logward::{Clock, Date, Guard, Level, LogType, Logward, ManualClock, SystemClock};
 use serde_json::json;
 
 use super::cli::logward;
@@ -73,15 +73,7 @@ impl Trail {
     /// head (heads that found journald's queue full were superseded).
     fn write(&self, days: i64, per_day: u64, flush_every: u64) {
         let clock = ManualClock::new(day0() + HOUR);
-        let guard = Logward::builder()
-            .with_config_path(&self.config)
-            .with_clock(clock.clone())
-            .with_panic_hook(false)
-            .with_lifecycle_records(false)
-            .build()
-            .expect("runtime")
-            .into_parts::<tracing_subscriber::Registry>()
-            .1;
+        let guard = self.runtime(clock.clone());
         let mut n = 0u64;
         for day in 0..days {
             clock.set_micros(day0() + day * DAY + HOUR);
@@ -107,6 +99,19 @@ impl Trail {
             &[("LOGWARD_SEAL_LOG", &log), ("LOGWARD_SEAL_SEQ", &last)],
             1,
         );
+    }
+
+    /// The runtime on this trail's configuration, its time from `clock`.
+    fn runtime(&self, clock: impl Clock) -> Guard {
+        Logward::builder()
+            .with_config_path(&self.config)
+            .with_clock(clock)
+            .with_panic_hook(false)
+            .with_lifecycle_records(false)
+            .build()
+            .expect("runtime")
+            .into_parts::<tracing_subscriber::Registry>()
+            .1
     }
 
     /// The log's files, oldest first.
@@ -421,14 +426,7 @@ fn a_service_and_logward_emit_sharing_a_sealed_file_keep_one_intact_chain() {
         ),
     )
     .expect("config");
-    let guard = Logward::builder()
-        .with_config_path(&trail.config)
-        .with_panic_hook(false)
-        .with_lifecycle_records(false)
-        .build()
-        .expect("runtime")
-        .into_parts::<tracing_subscriber::Registry>()
-        .1;
+    let guard = trail.runtime(SystemClock);
     for round in 0..5 {
         for i in 0..50 {
             let fields = [("n", json!(round * 50 + i)), ("action", json!("login"))];
@@ -675,15 +673,7 @@ proptest::proptest! {
         let trail = Trail::new();
         let run = util::unique_id();
         let clock = ManualClock::new(day0() + HOUR);
-        let guard = Logward::builder()
-            .with_config_path(&trail.config)
-            .with_clock(clock.clone())
-            .with_panic_hook(false)
-            .with_lifecycle_records(false)
-            .build()
-            .expect("runtime")
-            .into_parts::<tracing_subscriber::Registry>()
-            .1;
+        let guard = trail.runtime(clock.clone());
         for (n, pick) in picks.iter().enumerate() {
             let p = &people[pick % people.len()];
             let fields = [

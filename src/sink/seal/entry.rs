@@ -20,8 +20,8 @@
 //!   faster than SHA-256 here). Format 1 entries, written before, hold
 //!   `sha256`, the SHA-256 of the bytes, instead, and still verify.
 //! - `digests`: one 8-hex-digit [`line_digest`] per line, in order (XXH3
-//!   in format 2, a multiply-rotate fold in format 1). They are
-//!   only there to say *which* line changed; the batch hash and the MAC are what
+//!   in format 2, a multiply-rotate fold in format 1). They are only there
+//!   to say *which* line changed; the batch hash and the MAC are what
 //!   proves that something did.
 //! - `prev`: the entry hash (SHA-256 of the whole entry line, without its
 //!   newline) of entry `seq - 1`, all zeros for the first entry. The chain
