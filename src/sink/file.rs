@@ -59,7 +59,7 @@ use rustix::fs::FlockOperation;
 
 use super::compress::{self, Compressor};
 use super::rotation::{self, Rotation, mtime_micros, with_path};
-use super::seal::Sealer;
+use super::seal::Sealing;
 use super::{Entry, Sink, trust};
 use crate::Date;
 use crate::{Clock, Error, ErrorKind};
@@ -123,7 +123,7 @@ pub struct FileSink {
     /// Bytes were written since the last fsync.
     unsynced: bool,
     /// With `LOG_SEAL`: seals every written batch (the `seal` module).
-    seal: Option<Sealer>,
+    seal: Option<Sealing>,
     /// With `LOG_ROTATE_COMPRESS`: compresses rotated files.
     compressor: Option<Compressor>,
     /// A write is under way while compression is on: the live file is held
@@ -221,7 +221,7 @@ impl FileSink {
             )
             .with_path(path));
         }
-        let sealer = Sealer::open(path, journald, sync).map_err(|e| {
+        let sealer = Sealing::open(path, journald, sync, open_seal).map_err(|e| {
             Error::new(
                 ErrorKind::Sink,
                 format!("cannot seal log file {}", path.display()),
@@ -237,7 +237,7 @@ impl FileSink {
         rotation: Rotation,
         sync: bool,
         clock: Arc<dyn Clock>,
-        seal: Option<Sealer>,
+        seal: Option<Sealing>,
     ) -> Result<FileSink, Error> {
         let now = clock.now_micros();
         let mut sink = FileSink {
@@ -329,6 +329,9 @@ impl FileSink {
         }
         if let Some(sealer) = self.seal.as_mut() {
             sealer.end();
+            // A batch sealed on the sealing thread that failed.
+            let sealed = sealer.take_failure();
+            result = result.and(sealed.map_err(|e| with_path(e, "cannot seal", &self.path)));
         }
         self.failing = result.is_err();
         result
@@ -398,11 +401,13 @@ impl FileSink {
                 .len();
             live.len = start;
             let len = &mut live.len;
+            let mut bytes = sealer.take_spare();
             let written = self
                 .pending
-                .write_first_day(&mut live.file, Some(&mut *sealer), |n| *len += n as u64);
-            // What reached the file is sealed even when the write failed.
-            let sealed = sealer.finish(start, self.clock.now_micros(), open_seal);
+                .write_first_day(&mut live.file, Some(&mut bytes), |n| *len += n as u64);
+            // What reached the file is sealed even when the write failed,
+            // on the sealing thread; waited for when every write is synced.
+            let sealed = sealer.seal(bytes, start, self.clock.now_micros(), self.sync);
             written.map_err(|e| with_path(e, "cannot write", &self.path))?;
             sealed.map_err(|e| with_path(e, "cannot seal", &self.path))?;
         }
@@ -701,34 +706,39 @@ impl Pending {
 
     /// Writes the records of the first day to `out`, then forgets them. On
     /// error, forgets the records that were written whole and keeps the rest.
-    /// `written` is given the number of bytes that reached `out`, and
-    /// `sealer` (of a sealed file) those bytes, in order.
+    /// `written` is given the number of bytes that reached `out`; `sealed`
+    /// (of a sealed file, empty) is given those bytes: the buffer itself
+    /// when it was written out whole (the pending records go on in the
+    /// buffer `sealed` held), else a copy.
     fn write_first_day(
         &mut self,
         out: &mut impl Write,
-        mut sealer: Option<&mut Sealer>,
+        mut sealed: Option<&mut Vec<u8>>,
         mut written: impl FnMut(usize),
     ) -> io::Result<()> {
         let Some(&(end, _)) = self.days.front() else {
             return Ok(());
         };
-        if self.torn {
+        let torn = self.torn;
+        if torn {
             out.write_all(b"\n")?;
             written(1);
-            if let Some(sealer) = sealer.as_deref_mut() {
-                sealer.feed(b"\n");
+            if let Some(sealed) = sealed.as_deref_mut() {
+                sealed.push(b'\n');
             }
             self.torn = false;
         }
-        let chunk = &self.bytes[self.written..end];
-        let (n, result) = match sealer {
-            Some(sealer) => sealer.feed_during(chunk, |chunk| {
-                let (n, result) = write_counted(out, chunk);
-                (n, (n, result))
-            }),
-            None => write_counted(out, chunk),
-        };
+        let from = self.written;
+        let (n, result) = write_counted(out, &self.bytes[from..end]);
         written(n);
+        if let Some(sealed) = sealed {
+            if !torn && from == 0 && n == self.bytes.len() {
+                std::mem::swap(sealed, &mut self.bytes);
+                self.days.clear();
+                return result;
+            }
+            sealed.extend_from_slice(&self.bytes[from..from + n]);
+        }
         self.written += n;
         match result {
             Ok(()) => {

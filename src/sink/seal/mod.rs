@@ -1,5 +1,6 @@
 //! Tamper evidence for file sinks (`LOG_SEAL=true`): a chain of MACed seal
-//! entries beside the log, written by the writer thread after every batch.
+//! entries beside the log, one after every batch the writer thread writes,
+//! made on the sink's sealing thread (the `sealing` module).
 //!
 //! For a live file `audit.log` the sealed sink keeps
 //!
@@ -11,7 +12,7 @@
 //! ```
 //!
 //! The entry format and the key schedule are in the `entry` module. After
-//! each batch the writer appends an entry for exactly the bytes it wrote,
+//! each batch the sealer appends an entry for exactly the bytes written,
 //! rewrites the state with the next key (the old one is erased from memory
 //! and replaced on disk), and sends the new chain head to the journal as a
 //! small entry (`SYSLOG_IDENTIFIER=logward-seal`, fields `LOGWARD_SEAL_LOG`,
@@ -26,18 +27,19 @@
 
 mod anchor;
 mod entry;
+mod sealing;
 mod state;
 
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 
 pub use entry::{
     Entry, EntryBody, FORMAT, KEY_LEN, NO_PREV, batch_hash, evolve, first_key, hex, hmac,
     line_digest, parse_key,
 };
+pub(crate) use sealing::Sealing;
 pub use state::{init_chain, seal_path, state_path};
 
 use anchor::Anchor;
@@ -67,7 +69,6 @@ pub(crate) struct Sealer {
     seal_file: Option<(File, u64, u64)>,
     anchor: Option<Anchor>,
     batch: Batch,
-    alongside: Option<Alongside>,
 }
 
 impl std::fmt::Debug for Sealer {
@@ -75,62 +76,6 @@ impl std::fmt::Debug for Sealer {
         f.debug_struct("Sealer")
             .field("log", &self.log)
             .finish_non_exhaustive()
-    }
-}
-
-/// Writes at least this large are hashed on the sealer's hashing thread
-/// while the write runs; smaller ones cost less than handing them over.
-const HASH_ALONGSIDE: usize = 128 << 10;
-
-/// The sealer's hashing thread, started at its first large write and ended
-/// when the sealer is dropped: it is handed a copy of the bytes being
-/// written with the batch so far and hands back the batch fed with them
-/// (and the copy's buffer, kept for the next write).
-struct Alongside {
-    jobs: mpsc::SyncSender<(Batch, Vec<u8>)>,
-    done: mpsc::Receiver<(Batch, Vec<u8>)>,
-    spare: Vec<u8>,
-}
-
-impl Alongside {
-    /// The hashed batch: waited for by spinning briefly first (the hash
-    /// usually ends about when the write does, and going to sleep and
-    /// being woken costs more than the wait).
-    fn finished(&self) -> Option<(Batch, Vec<u8>)> {
-        let spin_until = std::time::Instant::now() + std::time::Duration::from_micros(200);
-        loop {
-            match self.done.try_recv() {
-                Ok(done) => return Some(done),
-                Err(mpsc::TryRecvError::Disconnected) => return None,
-                Err(mpsc::TryRecvError::Empty) if std::time::Instant::now() < spin_until => {
-                    std::hint::spin_loop();
-                }
-                Err(mpsc::TryRecvError::Empty) => return self.done.recv().ok(),
-            }
-        }
-    }
-
-    /// The thread, or `None` when it cannot be started (the write is then
-    /// hashed where it is made).
-    fn start() -> Option<Alongside> {
-        let (jobs, work) = mpsc::sync_channel::<(Batch, Vec<u8>)>(1);
-        let (finished, done) = mpsc::sync_channel(1);
-        std::thread::Builder::new()
-            .name("logward-seal".into())
-            .spawn(move || {
-                for (mut batch, bytes) in work {
-                    batch.feed(&bytes);
-                    if finished.send((batch, bytes)).is_err() {
-                        break;
-                    }
-                }
-            })
-            .ok()?;
-        Some(Alongside {
-            jobs,
-            done,
-            spare: Vec::new(),
-        })
     }
 }
 
@@ -185,7 +130,6 @@ impl Sealer {
             seal_file: None,
             anchor: journald.and_then(|p| Anchor::new(p, log).ok()),
             batch: Batch::default(),
-            alongside: None,
         };
         sealer.begin()?;
         sealer.end();
@@ -307,53 +251,6 @@ impl Sealer {
     /// Bytes that reached the log file.
     pub(crate) fn feed(&mut self, bytes: &[u8]) {
         self.batch.feed(bytes);
-    }
-
-    /// Runs `write`, which puts `bytes` into the log file and says how many
-    /// of them reached it, and feeds what reached it. A large write is
-    /// hashed by the sealer's hashing thread while it runs (the hash would
-    /// otherwise take about as long as the write itself); when not all of
-    /// it reached the file, the batch is fed again from before, with what
-    /// did.
-    pub(crate) fn feed_during<R>(
-        &mut self,
-        bytes: &[u8],
-        write: impl FnOnce(&[u8]) -> (usize, R),
-    ) -> R {
-        let alongside = if bytes.len() < HASH_ALONGSIDE {
-            None
-        } else {
-            self.alongside.take().or_else(Alongside::start)
-        };
-        let Some(mut alongside) = alongside else {
-            let (written, result) = write(bytes);
-            self.feed(&bytes[..written]);
-            return result;
-        };
-        let before = self.batch.clone();
-        let mut copy = std::mem::take(&mut alongside.spare);
-        copy.clear();
-        copy.extend_from_slice(bytes);
-        let sent = alongside.jobs.send((std::mem::take(&mut self.batch), copy));
-        let (written, result) = write(bytes);
-        match sent.ok().and_then(|()| alongside.finished()) {
-            Some((batch, copy)) => {
-                alongside.spare = copy;
-                self.alongside = Some(alongside);
-                self.batch = if written == bytes.len() {
-                    batch
-                } else {
-                    let mut batch = before;
-                    batch.feed(&bytes[..written]);
-                    batch
-                };
-            }
-            None => {
-                self.batch = before;
-                self.feed(&bytes[..written]);
-            }
-        }
-        result
     }
 
     /// Seals what was fed since the last call, which began at byte `start`
@@ -521,62 +418,6 @@ fn last_entry(path: &Path) -> io::Result<Option<Entry>> {
 mod tests {
     use super::*;
 
-    fn lines(n: usize) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        for i in 0..n {
-            bytes.extend_from_slice(
-                format!("{{\"n\":{i},\"pad\":\"{}\"}}\n", "x".repeat(i % 300)).as_bytes(),
-            );
-        }
-        // A line left open, continued by the next batch.
-        bytes.extend_from_slice(b"{\"open\":");
-        bytes
-    }
-
-    fn summary(batch: &Batch) -> (String, u64, u64, String, Vec<u8>) {
-        (
-            hex(batch.hasher.finalize().as_bytes()),
-            batch.bytes,
-            batch.lines,
-            batch.digests.clone(),
-            batch.open_line.clone(),
-        )
-    }
-
-    fn sealer(dir: &Path) -> Sealer {
-        let log = dir.join("audit.log");
-        init_chain(&log, &[7; KEY_LEN]).expect("seal init");
-        Sealer::open(&log, None, false).expect("sealer")
-    }
-
-    #[test]
-    fn a_large_write_hashed_alongside_feeds_what_an_inline_feed_does() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let bytes = lines(4_000);
-        assert!(bytes.len() >= HASH_ALONGSIDE);
-        let mut inline = Batch::default();
-        inline.feed(b"{\"before\":1}\n{\"spans\":");
-        inline.feed(&bytes);
-        let mut sealer = sealer(dir.path());
-        sealer.feed(b"{\"before\":1}\n{\"spans\":");
-        let said = sealer.feed_during(&bytes, |b| (b.len(), "written"));
-        assert_eq!(said, "written");
-        assert_eq!(summary(&sealer.batch), summary(&inline));
-    }
-
-    #[test]
-    fn a_large_write_cut_short_feeds_only_what_reached_the_file() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let bytes = lines(4_000);
-        let cut = bytes.len() / 3 + 17;
-        let mut inline = Batch::default();
-        inline.feed(&bytes[..cut]);
-        let mut sealer = sealer(dir.path());
-        sealer.feed_during(&bytes, |_| (cut, ()));
-        assert_eq!(summary(&sealer.batch), summary(&inline));
-        assert_ne!(summary(&sealer.batch).0, summary(&Batch::default()).0);
-    }
-
     #[test]
     fn a_journald_that_reads_nothing_does_not_hold_the_writer_and_gets_the_last_head_at_close() {
         use crate::sink::{Entry, FileSink, Rotation, Sink};
@@ -589,7 +430,7 @@ mod tests {
         let log = dir.path().join("audit.log");
         init_chain(&log, &[3; KEY_LEN]).expect("seal init");
         const BATCHES: u64 = 60;
-        let (done, finished) = mpsc::channel();
+        let (done, finished) = std::sync::mpsc::channel();
         let writing = {
             let (log, socket_path) = (log.clone(), socket_path.clone());
             std::thread::spawn(move || {
