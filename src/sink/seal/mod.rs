@@ -489,6 +489,35 @@ mod tests {
         assert_eq!(seal_lines_of(&log), BATCHES as usize);
     }
 
+    #[test]
+    fn with_log_sync_a_flush_returns_with_its_batch_sealed() {
+        use crate::sink::{Entry as Record, FileSink, Rotation, Sink};
+        use crate::{Level, LogType, SystemClock};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = dir.path().join("audit.log");
+        init_chain(&log, &[4; KEY_LEN]).expect("seal init");
+        let clock = std::sync::Arc::new(SystemClock);
+        let mut sink =
+            FileSink::open_sealed(&log, Rotation::default(), true, clock, None).expect("open");
+        for n in 0..5 {
+            let line = format!("{{\"n\":{n}}}\n");
+            let record = Record {
+                line: line.as_bytes(),
+                level: Level::Info,
+                log_type: LogType::Audit,
+            };
+            sink.append(&record).expect("append");
+            sink.flush().expect("flush");
+            // Read while the sink is still open: the entry is already there.
+            let seal = fs::read_to_string(seal_path(&log)).expect("seal");
+            let last = seal.lines().last().map(Entry::parse).expect("an entry");
+            let end = last.expect("a valid entry").body.end;
+            assert_eq!(seal.lines().count(), n + 1);
+            assert_eq!(end, fs::metadata(&log).expect("log").len());
+        }
+        drop(sink);
+    }
+
     fn seal_lines_of(log: &Path) -> usize {
         fs::read_to_string(seal_path(log))
             .expect("seal")
