@@ -1,6 +1,6 @@
-//! The journal anchor: after each seal entry the writer sends the chain
-//! head to journald, so a log whose end was cut off together with its seal
-//! still shows against the journal.
+//! The journal anchor: after each seal entry the sealing thread sends the
+//! chain head to journald, so a log whose end was cut off together with
+//! its seal still shows against the journal.
 //!
 //! The send never waits for journald: a journald that is stopped or busy
 //! would otherwise hold the sealed writer up, and the records behind it.

@@ -80,7 +80,7 @@ impl std::fmt::Debug for Sealer {
 }
 
 /// The batch being written: hashed as it goes.
-#[derive(Default, Clone)]
+#[derive(Default)]
 struct Batch {
     hasher: blake3::Hasher,
     bytes: u64,
@@ -420,8 +420,8 @@ mod tests {
 
     #[test]
     fn a_journald_that_reads_nothing_does_not_hold_the_writer_and_gets_the_last_head_at_close() {
-        use crate::sink::{Entry, FileSink, Rotation, Sink};
-        use crate::{Level, LogType, SystemClock};
+        use crate::SystemClock;
+        use crate::sink::{FileSink, Rotation};
         use std::os::unix::net::UnixDatagram;
         let dir = tempfile::tempdir().expect("tempdir");
         let socket_path = dir.path().join("journal.socket");
@@ -444,14 +444,7 @@ mod tests {
                 )
                 .expect("open");
                 for n in 0..BATCHES {
-                    let line = format!("{{\"n\":{n}}}\n");
-                    let entry = Entry {
-                        line: line.as_bytes(),
-                        level: Level::Info,
-                        log_type: LogType::Audit,
-                    };
-                    sink.append(&entry).expect("append");
-                    sink.flush().expect("flush");
+                    append_flushed(&mut sink, n);
                 }
                 done.send(()).expect("done");
                 sink
@@ -491,8 +484,8 @@ mod tests {
 
     #[test]
     fn with_log_sync_a_flush_returns_with_its_batch_sealed() {
-        use crate::sink::{Entry as Record, FileSink, Rotation, Sink};
-        use crate::{Level, LogType, SystemClock};
+        use crate::SystemClock;
+        use crate::sink::{FileSink, Rotation};
         let dir = tempfile::tempdir().expect("tempdir");
         let log = dir.path().join("audit.log");
         init_chain(&log, &[4; KEY_LEN]).expect("seal init");
@@ -500,22 +493,28 @@ mod tests {
         let mut sink =
             FileSink::open_sealed(&log, Rotation::default(), true, clock, None).expect("open");
         for n in 0..5 {
-            let line = format!("{{\"n\":{n}}}\n");
-            let record = Record {
-                line: line.as_bytes(),
-                level: Level::Info,
-                log_type: LogType::Audit,
-            };
-            sink.append(&record).expect("append");
-            sink.flush().expect("flush");
+            append_flushed(&mut sink, n);
             // Read while the sink is still open: the entry is already there.
             let seal = fs::read_to_string(seal_path(&log)).expect("seal");
             let last = seal.lines().last().map(Entry::parse).expect("an entry");
             let end = last.expect("a valid entry").body.end;
-            assert_eq!(seal.lines().count(), n + 1);
+            assert_eq!(seal.lines().count() as u64, n + 1);
             assert_eq!(end, fs::metadata(&log).expect("log").len());
         }
         drop(sink);
+    }
+
+    /// Appends the record `{"n":n}` to `sink` and flushes it.
+    fn append_flushed(sink: &mut crate::sink::FileSink, n: u64) {
+        use crate::sink::Sink;
+        let line = format!("{{\"n\":{n}}}\n");
+        let record = crate::sink::Entry {
+            line: line.as_bytes(),
+            level: crate::Level::Info,
+            log_type: crate::LogType::Audit,
+        };
+        sink.append(&record).expect("append");
+        sink.flush().expect("flush");
     }
 
     fn seal_lines_of(log: &Path) -> usize {

@@ -69,17 +69,20 @@ pub(crate) struct Sealing {
     /// Buffers of sealed batches, for the next ones.
     spent: mpsc::Receiver<Vec<u8>>,
     flight: Arc<Mutex<Flight>>,
-    /// Between `begin` and `end`.
-    begun: bool,
     thread: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Sealing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sealing")
-            .field("begun", &self.begun)
+            .field("thread", &self.thread)
             .finish_non_exhaustive()
     }
+}
+
+/// The flight's mutex, taken (a panic elsewhere leaves its fields usable).
+fn lock(flight: &Mutex<Flight>) -> MutexGuard<'_, Flight> {
+    flight.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn stopped() -> io::Error {
@@ -115,13 +118,12 @@ impl Sealing {
             answers,
             spent,
             flight,
-            begun: false,
             thread: Some(thread),
         })
     }
 
     fn flight(&self) -> MutexGuard<'_, Flight> {
-        self.flight.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.flight)
     }
 
     fn send(&self, request: Request) -> io::Result<()> {
@@ -140,7 +142,6 @@ impl Sealing {
     /// for a write: at once when it still holds it, else by asking the
     /// thread to take it (after the batches before are sealed).
     pub(crate) fn begin(&mut self) -> io::Result<()> {
-        self.begun = true;
         {
             let mut flight = self.flight();
             flight.inside = true;
@@ -154,11 +155,9 @@ impl Sealing {
     /// The write is done: the lock goes once what was handed over is sealed,
     /// unless the next write comes first.
     pub(crate) fn end(&mut self) {
-        if !self.begun {
+        if !std::mem::take(&mut self.flight().inside) {
             return;
         }
-        self.begun = false;
-        self.flight().inside = false;
         // A thread that stopped holds no lock any more.
         let _ = self.send(Request::Release);
     }
@@ -234,13 +233,13 @@ struct Worker {
 
 impl Worker {
     fn flight(&self) -> MutexGuard<'_, Flight> {
-        self.flight.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.flight)
     }
 
     /// Lets the lock go when the writer is done and every batch it handed
     /// over is sealed.
     fn release(&mut self) {
-        let mut flight = self.flight.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut flight = lock(&self.flight);
         if flight.held && !flight.inside && flight.unsealed == 0 {
             self.sealer.end();
             flight.held = false;
