@@ -41,6 +41,23 @@ pub(crate) fn is_reserved(key: &str) -> bool {
 const ID_KEY: &[u8] = b"{\"id\":\"";
 /// The text between a record's id and its time.
 const CREATED_AT_KEY: &[u8] = b"\",\"created_at\":\"";
+/// Where a record's id, the key after it and its time begin.
+const ID_AT: usize = ID_KEY.len();
+const CREATED_AT: usize = ID_AT + id::UUID_LEN;
+const TIME_AT: usize = CREATED_AT + CREATED_AT_KEY.len();
+
+/// The `created_at` text of a line that begins as [`RecordContext::begin`]
+/// begins a record, or nothing for any other line. Times written this way
+/// all have one length and format, so their text sorts as they do: a
+/// writer merging the records of several threads orders them by it.
+pub(crate) fn created_at(line: &[u8]) -> &[u8] {
+    match line.get(TIME_AT..TIME_AT + timestamp::RFC3339_LEN) {
+        Some(time) if line.starts_with(ID_KEY) && &line[CREATED_AT..TIME_AT] == CREATED_AT_KEY => {
+            time
+        }
+        _ => &[],
+    }
+}
 
 /// What every record shares: host, process and clock, read once at init.
 pub(crate) struct RecordContext {
@@ -83,9 +100,6 @@ impl RecordContext {
     pub(crate) fn begin(&self, out: &mut Vec<u8>, level: Level, log_type: LogType) {
         // The id and the time are written into one fixed-size head, which
         // is appended with one copy.
-        const ID_AT: usize = ID_KEY.len();
-        const CREATED_AT: usize = ID_AT + id::UUID_LEN;
-        const TIME_AT: usize = CREATED_AT + CREATED_AT_KEY.len();
         let mut head = [0u8; TIME_AT + timestamp::RFC3339_LEN];
         head[..ID_AT].copy_from_slice(ID_KEY);
         id::write_uuid(&mut head[ID_AT..CREATED_AT]);
@@ -195,5 +209,18 @@ mod tests {
         assert_eq!(v["pid"], 42);
         assert_eq!(v["n"], 3);
         assert_eq!(v["fields.pid"], 1);
+    }
+
+    #[test]
+    fn created_at_is_read_from_its_place_and_only_there() {
+        let clock = ManualClock::new(1_795_321_800_123_456);
+        let ctx = RecordContext::with_host(Arc::new(clock), "h", 1);
+        let mut out = Vec::new();
+        ctx.render::<&str>(&mut out, Level::Info, LogType::Web, &[], None);
+        assert_eq!(created_at(&out), b"2026-11-22T04:30:00.123456Z");
+        let moved = String::from_utf8_lossy(&out).replacen("\"created_at\"", "\"created_by\"", 1);
+        assert_eq!(created_at(moved.as_bytes()), b"");
+        assert_eq!(created_at(b"{\"id\":\"short\"}\n"), b"");
+        assert_eq!(created_at(b""), b"");
     }
 }

@@ -1,9 +1,9 @@
 //! The writer thread in front of each sink.
 //!
 //! Callers render a record into their own reused buffer and copy it into
-//! the writer's queue (the `queue` module); the writer thread takes
-//! everything queued at once, appends it to its sink and flushes once per
-//! batch. In the steady state the caller's thread neither allocates nor
+//! their shard of the writer's queue (the `queue` module); the writer
+//! thread takes everything queued at once, appends it to its sink in
+//! `created_at` order and flushes once per round. In the steady state the caller's thread neither allocates nor
 //! makes a system call for a record.
 
 use std::io::Write;
@@ -206,12 +206,12 @@ struct Worker {
 
 impl Worker {
     fn run(&mut self) {
-        let mut batch = self.queue.batch();
+        let mut round = self.queue.round();
         let mut idle = Idle::default();
         loop {
-            let taken = self.queue.take(&mut batch, &mut idle);
+            let taken = self.queue.take(&mut round, &mut idle);
             let (mut freed, mut since) = (0, Instant::now());
-            for (i, entry) in batch.entries().enumerate() {
+            for (i, entry) in round.entries().enumerate() {
                 self.sink.append(&entry);
                 if (i + 1) % CLOCK_EVERY == 0 && since.elapsed() >= FREE_AFTER {
                     // Written out first: a record whose room is given back
@@ -223,7 +223,7 @@ impl Worker {
                     (freed, since) = (i + 1, Instant::now());
                 }
             }
-            batch.clear();
+            self.queue.recycle(&mut round);
             self.report_drops(taken.last);
             self.sink.flush();
             self.queue.done(taken);
