@@ -18,6 +18,7 @@ pub(crate) mod trust;
 mod writer;
 
 use std::io;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 pub use compress::{origin_comment, parse_origin_comment};
 pub use file::FileSink;
@@ -33,6 +34,12 @@ pub(crate) use writer::Writer;
 pub use writer::{SinkStats, Stats};
 
 use crate::{Level, LogType};
+
+/// Takes `mutex`; a thread that panicked holding it leaves what it guards
+/// usable (every writer of it keeps it whole between statements).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// One rendered record, as handed to a sink.
 #[derive(Debug, Clone, Copy)]

@@ -173,11 +173,7 @@ impl Writer {
     /// Writes everything queued, stops the thread and waits for it.
     pub(crate) fn stop(&self) {
         self.queue.stop();
-        let handle = match self.thread.lock() {
-            Ok(mut slot) => slot.take(),
-            Err(poisoned) => poisoned.into_inner().take(),
-        };
-        if let Some(handle) = handle {
+        if let Some(handle) = super::lock(&self.thread).take() {
             let _ = handle.join();
         }
     }

@@ -18,12 +18,12 @@
 //! nearly every round; p99.9 18 to 68 µs).
 
 use std::alloc::Layout;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 
 use memmap2::{MmapMut, MmapOptions};
 
 use crate::record;
-use crate::sink::Entry;
+use crate::sink::{Entry, lock};
 use crate::{Level, LogType};
 
 /// The room of one chunk. A record longer than this gets a chunk of its
@@ -84,7 +84,7 @@ pub(super) struct Pool {
 
 impl Pool {
     fn lock(&self) -> MutexGuard<'_, Vec<Chunk>> {
-        self.chunks.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.chunks)
     }
 
     /// An empty chunk with room for `line`.
@@ -100,7 +100,6 @@ impl Pool {
     /// Takes back the chunks of `batch`, emptied; a chunk of a record
     /// longer than [`CHUNK_BYTES`] is freed.
     fn give(&self, batch: &mut Batch) {
-        batch.records = 0;
         if batch.chunks.is_empty() {
             return;
         }
@@ -132,12 +131,16 @@ impl Pool {
 #[derive(Default)]
 pub(super) struct Batch {
     chunks: Vec<Chunk>,
-    records: usize,
 }
 
 impl Batch {
+    /// Records in the batch: a chunk is only added with a record in it.
     pub(super) fn len(&self) -> usize {
-        self.records
+        self.chunks.iter().map(|chunk| chunk.ends.len()).sum()
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
     }
 
     #[inline]
@@ -150,7 +153,6 @@ impl Batch {
                 self.chunks.push(chunk);
             }
         }
-        self.records += 1;
     }
 
     #[cfg(test)]
@@ -185,7 +187,7 @@ impl Round {
         let mut heads: Vec<Head<'_>> = self
             .batches
             .iter()
-            .filter(|b| b.len() > 0)
+            .filter(|b| !b.is_empty())
             .map(|batch| Head {
                 chunks: &batch.chunks,
                 chunk: 0,

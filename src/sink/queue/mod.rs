@@ -44,10 +44,11 @@ use std::time::Instant;
 use batch::{Batch, Pool, Round};
 
 use super::idle::{Idle, Wait};
+use super::lock;
 use crate::{Level, LogType};
 
 /// Shards per queue: threads beyond this many share them.
-pub(super) const SHARDS: usize = 16;
+const SHARDS: usize = 16;
 
 /// Threads given shards so far, across every queue.
 static THREADS: AtomicUsize = AtomicUsize::new(0);
@@ -55,10 +56,6 @@ static THREADS: AtomicUsize = AtomicUsize::new(0);
 thread_local! {
     /// This thread's shard, the same in every queue.
     static SHARD: usize = THREADS.fetch_add(1, Ordering::Relaxed) % SHARDS;
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// What became of a record given to [`Queue::push`].
@@ -192,8 +189,9 @@ impl Queue {
             // reservation made under it is followed by a wake-up.
             let mut reserved = false;
             drop(self.wait_while(lock(&self.control), |_| {
-                reserved = !self.closed.load(Ordering::SeqCst) && self.reserve();
-                !reserved && !self.closed.load(Ordering::SeqCst)
+                let closed = self.closed.load(Ordering::SeqCst);
+                reserved = !closed && self.reserve();
+                !reserved && !closed
             }));
             if !reserved {
                 return Pushed::Closed;
@@ -260,7 +258,7 @@ impl Queue {
                 }
                 for (shard, batch) in self.shards.iter().zip(&mut round.batches) {
                     let mut pending = lock(&shard.pending);
-                    if pending.len() > 0 {
+                    if !pending.is_empty() {
                         std::mem::swap(&mut *pending, batch);
                     }
                 }
@@ -294,12 +292,11 @@ impl Queue {
 
     /// Writer: idle for a while, gives back what a burst grew the buffers
     /// to and waits until a record, a flush or a stop wakes it.
-    fn sleep<'a>(&self, control: MutexGuard<'a, Control>) -> MutexGuard<'a, Control> {
+    fn sleep<'a>(&self, mut control: MutexGuard<'a, Control>) -> MutexGuard<'a, Control> {
         self.pool.release();
         self.asleep.store(true, Ordering::SeqCst);
         // A record reserved before `asleep` was set is seen here; one
         // reserved after it finds `asleep` set and wakes the writer.
-        let mut control = control;
         if self.held.load(Ordering::SeqCst) == 0 {
             control = self
                 .work

@@ -16,10 +16,11 @@
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::thread::JoinHandle;
 
 use super::Sealer;
+use crate::sink::lock;
 
 /// Opens the seal file beside a log for appending.
 pub(crate) type OpenSeal = fn(&Path) -> io::Result<File>;
@@ -78,11 +79,6 @@ impl std::fmt::Debug for Sealing {
             .field("thread", &self.thread)
             .finish_non_exhaustive()
     }
-}
-
-/// The flight's mutex, taken (a panic elsewhere leaves its fields usable).
-fn lock(flight: &Mutex<Flight>) -> MutexGuard<'_, Flight> {
-    flight.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn stopped() -> io::Error {
@@ -270,9 +266,8 @@ impl Worker {
                     self.flight().unsealed -= 1;
                     self.release();
                     match sealed {
-                        Ok(()) if answer => Some(Ok(())),
+                        sealed if answer => Some(sealed),
                         Ok(()) => None,
-                        Err(e) if answer => Some(Err(e)),
                         Err(e) => {
                             self.flight().failure.get_or_insert(e);
                             None
