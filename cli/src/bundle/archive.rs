@@ -61,7 +61,7 @@ use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
 use super::redact::Redactor;
-use super::source::{Record, SourceReport};
+use super::source::{RecordRef, SourceReport};
 use super::{Counts, request::BundleRequest};
 use crate::verify::SealedLog;
 use logward::LogType;
@@ -131,7 +131,7 @@ impl Archive {
     }
 
     /// Appends `record` to its type's member.
-    pub(crate) fn write(&mut self, record: &Record) -> io::Result<()> {
+    pub(crate) fn write(&mut self, record: RecordRef<'_>) -> io::Result<()> {
         let Some(member) = self
             .members
             .iter_mut()
@@ -139,7 +139,7 @@ impl Archive {
         else {
             return Ok(());
         };
-        for part in [record.line.as_slice(), b"\n"] {
+        for part in [record.line, b"\n"] {
             member.out.write_all(part)?;
             member.hash.update(part);
             member.bytes += part.len() as u64;

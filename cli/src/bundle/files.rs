@@ -35,7 +35,7 @@ pub(crate) struct FileLines {
 }
 
 /// The lines of one file, decompressed or not.
-type Lines = LineReader<BufReader<Box<dyn Read + Send>>>;
+type Lines = LineReader<Box<dyn Read + Send>>;
 
 impl FileLines {
     /// Lists the files of the sink writing `path` that may hold records for
@@ -113,9 +113,7 @@ impl LineSource for FileLines {
                 match open_file(&path, compressed) {
                     Ok(file) => {
                         report.files.push(path.clone());
-                        let reader =
-                            LineReader::new(BufReader::with_capacity(64 * 1024, file), MAX_LINE);
-                        self.current = Some((path, reader));
+                        self.current = Some((path, LineReader::new(file, MAX_LINE)));
                     }
                     Err(e) => report
                         .errors

@@ -4,11 +4,18 @@
 //! that lost its newlines (or a hostile one) could make that gigabytes. This
 //! reader keeps at most `max_len` bytes of a line: a longer line is read to
 //! its end and dropped, and reported as [`Line::TooLong`].
+//!
+//! It reads into a buffer of its own and lends each line from there: a line
+//! is found with `memchr` and not copied, except the part of one that the
+//! end of the buffer cut, which moves to its start before the next read.
 
-use std::io::{self, BufRead};
+use std::io::{self, Read};
 
 /// Lines longer than this (16 MiB) are skipped as malformed.
 pub const MAX_LINE: usize = 16 * 1024 * 1024;
+
+/// The buffer's first size (256 KiB); it grows for a longer line.
+const CAPACITY: usize = 256 * 1024;
 
 /// What [`LineReader::advance`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,74 +32,116 @@ pub enum Status {
 pub struct LineReader<R> {
     inner: R,
     buf: Vec<u8>,
+    /// The current line, `buf[line.0..line.1]`.
+    line: (usize, usize),
+    /// Bytes read and not yet part of a line: `buf[start..end]`, of which
+    /// `buf[start..scanned]` holds no newline.
+    start: usize,
+    scanned: usize,
+    end: usize,
     max_len: usize,
+    at_end: bool,
 }
 
-impl<R: BufRead> LineReader<R> {
+impl<R: Read> LineReader<R> {
     /// A reader of `inner` that keeps lines of up to `max_len` bytes.
     pub fn new(inner: R, max_len: usize) -> Self {
+        Self::with_capacity(CAPACITY, inner, max_len)
+    }
+
+    /// As [`LineReader::new`], with a first buffer of `capacity` bytes.
+    pub fn with_capacity(capacity: usize, inner: R, max_len: usize) -> Self {
         LineReader {
             inner,
-            buf: Vec::new(),
+            buf: vec![0; capacity.max(1)],
+            line: (0, 0),
+            start: 0,
+            scanned: 0,
+            end: 0,
             max_len,
+            at_end: false,
         }
     }
 
     /// Reads the next line; on [`Status::Line`] it is in [`LineReader::line`].
     pub fn advance(&mut self) -> io::Result<Status> {
-        self.buf.clear();
+        self.line = (0, 0);
         let mut too_long = false;
-        let mut read_any = false;
         loop {
-            let available = match self.inner.fill_buf() {
-                Ok(available) => available,
+            if let Some(at) = memchr::memchr(b'\n', &self.buf[self.scanned..self.end]) {
+                let newline = self.scanned + at;
+                let line = (self.start, newline);
+                self.start = newline + 1;
+                self.scanned = self.start;
+                return Ok(self.found(line, too_long));
+            }
+            self.scanned = self.end;
+            if self.at_end {
+                if self.start == self.end && !too_long {
+                    return Ok(Status::End);
+                }
+                let line = (self.start, self.end);
+                self.start = self.end;
+                return Ok(self.found(line, too_long));
+            }
+            if self.end - self.start > self.max_len {
+                // Over the cap with no end in sight: drop what is held and
+                // read on to the newline.
+                too_long = true;
+                (self.start, self.scanned, self.end) = (0, 0, 0);
+            }
+            self.fill()?;
+        }
+    }
+
+    /// `line` is the next line: kept unless it or its dropped start was
+    /// over the cap.
+    fn found(&mut self, line: (usize, usize), too_long: bool) -> Status {
+        if too_long || line.1 - line.0 > self.max_len {
+            Status::TooLong
+        } else {
+            self.line = line;
+            Status::Line
+        }
+    }
+
+    /// Reads more after `end`, first moving the unfinished line to the
+    /// start of the buffer, or growing it when the line fills it.
+    fn fill(&mut self) -> io::Result<()> {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.scanned -= self.start;
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            let grown = (self.buf.len() * 2).min(self.max_len.saturating_add(1));
+            self.buf.resize(grown.max(self.buf.len() + 1), 0);
+        }
+        loop {
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.at_end = true,
+                Ok(n) => self.end += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
-            };
-            if available.is_empty() {
-                break;
             }
-            read_any = true;
-            let (chunk, consumed) = match memchr::memchr(b'\n', available) {
-                Some(at) => (&available[..at], at + 1),
-                None => (available, available.len()),
-            };
-            let ends_line = consumed > chunk.len();
-            if !too_long {
-                if self.buf.len() + chunk.len() > self.max_len {
-                    too_long = true;
-                    // Give the memory back: the line is dropped anyway.
-                    self.buf = Vec::new();
-                } else {
-                    self.buf.extend_from_slice(chunk);
-                }
-            }
-            self.inner.consume(consumed);
-            if ends_line {
-                break;
-            }
+            return Ok(());
         }
-        Ok(match (read_any, too_long) {
-            (false, _) => Status::End,
-            (true, true) => Status::TooLong,
-            (true, false) => Status::Line,
-        })
     }
 
     /// The line the last [`LineReader::advance`] read, without its `\n`
     /// (the last line of the input may have had none).
     pub fn line(&self) -> &[u8] {
-        &self.buf
+        &self.buf[self.line.0..self.line.1]
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::BufReader;
 
     fn lines(input: &[u8], max_len: usize, capacity: usize) -> Vec<Option<Vec<u8>>> {
-        let mut reader = LineReader::new(BufReader::with_capacity(capacity, input), max_len);
+        let mut reader = LineReader::with_capacity(capacity, input, max_len);
         let mut out = Vec::new();
         loop {
             match reader.advance().unwrap() {
@@ -126,6 +175,30 @@ mod tests {
                 [Some(b"12345".to_vec()), None, Some(b"ok".to_vec())],
                 "buffer of {capacity}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// Any input, any buffer size and cap: the lines of a plain split
+        /// on newlines (none after a final newline), those over the cap
+        /// skipped.
+        #[test]
+        fn reads_what_a_split_gives(
+            input in proptest::collection::vec(
+                proptest::prop_oneof![4 => proptest::prelude::Just(b'\n'), 6 => b'a'..=b'c'],
+                0..300,
+            ),
+            max_len in 0usize..20,
+            capacity in 1usize..40,
+        ) {
+            let mut expected: Vec<Option<Vec<u8>>> = input
+                .split(|&b| b == b'\n')
+                .map(|line| (line.len() <= max_len).then(|| line.to_vec()))
+                .collect();
+            if input.is_empty() || input.ends_with(b"\n") {
+                expected.pop();
+            }
+            proptest::prop_assert_eq!(lines(&input, max_len, capacity), expected);
         }
     }
 

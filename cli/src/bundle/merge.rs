@@ -1,123 +1,136 @@
 //! A k-way merge of record streams in `created_at` order.
 //!
 //! Each stream is already in time order (a source is put in order by its
-//! reorder window, see the `source` module), so the merge keeps one
-//! pending item per stream in a min-heap and always yields the earliest;
-//! memory is one item per stream whatever the input size. Equal times come
-//! out in stream order. A stream still out of order is merged as it is: its
-//! items keep their order relative to each other.
+//! reorder window, see the `source` module), so the merge keeps the time of
+//! each stream's current record in a min-heap and always yields the
+//! earliest. Each stream lends its current record where it holds it, so the
+//! merge copies nothing and holds one record per stream whatever the input
+//! size. Equal times come out in stream order. A stream still out of order
+//! is merged as it is: its records keep their order relative to each other.
 
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// Something with a time to merge by.
-pub(crate) trait Timed {
-    /// The merge key: microseconds since the epoch.
-    fn time(&self) -> i64;
+use super::source::RecordRef;
+
+/// A stream of records read one at a time, each lent until the next.
+pub(crate) trait Cursor {
+    /// Moves to the next record; `false` at the end.
+    fn advance(&mut self) -> bool;
+
+    /// The record moved to, until the next [`Cursor::advance`].
+    fn current(&self) -> Option<RecordRef<'_>>;
 }
 
-/// Merges several iterators by [`Timed::time`].
-pub(crate) struct Merge<I: Iterator> {
-    streams: Vec<I>,
-    heap: BinaryHeap<Reverse<Pending<I::Item>>>,
+/// Merges several cursors by `created_at`.
+pub(crate) struct Merge<C> {
+    streams: Vec<C>,
+    /// The time of each stream's current record, and the stream.
+    heap: BinaryHeap<Reverse<(i64, usize)>>,
+    /// The stream whose record was yielded last: it moves on first.
+    yielded: Option<usize>,
 }
 
-struct Pending<T> {
-    time: i64,
-    stream: usize,
-    item: T,
-}
-
-impl<T> PartialEq for Pending<T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
+impl<C: Cursor> Merge<C> {
+    /// Starts the merge, moving every stream to its first record.
+    pub(crate) fn new(streams: Vec<C>) -> Self {
+        let mut merge = Merge {
+            heap: BinaryHeap::with_capacity(streams.len()),
+            streams,
+            yielded: None,
+        };
+        for stream in 0..merge.streams.len() {
+            merge.move_on(stream);
+        }
+        merge
     }
-}
 
-impl<T> Eq for Pending<T> {}
-
-impl<T> PartialOrd for Pending<T> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<T> Ord for Pending<T> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.time, self.stream).cmp(&(other.time, other.stream))
-    }
-}
-
-impl<I> Merge<I>
-where
-    I: Iterator,
-    I::Item: Timed,
-{
-    /// Starts the merge, taking the first item of every stream.
-    pub(crate) fn new(mut streams: Vec<I>) -> Self {
-        let mut heap = BinaryHeap::with_capacity(streams.len());
-        for (stream, iter) in streams.iter_mut().enumerate() {
-            if let Some(item) = iter.next() {
-                heap.push(Reverse(Pending {
-                    time: item.time(),
-                    stream,
-                    item,
-                }));
+    fn move_on(&mut self, stream: usize) {
+        let cursor = &mut self.streams[stream];
+        if cursor.advance() {
+            if let Some(record) = cursor.current() {
+                self.heap.push(Reverse((record.head.created_at, stream)));
             }
         }
-        Merge { streams, heap }
+    }
+
+    /// The earliest record of all streams (of the first stream on equal
+    /// times), lent until the next call.
+    pub(crate) fn next_record(&mut self) -> Option<RecordRef<'_>> {
+        if let Some(stream) = self.yielded.take() {
+            self.move_on(stream);
+        }
+        let Reverse((_, stream)) = self.heap.pop()?;
+        self.yielded = Some(stream);
+        self.streams[stream].current()
     }
 
     /// Ends the merge and gives the streams back.
-    pub(crate) fn into_streams(self) -> Vec<I> {
+    pub(crate) fn into_streams(self) -> Vec<C> {
         self.streams
-    }
-}
-
-impl<I> Iterator for Merge<I>
-where
-    I: Iterator,
-    I::Item: Timed,
-{
-    type Item = I::Item;
-
-    fn next(&mut self) -> Option<I::Item> {
-        let Reverse(Pending { stream, item, .. }) = self.heap.pop()?;
-        if let Some(next) = self.streams[stream].next() {
-            self.heap.push(Reverse(Pending {
-                time: next.time(),
-                stream,
-                item: next,
-            }));
-        }
-        Some(item)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bundle::filter::Head;
+    use logward::{Level, LogType};
 
-    #[derive(Debug, PartialEq, Eq, Clone, Copy)]
-    struct Item(i64, &'static str);
+    /// Records `(time, line)` in the order given.
+    struct Items {
+        items: Vec<(i64, &'static str)>,
+        at: Option<usize>,
+    }
 
-    impl Timed for Item {
-        fn time(&self) -> i64 {
-            self.0
+    impl Cursor for Items {
+        fn advance(&mut self) -> bool {
+            let next = self.at.map_or(0, |at| at + 1);
+            self.at = Some(next);
+            next < self.items.len()
+        }
+
+        fn current(&self) -> Option<RecordRef<'_>> {
+            let &(created_at, line) = self.items.get(self.at?)?;
+            Some(RecordRef {
+                head: Head {
+                    created_at,
+                    level: Level::Info,
+                    log_type: LogType::Web,
+                },
+                line: line.as_bytes(),
+            })
         }
     }
 
-    fn merge(streams: Vec<Vec<Item>>) -> Vec<Item> {
-        Merge::new(streams.into_iter().map(Vec::into_iter).collect()).collect()
+    fn cursors(streams: Vec<Vec<(i64, &'static str)>>) -> Vec<Items> {
+        streams
+            .into_iter()
+            .map(|items| Items { items, at: None })
+            .collect()
+    }
+
+    fn merge(streams: Vec<Vec<(i64, &'static str)>>) -> Vec<(i64, String)> {
+        let mut merge = Merge::new(cursors(streams));
+        let mut out = Vec::new();
+        while let Some(record) = merge.next_record() {
+            let line = String::from_utf8(record.line.to_vec()).unwrap();
+            out.push((record.head.created_at, line));
+        }
+        out
+    }
+
+    fn owned(items: &[(i64, &str)]) -> Vec<(i64, String)> {
+        items.iter().map(|&(t, s)| (t, s.to_string())).collect()
     }
 
     #[test]
     fn interleaves_sorted_streams() {
         let merged = merge(vec![
-            vec![Item(1, "a"), Item(4, "a"), Item(9, "a")],
+            vec![(1, "a"), (4, "a"), (9, "a")],
             vec![],
-            vec![Item(2, "c"), Item(3, "c"), Item(10, "c")],
-            vec![Item(5, "d")],
+            vec![(2, "c"), (3, "c"), (10, "c")],
+            vec![(5, "d")],
         ]);
         let times: Vec<i64> = merged.iter().map(|i| i.0).collect();
         assert_eq!(times, [1, 2, 3, 4, 5, 9, 10]);
@@ -125,46 +138,38 @@ mod tests {
 
     #[test]
     fn equal_times_come_in_stream_order() {
-        let merged = merge(vec![
-            vec![Item(1, "a"), Item(2, "a")],
-            vec![Item(1, "b"), Item(2, "b")],
-        ]);
-        assert_eq!(
-            merged,
-            [Item(1, "a"), Item(1, "b"), Item(2, "a"), Item(2, "b")]
-        );
+        let merged = merge(vec![vec![(1, "a"), (2, "a")], vec![(1, "b"), (2, "b")]]);
+        assert_eq!(merged, owned(&[(1, "a"), (1, "b"), (2, "a"), (2, "b")]));
     }
 
     #[test]
     fn an_out_of_order_stream_keeps_its_own_order() {
         let merged = merge(vec![
-            vec![Item(5, "a"), Item(3, "a"), Item(8, "a")],
-            vec![Item(4, "b"), Item(6, "b")],
+            vec![(5, "a"), (3, "a"), (8, "a")],
+            vec![(4, "b"), (6, "b")],
         ]);
         assert_eq!(
             merged,
-            [
-                Item(4, "b"),
-                Item(5, "a"),
-                Item(3, "a"),
-                Item(6, "b"),
-                Item(8, "a")
-            ]
+            owned(&[(4, "b"), (5, "a"), (3, "a"), (6, "b"), (8, "a")])
         );
     }
 
     #[test]
-    fn holds_one_item_per_stream() {
-        let streams: Vec<_> = (0..3)
-            .map(|s| (0..1000).map(move |t| Item(t * 3 + s, "x")))
+    fn holds_one_time_per_stream() {
+        let streams = (0..3)
+            .map(|s| (0..1000).map(|t| (t * 3 + s, "x")).collect())
             .collect();
-        let mut merge = Merge::new(streams);
+        let mut merge = Merge::new(cursors(streams));
         let mut last = i64::MIN;
         let mut count = 0;
-        while let Some(item) = merge.next() {
+        loop {
             assert!(merge.heap.len() <= 3);
-            assert!(item.0 > last);
-            last = item.0;
+            let Some(record) = merge.next_record() else {
+                break;
+            };
+            let time = record.head.created_at;
+            assert!(time > last);
+            last = time;
             count += 1;
         }
         assert_eq!(count, 3000);

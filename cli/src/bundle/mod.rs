@@ -26,8 +26,9 @@
 //!
 //! Records are passed through as their original bytes. Memory stays
 //! bounded: each source's reorder window (at most 16,384 records and
-//! 16 MiB), with several sources each one's batches in flight (at most six
-//! of 1,024 records or about 1 MiB), plus I/O buffers.
+//! 16 MiB, in reused 1 MiB segments), with several sources each one's
+//! batches in flight (at most seven of 1,024 records or about 1 MiB), plus
+//! I/O buffers.
 //!
 //! ```no_run
 //! use logward::LogType;
@@ -65,6 +66,7 @@ mod routing;
 mod select;
 mod source;
 mod validate;
+mod window;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -87,10 +89,9 @@ pub use source::{REORDER_BYTES, REORDER_RECORDS, Source, SourceReport, is_sink_f
 
 use ahead::Stream;
 use archive::ManifestInput;
-use merge::Timed;
 use output::{Flow, Output};
 use progress::Progress;
-pub(crate) use source::{LineSource, Record, SourceStream};
+pub(crate) use source::{LineSource, Record, RecordRef, SourceStream};
 
 use logward::{Clock, Error, ErrorKind, Level, LogType, Result, SystemClock};
 
@@ -233,11 +234,11 @@ impl Bundler {
                 .collect();
             let mut merge = Merge::new(streams);
             let mut counts = Counts::new(request);
-            for record in &mut merge {
-                if output.write(&record)? == Flow::Closed {
+            while let Some(record) = merge.next_record() {
+                if output.write(record)? == Flow::Closed {
                     break;
                 }
-                counts.add(&record);
+                counts.add(record);
                 progress.update(counts.records, counts.bytes);
             }
             let sources: Vec<SourceReport> = merge
@@ -339,7 +340,7 @@ impl Counts {
         }
     }
 
-    fn add(&mut self, record: &Record) {
+    fn add(&mut self, record: RecordRef<'_>) {
         self.records += 1;
         self.bytes += record.line.len() as u64 + 1;
         if let Some((_, n)) = self
@@ -356,11 +357,5 @@ impl Counts {
         {
             *n += 1;
         }
-    }
-}
-
-impl Timed for Record {
-    fn time(&self) -> i64 {
-        self.head.created_at
     }
 }

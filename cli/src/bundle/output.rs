@@ -18,7 +18,7 @@ use tempfile::NamedTempFile;
 
 use super::archive::{Archive, ArchiveMember, ManifestInput};
 use super::request::{BundleOutput, BundleRequest};
-use super::source::Record;
+use super::source::RecordRef;
 use logward::{Error, ErrorKind, Result};
 
 /// Where a bundle was written.
@@ -103,9 +103,9 @@ impl<'w> Output<'w> {
     }
 
     /// Writes one record as one line.
-    pub(crate) fn write(&mut self, record: &Record) -> Result<Flow> {
+    pub(crate) fn write(&mut self, record: RecordRef<'_>) -> Result<Flow> {
         match self {
-            Output::Stream { out, closed } => match write_line(out, &record.line) {
+            Output::Stream { out, closed } => match write_line(out, record.line) {
                 Ok(()) => Ok(Flow::Continue),
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
                     *closed = true;
@@ -115,7 +115,7 @@ impl<'w> Output<'w> {
                     Err(Error::new(ErrorKind::Bundle, "cannot write to stdout").with_source(e))
                 }
             },
-            Output::File { out, path, .. } => write_line(out, &record.line)
+            Output::File { out, path, .. } => write_line(out, record.line)
                 .map(|()| Flow::Continue)
                 .map_err(|e| bundle_error(e, "cannot write the bundle for", path)),
             Output::Archive { archive, path, .. } => archive

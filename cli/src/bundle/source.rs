@@ -19,9 +19,11 @@
 //! [`REORDER_BYTES`] of them) and always yields the earliest it holds. A
 //! record that comes more than a window late is yielded where it is
 //! found, and counted in the report's `out_of_order`.
+//!
+//! A stream is read one record at a time ([`Cursor::advance`]); the
+//! record moved to is lent out of the window (see the `window` module) until
+//! the next move, so a kept line is copied once and not allocated.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -32,7 +34,9 @@ use super::files::FileLines;
 use super::filter::{Head, Verdict, judge};
 use super::journal::{JournalLines, JournalReport};
 use super::lines::Status;
+use super::merge::Cursor;
 use super::request::BundleRequest;
+use super::window::Window;
 use crate::journal::Trust;
 use logward::LogType;
 
@@ -173,6 +177,23 @@ pub(crate) struct Record {
     pub(crate) line: Vec<u8>,
 }
 
+impl Record {
+    /// The record, borrowed.
+    pub(crate) fn view(&self) -> RecordRef<'_> {
+        RecordRef {
+            head: self.head,
+            line: &self.line,
+        }
+    }
+}
+
+/// A selected record whose line is lent by where it is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RecordRef<'a> {
+    pub(crate) head: Head,
+    pub(crate) line: &'a [u8],
+}
+
 /// The lines of a source; read errors go into the report.
 pub(crate) trait LineSource {
     /// Moves to the next line. Errors are added to `report` and reading goes
@@ -194,77 +215,6 @@ pub const REORDER_RECORDS: usize = 16 * 1024;
 /// always holds at least one record.
 pub const REORDER_BYTES: usize = 16 * 1024 * 1024;
 
-/// A record waiting in the reorder window: earliest `created_at` first,
-/// then the order it was read in.
-struct Waiting {
-    seq: u64,
-    record: Record,
-}
-
-impl Waiting {
-    fn key(&self) -> (i64, u64) {
-        (self.record.head.created_at, self.seq)
-    }
-}
-
-impl PartialEq for Waiting {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for Waiting {}
-
-impl PartialOrd for Waiting {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Waiting {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.key().cmp(&other.key())
-    }
-}
-
-/// The records of a reorder window, yielded earliest first (then in the
-/// order read). Records mostly come in order: those go to the back of
-/// `run`, kept sorted, at no cost; only a record earlier than the last of
-/// `run` goes to the heap `late`. The earliest held is the earlier of
-/// `run`'s first and `late`'s top.
-#[derive(Default)]
-struct Window {
-    run: VecDeque<Waiting>,
-    late: BinaryHeap<Reverse<Waiting>>,
-}
-
-impl Window {
-    fn len(&self) -> usize {
-        self.run.len() + self.late.len()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn push(&mut self, waiting: Waiting) {
-        match self.run.back() {
-            Some(last) if waiting.key() < last.key() => self.late.push(Reverse(waiting)),
-            _ => self.run.push_back(waiting),
-        }
-    }
-
-    fn pop(&mut self) -> Option<Waiting> {
-        match (self.run.front(), self.late.peek()) {
-            (Some(first), Some(Reverse(top))) if top.key() < first.key() => {
-                self.late.pop().map(|Reverse(w)| w)
-            }
-            (Some(_), _) => self.run.pop_front(),
-            (None, _) => self.late.pop().map(|Reverse(w)| w),
-        }
-    }
-}
-
 /// A source being read: its selected records, in `created_at` order within
 /// the reorder window.
 pub(crate) struct SourceStream<'r> {
@@ -272,8 +222,6 @@ pub(crate) struct SourceStream<'r> {
     request: &'r BundleRequest,
     report: SourceReport,
     window: Window,
-    window_bytes: usize,
-    read: u64,
     exhausted: bool,
     last_out: Option<i64>,
 }
@@ -316,8 +264,6 @@ impl<'r> SourceStream<'r> {
             request,
             report,
             window: Window::default(),
-            window_bytes: 0,
-            read: 0,
             exhausted: false,
             last_out: None,
         }
@@ -329,56 +275,51 @@ impl<'r> SourceStream<'r> {
     }
 }
 
-impl Iterator for SourceStream<'_> {
-    type Item = Record;
-
-    /// The earliest record of the window, after filling it.
-    fn next(&mut self) -> Option<Record> {
+impl Cursor for SourceStream<'_> {
+    /// Moves to the earliest record of the window, after filling it;
+    /// `false` at the end of the source.
+    fn advance(&mut self) -> bool {
         while !self.exhausted
             && self.window.len() < REORDER_RECORDS
-            && (self.window.is_empty() || self.window_bytes < REORDER_BYTES)
+            && (self.window.len() == 0 || self.window.bytes() < REORDER_BYTES)
         {
-            match self.read_record() {
-                Some(record) => {
-                    self.window_bytes += record.line.len();
-                    self.read += 1;
-                    self.window.push(Waiting {
-                        seq: self.read,
-                        record,
-                    });
-                }
-                None => self.exhausted = true,
+            self.exhausted = !self.read_record();
+        }
+        if !self.window.take() {
+            return false;
+        }
+        if let Some(record) = self.window.taken() {
+            let time = record.head.created_at;
+            match self.last_out {
+                Some(last) if time < last => self.report.out_of_order += 1,
+                _ => self.last_out = Some(time),
             }
         }
-        let Waiting { record, .. } = self.window.pop()?;
-        self.window_bytes -= record.line.len();
-        let time = record.head.created_at;
-        match self.last_out {
-            Some(last) if time < last => self.report.out_of_order += 1,
-            _ => self.last_out = Some(time),
-        }
-        Some(record)
+        true
+    }
+
+    /// The record moved to, until the next [`Cursor::advance`].
+    fn current(&self) -> Option<RecordRef<'_>> {
+        self.window.taken()
     }
 }
 
 impl SourceStream<'_> {
-    /// The next selected record of the source, in the source's order.
-    fn read_record(&mut self) -> Option<Record> {
+    /// Adds the next selected record of the source, in the source's order,
+    /// to the window; `false` at the end.
+    fn read_record(&mut self) -> bool {
         loop {
             match self.lines.advance(&mut self.report) {
-                Status::End => return None,
+                Status::End => return false,
                 Status::TooLong => self.report.skipped += 1,
                 Status::Line => {
                     let line = self.lines.line();
                     match judge(line, self.request, &self.report.log_types) {
                         Verdict::Keep(head) => {
-                            let record = Record {
-                                head,
-                                line: line.to_vec(),
-                            };
+                            self.window.push(head, line);
                             self.report.records += 1;
                             self.lines.kept(&mut self.report);
-                            return Some(record);
+                            return true;
                         }
                         Verdict::Drop => self.report.filtered += 1,
                         Verdict::Malformed => self.report.skipped += 1,
@@ -399,55 +340,5 @@ impl LineSource for NoLines {
 
     fn line(&self) -> &[u8] {
         &[]
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::bundle::filter::Head;
-    use logward::Level;
-    use proptest::prelude::*;
-
-    fn waiting(seq: u64, created_at: i64) -> Waiting {
-        Waiting {
-            seq,
-            record: Record {
-                head: Head {
-                    created_at,
-                    level: Level::Info,
-                    log_type: LogType::Web,
-                },
-                line: Vec::new(),
-            },
-        }
-    }
-
-    proptest! {
-        /// The window yields exactly what a plain heap of the same records
-        /// yields, pushes and pops interleaved, for records in order, out
-        /// of order and with equal times.
-        #[test]
-        fn window_yields_what_a_heap_yields(
-            steps in proptest::collection::vec((0i64..50, any::<bool>()), 0..400)
-        ) {
-            let (mut window, mut heap) = (Window::default(), BinaryHeap::new());
-            let mut time = 0;
-            for (seq, (jump, pop)) in steps.into_iter().enumerate() {
-                // Mostly forward, sometimes back.
-                time += if jump < 40 { jump } else { 30 - jump };
-                window.push(waiting(seq as u64, time));
-                heap.push(Reverse(waiting(seq as u64, time)));
-                if pop {
-                    let ours = window.pop().map(|w| w.key());
-                    prop_assert_eq!(ours, heap.pop().map(|Reverse(w)| w.key()));
-                }
-                prop_assert_eq!(window.len(), heap.len());
-            }
-            while let Some(Reverse(expected)) = heap.pop() {
-                prop_assert_eq!(window.pop().map(|w| w.key()), Some(expected.key()));
-            }
-            prop_assert!(window.is_empty());
-        }
     }
 }

@@ -82,7 +82,7 @@ pub(super) fn run(
                 break;
             }
             if let Some(record) = feeds[i].pop() {
-                style.write(&record, &mut buf);
+                style.write(record.view(), &mut buf);
             }
         }
         if !buf.is_empty() && write(out, &mut buf)? == Written::Closed {

@@ -32,7 +32,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_json::{Map, Value};
 
-use crate::bundle::Record;
+use crate::bundle::RecordRef;
 use logward::Level;
 use logward::record::push_rfc3339;
 
@@ -73,14 +73,14 @@ const OMITTED: [&str; 7] = [
 
 impl Style {
     /// Appends `record`, printed, and a newline to `out`.
-    pub(crate) fn write(&self, record: &Record, out: &mut Vec<u8>) {
+    pub(crate) fn write(&self, record: RecordRef<'_>, out: &mut Vec<u8>) {
         if self.mode == OutputMode::Json {
-            out.extend_from_slice(&record.line);
+            out.extend_from_slice(record.line);
             out.push(b'\n');
             return;
         }
         // A kept record is a JSON object: it was parsed when it was judged.
-        let fields: Map<String, Value> = serde_json::from_slice(&record.line).unwrap_or_default();
+        let fields: Map<String, Value> = serde_json::from_slice(record.line).unwrap_or_default();
         let mut line = String::new();
         if self.mode == OutputMode::Short {
             self.push_time(record.head.created_at, &mut line);
@@ -195,12 +195,12 @@ mod tests {
     use crate::bundle::parse_head;
 
     fn shown(style: &Style, line: &str) -> String {
-        let record = Record {
+        let record = RecordRef {
             head: parse_head(line.as_bytes()).expect("a record"),
-            line: line.as_bytes().to_vec(),
+            line: line.as_bytes(),
         };
         let mut out = Vec::new();
-        style.write(&record, &mut out);
+        style.write(record, &mut out);
         String::from_utf8(out).unwrap()
     }
 

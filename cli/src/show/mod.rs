@@ -61,8 +61,8 @@ pub fn show(
     let mut merge = Merge::new(streams);
     let mut summary = ShowSummary::default();
     let mut buf = Vec::with_capacity(64 * 1024);
-    for record in &mut merge {
-        style.write(&record, &mut buf);
+    while let Some(record) = merge.next_record() {
+        style.write(record, &mut buf);
         summary.records += 1;
         if buf.len() >= 32 * 1024 && write(out, &mut buf)? == Written::Closed {
             summary.closed_early = true;
