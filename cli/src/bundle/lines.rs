@@ -8,6 +8,8 @@
 //! It reads into a buffer of its own and lends each line from there: a line
 //! is found with `memchr` and not copied, except the part of one that the
 //! end of the buffer cut, which moves to its start before the next read.
+//! The buffer grows for a line longer than it, up to the cap, and keeps
+//! that size until the reader is dropped (at the end of its file).
 
 use std::io::{self, Read};
 
