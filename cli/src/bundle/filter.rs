@@ -16,6 +16,7 @@
 //! type is unknown.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use serde::Deserialize;
 
@@ -101,6 +102,25 @@ fn host_selected(line: &[u8], request: &BundleRequest) -> bool {
     serde_json::from_slice::<Host<'_>>(line).is_ok_and(|h| request.selects_host(&h.hostname))
 }
 
+thread_local! {
+    /// The date text [`day_start`] read last, and its start.
+    static LAST_DAY: Cell<([u8; 10], i64)> = const { Cell::new((*b"1970-01-01", 0)) };
+}
+
+/// The start of the day `YYYY-MM-DD` in microseconds since the epoch.
+/// Records of a source share their date for hours on end, so the last
+/// date read on the thread is kept and compared first.
+fn day_start(text: &str) -> Option<i64> {
+    let bytes: [u8; 10] = text.as_bytes().try_into().ok()?;
+    let (last, start) = LAST_DAY.get();
+    if bytes == last {
+        return Some(start);
+    }
+    let start = Date::parse(text)?.start_unix_micros();
+    LAST_DAY.set((bytes, start));
+    Some(start)
+}
+
 /// Parses `YYYY-MM-DDTHH:MM:SS[.f…]Z` (1 to 9 fraction digits, cut to
 /// microseconds) into microseconds since the epoch.
 pub(crate) fn parse_created_at(text: &str) -> Option<i64> {
@@ -108,7 +128,7 @@ pub(crate) fn parse_created_at(text: &str) -> Option<i64> {
     if b.len() < 20 || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b.last() != Some(&b'Z') {
         return None;
     }
-    let date = Date::parse(text.get(..10)?)?;
+    let day = day_start(text.get(..10)?)?;
     let two = |i: usize| -> Option<i64> {
         let (h, l) = (b[i], b[i + 1]);
         (h.is_ascii_digit() && l.is_ascii_digit()).then(|| i64::from((h - b'0') * 10 + (l - b'0')))
@@ -122,15 +142,15 @@ pub(crate) fn parse_created_at(text: &str) -> Option<i64> {
         [b'.', digits @ ..]
             if (1..=9).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit) =>
         {
-            digits
-                .iter()
-                .chain(std::iter::repeat(&b'0'))
-                .take(6)
-                .fold(0, |acc, d| acc * 10 + i64::from(d - b'0'))
+            let mut micros = 0;
+            for i in 0..6 {
+                micros = micros * 10 + digits.get(i).map_or(0, |d| i64::from(d - b'0'));
+            }
+            micros
         }
         _ => return None,
     };
-    Some(date.start_unix_micros() + (hours * 3600 + minutes * 60 + seconds) * 1_000_000 + micros)
+    Some(day + (hours * 3600 + minutes * 60 + seconds) * 1_000_000 + micros)
 }
 
 #[cfg(test)]
@@ -140,6 +160,20 @@ mod tests {
     use logward::record::push_rfc3339;
 
     const LINE: &str = r#"{"id":"x","created_at":"2026-11-22T04:30:00.123456Z","hostname":"h","level":"warning","log_type":"web","pid":1,"message":"a \"quoted\" text"}"#;
+
+    #[test]
+    fn created_at_is_right_whichever_date_came_before() {
+        let day = 86_400_000_000;
+        let base = 1_795_321_800_000_000;
+        for _ in 0..2 {
+            assert_eq!(parse_created_at("2026-11-22T04:30:00Z"), Some(base));
+            assert_eq!(parse_created_at("2026-11-23T04:30:00Z"), Some(base + day));
+            assert_eq!(parse_created_at("2026-11-31T04:30:00Z"), None);
+            assert_eq!(parse_created_at("\0\0\0\0\0\0\0\0\0\0T00:00:00Z"), None);
+            assert_eq!(parse_created_at("1970-01-01T00:00:00Z"), Some(0));
+            assert_eq!(parse_created_at("1970-01-0xT00:00:00Z"), None);
+        }
+    }
 
     #[test]
     fn created_at_round_trips_the_record_format() {
