@@ -51,7 +51,7 @@ use std::collections::VecDeque;
 use std::fs::{self, DirBuilder, File, OpenOptions, Permissions};
 use std::io::{self, Write};
 use std::mem;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -548,6 +548,9 @@ impl FileSink {
             sync_dir(dir)?;
         }
         let date = (meta.len() > 0).then(|| Date::from_unix_micros(mtime_micros(&meta)));
+        // A process killed in the middle of a write leaves a record cut
+        // short: the next one starts on a line of its own.
+        self.pending.torn = ends_torn(&self.path, &meta);
         if let Some(sealer) = self.seal.as_mut() {
             sealer.live_opened(meta.dev(), meta.ino())?;
         }
@@ -866,6 +869,28 @@ fn open_or_create(path: &Path, dir: &fs::Metadata) -> io::Result<(File, bool)> {
         "cannot open {}: it keeps appearing and disappearing",
         path.display()
     )))
+}
+
+/// Whether the file `path` (whose descriptor's metadata is `meta`) is not
+/// empty and does not end in a newline: the last record of a writer killed
+/// in the middle of a write. Read through a descriptor of its own, as the
+/// sink's is append-only; a file that cannot be read is taken as whole.
+fn ends_torn(path: &Path, meta: &fs::Metadata) -> bool {
+    if meta.len() == 0 {
+        return false;
+    }
+    let Ok(file) = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+    else {
+        return false;
+    };
+    let same = file
+        .metadata()
+        .is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino());
+    let mut last = [0u8];
+    same && file.read_exact_at(&mut last, meta.len() - 1).is_ok() && last[0] != b'\n'
 }
 
 /// Writes `bytes` to `out` until all are written or a write fails: how many

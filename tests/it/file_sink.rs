@@ -145,6 +145,33 @@ fn restart_on_the_same_day_appends() {
 }
 
 #[test]
+fn a_record_cut_short_by_a_killed_writer_is_not_joined_to_the_next() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("app.log");
+    let clock = ManualClock::new(at("2026-03-10", 8 * 3600));
+    // What a writer killed in the middle of a write leaves behind.
+    fs::write(&path, "{\"n\":1}\n{\"n\":").unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+    set_mtime(&path, clock.now_micros());
+    let mut sink = open(&path, daily(5), &clock);
+    append(&mut sink, "{\"n\":2}\n").unwrap();
+    sink.flush().unwrap();
+    append(&mut sink, "{\"n\":3}\n").unwrap();
+    sink.flush().unwrap();
+    drop(sink);
+    assert_eq!(read(&path), "{\"n\":1}\n{\"n\":\n{\"n\":2}\n{\"n\":3}\n");
+
+    // A file that ends whole gets no empty line.
+    let mut sink = open(&path, daily(5), &clock);
+    append(&mut sink, "{\"n\":4}\n").unwrap();
+    sink.flush().unwrap();
+    assert_eq!(
+        read(&path),
+        "{\"n\":1}\n{\"n\":\n{\"n\":2}\n{\"n\":3}\n{\"n\":4}\n"
+    );
+}
+
+#[test]
 fn restart_on_a_later_day_rotates_the_old_live_file() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("app.log");

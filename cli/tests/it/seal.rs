@@ -374,7 +374,7 @@ fn a_seal_rewritten_without_the_key_does_not_verify() {
     // The intruder changes a line and makes the seal agree with it: the
     // batch's hash and line digest are recomputed, the MAC cannot be.
     let mut l = lines(&file);
-    l[2] = l[2].replace("login", "logout");
+    l[0] = l[0].replace("login", "logout");
     write_lines(&file, &l);
     let mut seal = seal_lines(&file);
     let entry = Entry::parse(&seal[0]).expect("entry");
