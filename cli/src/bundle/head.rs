@@ -7,8 +7,9 @@
 //! {"id":"…","created_at":"2026-11-22T04:30:00.123456Z","hostname":"…","level":"warning","log_type":"audit",…
 //! ```
 //!
-//! [`fast_head`] reads `created_at`, `level` and `log_type` from those
-//! places, then checks that the rest of the line completes one valid JSON
+//! [`fast_head`] makes one pass over the line (the `scan` module: control
+//! bytes, non-ASCII bytes, backslashes, the quotes' bitmap), reads
+//! `created_at`, `level` and `log_type` from those places, then checks that the rest of the line completes one valid JSON
 //! object (see the `validate` module) in which none of the three keys
 //! comes again. It answers only "a record, with this head", or "not sure":
 //! every line it is not sure of goes to the full parser (the `filter`
@@ -22,52 +23,35 @@
 //! and hostile lines.
 
 use super::filter::{Head, parse_created_at};
+use super::scan::Scan;
 use super::validate::{Cursor, rest_of_object};
 use logward::{Level, LogType};
 
 /// The head of `line` read by position, when `line` is certainly a
 /// record; `None`: not sure, ask the full parser.
 pub(crate) fn fast_head(line: &[u8]) -> Option<Head> {
-    if !plain_text(line) {
+    let scan = Scan::of(line);
+    if scan.control || (scan.high && std::str::from_utf8(line).is_err()) {
         return None;
     }
-    let rest = line.strip_prefix(br#"{"id":""#)?;
-    let (_, rest) = plain_string(rest)?;
-    let rest = rest.strip_prefix(br#","created_at":""#)?;
-    let (created_at, rest) = plain_string(rest)?;
-    let rest = rest.strip_prefix(br#","hostname":""#)?;
-    let (_, rest) = plain_string(rest)?;
-    let rest = rest.strip_prefix(br#","level":""#)?;
-    let (level, rest) = plain_string(rest)?;
-    let rest = rest.strip_prefix(br#","log_type":""#)?;
-    let (log_type, rest) = plain_string(rest)?;
+    let mut cursor = Cursor::new(line, &scan);
+    cursor.expect(br#"{"id":""#)?;
+    cursor.plain_string()?;
+    cursor.expect(br#","created_at":""#)?;
+    let created_at = cursor.plain_string()?;
+    cursor.expect(br#","hostname":""#)?;
+    cursor.plain_string()?;
+    cursor.expect(br#","level":""#)?;
+    let level = cursor.plain_string()?;
+    cursor.expect(br#","log_type":""#)?;
+    let log_type = cursor.plain_string()?;
     let head = Head {
         created_at: parse_created_at(std::str::from_utf8(created_at).ok()?)?,
         level: level_of(level)?,
         log_type: log_type_of(log_type)?,
     };
-    let mut cursor = Cursor::new(rest);
     rest_of_object(&mut cursor, &[b"created_at", b"level", b"log_type"])?;
     cursor.at_end().then_some(head)
-}
-
-/// Whether `line` is UTF-8 without control bytes (below 0x20). One pass
-/// the compiler vectorises; only a line with non-ASCII bytes is checked
-/// again as UTF-8.
-fn plain_text(line: &[u8]) -> bool {
-    let (mut control, mut high) = (false, false);
-    for &b in line {
-        control |= b < 0x20;
-        high |= b >= 0x80;
-    }
-    !control && (!high || std::str::from_utf8(line).is_ok())
-}
-
-/// The text of a string whose opening quote is already read, if it has no
-/// escape, and what follows its closing quote.
-fn plain_string(s: &[u8]) -> Option<(&[u8], &[u8])> {
-    let end = memchr::memchr2(b'"', b'\\', s)?;
-    (s[end] == b'"').then(|| (&s[..end], &s[end + 1..]))
 }
 
 /// The level named `text`: the record format's names directly, anything
@@ -356,6 +340,14 @@ mod tests {
         for line in lines {
             assert_eq!(check(line.as_bytes(), true), Ok(true));
         }
+        // Longer than the quote bitmap covers, with and without escapes.
+        let long = "x".repeat(2000);
+        for message in [long.clone(), format!(r#"{long}\"{long}"#)] {
+            let line = format!(
+                r#"{{"id":"x","created_at":"2026-11-22T04:30:00.123456Z","hostname":"h","level":"info","log_type":"web","pid":1,"message":"{message}","n":"{long}"}}"#
+            );
+            assert_eq!(check(line.as_bytes(), true), Ok(true));
+        }
     }
 
     #[test]
@@ -378,6 +370,9 @@ mod tests {
             let line = format!("{record}{tail}");
             assert_eq!(fast_head(line.as_bytes()), None, "{line}");
         }
+        // A raw tab far past the quote bitmap.
+        let line = format!("{record},\"m\":\"{}\tx\"}}", "x".repeat(3000));
+        assert_eq!(fast_head(line.as_bytes()), None, "a raw tab at 3,000");
     }
 
     proptest! {

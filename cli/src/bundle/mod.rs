@@ -63,6 +63,7 @@ mod progress;
 mod redact;
 mod request;
 mod routing;
+mod scan;
 mod select;
 mod source;
 mod validate;

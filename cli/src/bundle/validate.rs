@@ -4,7 +4,9 @@
 //! by position; the rest of the line must still be one valid JSON object,
 //! as the full parser would require, or the bundle could carry a line that
 //! is no record. This validator walks the text once: strings are skipped
-//! with `memchr` to their next quote or backslash, escapes, numbers and
+//! to their closing quote (found in the line's quote bitmap when the line
+//! has no backslash, see the `scan` module, else with `memchr` to the next
+//! quote or backslash), escapes, numbers and
 //! literals are checked against RFC 8259's grammar, nested arrays and
 //! objects are followed on a small stack. It answers "valid" or "not
 //! sure" (`None`): it takes only spaces as whitespace, because its caller
@@ -12,19 +14,43 @@
 //! follows at most [`MAX_DEPTH`] levels of nesting; a line it is not sure
 //! of goes to the full parser.
 
-/// Deepest nesting of arrays and objects within a value that is followed.
+use super::scan::Scan;
+
+/// Deepest nesting of arrays and objects within a value that is followed
+/// (one bit each in a `u64`).
 const MAX_DEPTH: usize = 64;
 
 /// A position in JSON text without control bytes.
 pub(crate) struct Cursor<'a> {
     text: &'a [u8],
     pos: usize,
+    /// The quotes of `text`, when each of them opens or closes a string.
+    quotes: Option<&'a Scan>,
 }
 
 impl<'a> Cursor<'a> {
-    /// A cursor at the start of `text`.
-    pub(crate) fn new(text: &'a [u8]) -> Self {
-        Cursor { text, pos: 0 }
+    /// A cursor at the start of `text`; `scan` is the pass over `text`.
+    pub(crate) fn new(text: &'a [u8], scan: &'a Scan) -> Self {
+        let quotes = scan.quotes_are_strings().then_some(scan);
+        Cursor {
+            text,
+            pos: 0,
+            quotes,
+        }
+    }
+
+    /// Reads `bytes` if the text goes on with them.
+    pub(crate) fn expect(&mut self, bytes: &[u8]) -> Option<()> {
+        let follows = self.text[self.pos..].starts_with(bytes);
+        follows.then(|| self.pos += bytes.len())
+    }
+
+    /// The next quote or backslash from the cursor on.
+    fn quote_or_backslash(&self) -> Option<usize> {
+        match self.quotes {
+            Some(scan) => scan.next_quote(self.pos),
+            None => memchr::memchr2(b'"', b'\\', &self.text[self.pos..]).map(|at| self.pos + at),
+        }
     }
 
     /// Whether only spaces remain.
@@ -56,7 +82,7 @@ impl<'a> Cursor<'a> {
     /// The rest of a string whose opening quote is read, escapes checked.
     fn string(&mut self) -> Option<()> {
         loop {
-            let at = self.pos + memchr::memchr2(b'"', b'\\', &self.text[self.pos..])?;
+            let at = self.quote_or_backslash()?;
             self.pos = at + 1;
             if self.text[at] == b'"' {
                 return Some(());
@@ -75,21 +101,17 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// The text of a key whose opening quote is read, if it has no escape.
-    fn plain_key(&mut self) -> Option<&'a [u8]> {
+    /// The text of a string whose opening quote is read, if it has no
+    /// escape.
+    pub(crate) fn plain_string(&mut self) -> Option<&'a [u8]> {
         let text: &'a [u8] = self.text;
-        let rest = &text[self.pos..];
-        let end = memchr::memchr2(b'"', b'\\', rest)?;
-        if rest[end] != b'"' {
+        let end = self.quote_or_backslash()?;
+        if text[end] != b'"' {
             return None;
         }
-        self.pos += end + 1;
-        Some(&rest[..end])
-    }
-
-    fn literal(&mut self, rest: &[u8]) -> Option<()> {
-        let follows = self.text[self.pos..].starts_with(rest);
-        follows.then(|| self.pos += rest.len())
+        let string = &text[self.pos..end];
+        self.pos = end + 1;
+        Some(string)
     }
 
     /// Skips ASCII digits; how many there were.
@@ -141,7 +163,9 @@ impl<'a> Cursor<'a> {
 
     /// One value of any kind, with what it nests.
     fn value(&mut self) -> Option<()> {
-        let mut open = [0u8; MAX_DEPTH];
+        // Bit `d` is set when the array or object open at depth `d` is an
+        // object.
+        let mut objects = 0u64;
         let mut depth = 0;
         'value: loop {
             self.spaces();
@@ -152,15 +176,15 @@ impl<'a> Cursor<'a> {
                 }
                 b't' => {
                     self.pos += 1;
-                    self.literal(b"rue")?;
+                    self.expect(b"rue")?;
                 }
                 b'f' => {
                     self.pos += 1;
-                    self.literal(b"alse")?;
+                    self.expect(b"alse")?;
                 }
                 b'n' => {
                     self.pos += 1;
-                    self.literal(b"ull")?;
+                    self.expect(b"ull")?;
                 }
                 b'-' | b'0'..=b'9' => self.number()?,
                 frame @ (b'[' | b'{') => {
@@ -173,7 +197,7 @@ impl<'a> Cursor<'a> {
                         if depth == MAX_DEPTH {
                             return None;
                         }
-                        open[depth] = frame;
+                        objects |= u64::from(frame == b'{') << depth;
                         depth += 1;
                         if frame == b'{' {
                             self.member_key()?;
@@ -187,15 +211,19 @@ impl<'a> Cursor<'a> {
             // next element or member.
             while depth > 0 {
                 self.spaces();
-                match (self.bump()?, open[depth - 1]) {
-                    (b',', frame) => {
-                        if frame == b'{' {
+                let object = objects >> (depth - 1) & 1 == 1;
+                match (self.bump()?, object) {
+                    (b',', object) => {
+                        if object {
                             self.spaces();
                             self.member_key()?;
                         }
                         continue 'value;
                     }
-                    (b']', b'[') | (b'}', b'{') => depth -= 1,
+                    (b']', false) | (b'}', true) => {
+                        depth -= 1;
+                        objects &= !(1 << depth);
+                    }
                     _ => return None,
                 }
             }
@@ -218,7 +246,7 @@ pub(crate) fn rest_of_object(cursor: &mut Cursor<'_>, taken: &[&[u8]]) -> Option
         }
         cursor.spaces();
         cursor.eat(b'"')?;
-        let key = cursor.plain_key()?;
+        let key = cursor.plain_string()?;
         if taken.contains(&key) {
             return None;
         }

@@ -33,7 +33,10 @@ fn records_reach_a_consumer_group_exactly_once_across_a_kill_and_a_tls_outage() 
         start_consumer(&bootstrap, "c83", "c83_logward", &pki, &a, 0),
         start_consumer(&bootstrap, "c83", "c83_logward", &pki, &b, 0),
     ];
-    let ship = setup.ship_daemon(&["--timeout", "4"]);
+    // Each attempt gets 15 s: a 5,000-record batch through stunnel to the
+    // SQLite-backed broker took longer than 4 s on a loaded machine, and
+    // every retry of it timed out again.
+    let ship = setup.ship_daemon(&["--timeout", "15"]);
     let records = mixed(RECORDS);
     // Lines are counted while waiting (cheap); ids once they are all there.
     let lines = || out_lines(&a) + out_lines(&b);

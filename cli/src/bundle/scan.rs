@@ -1,0 +1,277 @@
+//! One pass over a line before its head is read by position.
+//!
+//! The pass looks at 16 bytes at a time (SSE2 on x86-64, which every
+//! x86-64 processor has; a plain loop elsewhere) and finds what the
+//! positional reader needs to know of the whole line at once: whether it
+//! holds a control byte (below 0x20), a byte that is not ASCII, or a
+//! backslash, and where its quotes are, as a bitmap. In a line without a
+//! backslash every quote opens or closes a string, so the validator finds
+//! the end of a string with one look at the bitmap instead of a search.
+
+/// Lines up to this many bytes get a quote bitmap; longer ones (rare
+/// among records) are read with searches instead.
+pub(crate) const MAX_MAPPED: usize = 1024;
+const WORDS: usize = MAX_MAPPED / 64;
+
+/// What the pass found in one line.
+pub(crate) struct Scan {
+    /// A byte below 0x20 (a raw tab, CR, LF, NUL, …).
+    pub(crate) control: bool,
+    /// A byte of 0x80 or more: the line must be checked as UTF-8.
+    pub(crate) high: bool,
+    /// A backslash: some string holds an escape.
+    pub(crate) backslash: bool,
+    /// Bit `i % 64` of word `i / 64` is set when byte `i` is a quote; only
+    /// for lines of at most [`MAX_MAPPED`] bytes (else all zero).
+    quotes: [u64; WORDS],
+    /// Whether `quotes` covers the line.
+    mapped: bool,
+}
+
+impl Scan {
+    /// Scans `line` in one pass.
+    pub(crate) fn of(line: &[u8]) -> Scan {
+        #[cfg(target_arch = "x86_64")]
+        return Scan::with::<sse2::Lanes>(line);
+        #[cfg(not(target_arch = "x86_64"))]
+        return Scan::with::<plain::Lanes>(line);
+    }
+
+    /// Scans `line` 64 bytes at a time with `L`.
+    fn with<L: Lanes>(line: &[u8]) -> Scan {
+        let mut lanes = L::default();
+        let mut quotes = [0; WORDS];
+        let (blocks, tail) = line.as_chunks::<64>();
+        for (i, block) in blocks.iter().enumerate() {
+            let word = quotes_of(&mut lanes, block);
+            if let Some(slot) = quotes.get_mut(i) {
+                *slot = word;
+            }
+        }
+        if !tail.is_empty() {
+            // Spaces are none of the bytes looked for.
+            let mut block = [b' '; 64];
+            block[..tail.len()].copy_from_slice(tail);
+            let word = quotes_of(&mut lanes, &block);
+            if let Some(last) = quotes.get_mut(blocks.len()) {
+                *last = word;
+            }
+        }
+        let (control, high, backslash) = lanes.found();
+        Scan {
+            control,
+            high,
+            backslash,
+            quotes,
+            mapped: line.len() <= MAX_MAPPED,
+        }
+    }
+
+    /// Whether the bitmap covers the line and every quote in it opens or
+    /// closes a string: no backslash.
+    pub(crate) fn quotes_are_strings(&self) -> bool {
+        self.mapped && !self.backslash
+    }
+
+    /// The position of the first quote at or after `from`, in a line the
+    /// bitmap covers.
+    pub(crate) fn next_quote(&self, from: usize) -> Option<usize> {
+        let mut word = from / 64;
+        let mut bits = self.quotes.get(word)? & (u64::MAX << (from % 64));
+        while bits == 0 {
+            word += 1;
+            bits = *self.quotes.get(word)?;
+        }
+        Some(word * 64 + bits.trailing_zeros() as usize)
+    }
+}
+
+/// The quotes of 64 bytes as a bitmap, the rest noted in `lanes`.
+fn quotes_of<L: Lanes>(lanes: &mut L, block: &[u8; 64]) -> u64 {
+    let (parts, _) = block.as_chunks::<16>();
+    let mut word = 0;
+    for (i, part) in parts.iter().enumerate() {
+        word |= u64::from(lanes.add(part)) << (16 * i);
+    }
+    word
+}
+
+/// A pass over blocks of 16 bytes.
+trait Lanes: Default {
+    /// Notes what `block` holds; its quotes as a bitmap.
+    fn add(&mut self, block: &[u8; 16]) -> u16;
+    /// Whether any block held a control byte, a byte of 0x80 or more, a
+    /// backslash.
+    fn found(&self) -> (bool, bool, bool);
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_setzero_si128,
+    };
+
+    /// Over all blocks so far, lane by lane: whether a control byte, a
+    /// backslash was seen (all ones), and every byte ORed together (its
+    /// top bit: a byte of 0x80 or more).
+    pub(super) struct Lanes {
+        control: __m128i,
+        all: __m128i,
+        backslash: __m128i,
+    }
+
+    impl Default for Lanes {
+        fn default() -> Self {
+            // SAFETY: every x86-64 processor has SSE2.
+            let zero = unsafe { _mm_setzero_si128() };
+            Lanes {
+                control: zero,
+                all: zero,
+                backslash: zero,
+            }
+        }
+    }
+
+    impl super::Lanes for Lanes {
+        fn add(&mut self, block: &[u8; 16]) -> u16 {
+            // SAFETY: every x86-64 processor has SSE2, and `block` is 16
+            // readable bytes (`__m128i` is 16 bytes of plain data; the
+            // read needs no alignment).
+            unsafe {
+                let v: __m128i = std::ptr::read_unaligned(block.as_ptr().cast());
+                // Below 0x20: the unsigned minimum with 0x1f is the byte.
+                let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+                self.control = _mm_or_si128(self.control, control);
+                self.all = _mm_or_si128(self.all, v);
+                let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+                self.backslash = _mm_or_si128(self.backslash, backslash);
+                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8))) as u16
+            }
+        }
+
+        fn found(&self) -> (bool, bool, bool) {
+            // SAFETY: every x86-64 processor has SSE2.
+            let (control, high, backslash) = unsafe {
+                (
+                    _mm_movemask_epi8(self.control),
+                    _mm_movemask_epi8(self.all),
+                    _mm_movemask_epi8(self.backslash),
+                )
+            };
+            (control != 0, high != 0, backslash != 0)
+        }
+    }
+}
+
+/// The same, one byte at a time (where there is no SSE2, and to check it).
+#[cfg_attr(target_arch = "x86_64", cfg(test))]
+mod plain {
+    #[derive(Default)]
+    pub(super) struct Lanes {
+        control: bool,
+        high: bool,
+        backslash: bool,
+    }
+
+    impl super::Lanes for Lanes {
+        fn add(&mut self, block: &[u8; 16]) -> u16 {
+            let mut quotes = 0;
+            for (i, &b) in block.iter().enumerate() {
+                quotes |= u16::from(b == b'"') << i;
+                self.control |= b < 0x20;
+                self.high |= b >= 0x80;
+                self.backslash |= b == b'\\';
+            }
+            quotes
+        }
+
+        fn found(&self) -> (bool, bool, bool) {
+            (self.control, self.high, self.backslash)
+        }
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn quotes_are_found_across_words_and_past_the_map() {
+        let mut line = vec![b'a'; 300];
+        for at in [0, 15, 16, 63, 64, 200, 299] {
+            line[at] = b'"';
+        }
+        let scan = Scan::of(&line);
+        let mut found = Vec::new();
+        let mut from = 0;
+        while let Some(at) = scan.next_quote(from) {
+            found.push(at);
+            from = at + 1;
+        }
+        assert_eq!(found, [0, 15, 16, 63, 64, 200, 299]);
+        assert_eq!(scan.next_quote(300), None);
+        assert!(!scan.control && !scan.high && !scan.backslash);
+        assert!(scan.quotes_are_strings());
+        let mut far = vec![b'a'; 3000];
+        far[2999] = b'\t';
+        assert!(Scan::of(&far).control, "a control byte past the bitmap");
+        let long = vec![b'"'; MAX_MAPPED + 1];
+        assert!(!Scan::of(&long).quotes_are_strings());
+        let full = Scan::of(&long[..MAX_MAPPED]);
+        assert!(full.quotes_are_strings());
+        assert_eq!(full.next_quote(MAX_MAPPED - 1), Some(MAX_MAPPED - 1));
+        line[100] = b'\\';
+        assert!(!Scan::of(&line).quotes_are_strings());
+    }
+
+    #[test]
+    fn control_high_and_backslash_bytes_are_seen_in_the_tail() {
+        for (byte, control, high, backslash) in [
+            (b'\t', true, false, false),
+            (0u8, true, false, false),
+            (0x1f, true, false, false),
+            (0x80, false, true, false),
+            (0xff, false, true, false),
+            (b'\\', false, false, true),
+            (0x20, false, false, false),
+            (0x7f, false, false, false),
+        ] {
+            let mut line = vec![b'x'; 21];
+            line[20] = byte;
+            let scan = Scan::of(&line);
+            assert_eq!(
+                (scan.control, scan.high, scan.backslash),
+                (control, high, backslash),
+                "{byte:#x}"
+            );
+        }
+    }
+
+    /// Bytes mostly of the kinds looked for, so that lines mix them.
+    fn byte() -> impl Strategy<Value = u8> {
+        prop_oneof![
+            Just(b'"'),
+            Just(b'\\'),
+            Just(b'a'),
+            Just(0x1f),
+            Just(0x20),
+            Just(0x80),
+            Just(0xff),
+            any::<u8>()
+        ]
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    proptest! {
+        /// The vector pass finds what the byte-by-byte one does.
+        #[test]
+        fn the_vector_pass_agrees_with_the_plain_one(line in proptest::collection::vec(byte(), 0..3000)) {
+            let (fast, plain) = (Scan::with::<sse2::Lanes>(&line), Scan::with::<plain::Lanes>(&line));
+            prop_assert_eq!(
+                (fast.control, fast.high, fast.backslash, fast.quotes, fast.mapped),
+                (plain.control, plain.high, plain.backslash, plain.quotes, plain.mapped)
+            );
+        }
+    }
+}
