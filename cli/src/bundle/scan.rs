@@ -41,19 +41,23 @@ impl Scan {
     fn with<L: Lanes>(line: &[u8]) -> Scan {
         let mut lanes = L::default();
         let mut quotes = [0; WORDS];
-        let (blocks, tail) = line.as_chunks::<64>();
-        for (i, block) in blocks.iter().enumerate() {
+        let mut chunks = line.chunks_exact(64);
+        let blocks = chunks
+            .by_ref()
+            .filter_map(|c| <&[u8; 64]>::try_from(c).ok());
+        for (i, block) in blocks.enumerate() {
             let word = quotes_of(&mut lanes, block);
             if let Some(slot) = quotes.get_mut(i) {
                 *slot = word;
             }
         }
+        let tail = chunks.remainder();
         if !tail.is_empty() {
             // Spaces are none of the bytes looked for.
             let mut block = [b' '; 64];
             block[..tail.len()].copy_from_slice(tail);
             let word = quotes_of(&mut lanes, &block);
-            if let Some(last) = quotes.get_mut(blocks.len()) {
+            if let Some(last) = quotes.get_mut(line.len() / 64) {
                 *last = word;
             }
         }
@@ -88,9 +92,10 @@ impl Scan {
 
 /// The quotes of 64 bytes as a bitmap, the rest noted in `lanes`.
 fn quotes_of<L: Lanes>(lanes: &mut L, block: &[u8; 64]) -> u64 {
-    let (parts, _) = block.as_chunks::<16>();
+    let parts = block.chunks_exact(16);
     let mut word = 0;
-    for (i, part) in parts.iter().enumerate() {
+    let parts = parts.filter_map(|c| <&[u8; 16]>::try_from(c).ok());
+    for (i, part) in parts.enumerate() {
         word |= u64::from(lanes.add(part)) << (16 * i);
     }
     word
