@@ -9,9 +9,9 @@
 //!
 //! [`fast_head`] makes one pass over the line (the `scan` module: control
 //! bytes, non-ASCII bytes, backslashes, the quotes' bitmap), reads
-//! `created_at`, `level` and `log_type` from those places, then checks that the rest of the line completes one valid JSON
-//! object (see the `validate` module) in which none of the three keys
-//! comes again. It answers only "a record, with this head", or "not sure":
+//! `created_at`, `level` and `log_type` from those places, then checks
+//! that the rest of the line completes one valid JSON object (see the
+//! `validate` module) in which none of the three keys comes again. It answers only "a record, with this head", or "not sure":
 //! every line it is not sure of goes to the full parser (the `filter`
 //! module's `serde_json` path), which decides. It is not sure of a line
 //! whose keys come in another order or with whitespace between them, whose

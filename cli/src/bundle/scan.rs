@@ -21,8 +21,8 @@ pub(crate) struct Scan {
     pub(crate) high: bool,
     /// A backslash: some string holds an escape.
     pub(crate) backslash: bool,
-    /// Bit `i % 64` of word `i / 64` is set when byte `i` is a quote; only
-    /// for lines of at most [`MAX_MAPPED`] bytes (else all zero).
+    /// Bit `i % 64` of word `i / 64` is set when byte `i` is a quote, for
+    /// the first [`MAX_MAPPED`] bytes of the line.
     quotes: [u64; WORDS],
     /// Whether `quotes` covers the line.
     mapped: bool,

@@ -6,9 +6,9 @@
 //! is no record. This validator walks the text once: strings are skipped
 //! to their closing quote (found in the line's quote bitmap when the line
 //! has no backslash, see the `scan` module, else with `memchr` to the next
-//! quote or backslash), escapes, numbers and
-//! literals are checked against RFC 8259's grammar, nested arrays and
-//! objects are followed on a small stack. It answers "valid" or "not
+//! quote or backslash), escapes, numbers and literals are checked against
+//! RFC 8259's grammar, nested arrays and objects are followed on a stack
+//! of one bit per level. It answers "valid" or "not
 //! sure" (`None`): it takes only spaces as whitespace, because its caller
 //! has ruled out control bytes (tab, CR, LF) for the whole line, and it
 //! follows at most [`MAX_DEPTH`] levels of nesting; a line it is not sure

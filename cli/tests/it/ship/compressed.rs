@@ -155,18 +155,10 @@ fn a_file_compressed_while_the_shipper_reads_it_loses_and_repeats_nothing() {
     assert!(compressed_files(&setup) >= 5);
     let written = written_web_ids(&setup);
     assert_eq!(written.len(), 1000);
-    let end = Instant::now() + Duration::from_secs(120);
-    loop {
+    eventually_showing(Duration::from_secs(120), "everything shipped", || {
         let status = setup.export_status("SIEM");
-        if status["records_sent"] == 1000 {
-            break;
-        }
-        assert!(
-            Instant::now() < end,
-            "timed out waiting for everything shipped; last status: {status}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        (status["records_sent"] == 1000, status)
+    });
     terminate(daemon);
     let got = received_ids(&server, |_, _| true);
     assert_eq!(got.keys().cloned().collect::<BTreeSet<_>>(), written);

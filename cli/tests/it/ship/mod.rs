@@ -174,9 +174,26 @@ pub(super) fn terminate(mut child: Child) {
 
 /// Polls `f` until it holds (panicking after `limit`).
 pub(super) fn eventually(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
+    eventually_showing(limit, what, || (f(), ""));
+}
+
+/// As [`eventually`], with what `f` saw last (the second of its pair) in
+/// the message when it times out.
+pub(super) fn eventually_showing<T: std::fmt::Display>(
+    limit: Duration,
+    what: &str,
+    mut f: impl FnMut() -> (bool, T),
+) {
     let end = Instant::now() + limit;
-    while !f() {
-        assert!(Instant::now() < end, "timed out waiting for {what}");
+    loop {
+        let (done, seen) = f();
+        if done {
+            return;
+        }
+        assert!(
+            Instant::now() < end,
+            "timed out waiting for {what}; last seen: {seen}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
