@@ -110,13 +110,13 @@ thread_local! {
 /// The start of the day `YYYY-MM-DD` in microseconds since the epoch.
 /// Records of a source share their date for hours on end, so the last
 /// date read on the thread is kept and compared first.
-fn day_start(text: &str) -> Option<i64> {
-    let bytes: [u8; 10] = text.as_bytes().try_into().ok()?;
+fn day_start(text: &[u8]) -> Option<i64> {
+    let bytes: [u8; 10] = text.try_into().ok()?;
     let (last, start) = LAST_DAY.get();
     if bytes == last {
         return Some(start);
     }
-    let start = Date::parse(text)?.start_unix_micros();
+    let start = Date::parse(std::str::from_utf8(&bytes).ok()?)?.start_unix_micros();
     LAST_DAY.set((bytes, start));
     Some(start)
 }
@@ -124,11 +124,16 @@ fn day_start(text: &str) -> Option<i64> {
 /// Parses `YYYY-MM-DDTHH:MM:SS[.f…]Z` (1 to 9 fraction digits, cut to
 /// microseconds) into microseconds since the epoch.
 pub(crate) fn parse_created_at(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
+    created_at_micros(text.as_bytes())
+}
+
+/// [`parse_created_at`] of the bytes of a JSON string: anything that is
+/// not the ASCII form is refused, so the bytes need no UTF-8 check.
+pub(crate) fn created_at_micros(b: &[u8]) -> Option<i64> {
     if b.len() < 20 || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b.last() != Some(&b'Z') {
         return None;
     }
-    let day = day_start(text.get(..10)?)?;
+    let day = day_start(&b[..10])?;
     let two = |i: usize| -> Option<i64> {
         let (h, l) = (b[i], b[i + 1]);
         (h.is_ascii_digit() && l.is_ascii_digit()).then(|| i64::from((h - b'0') * 10 + (l - b'0')))
@@ -139,6 +144,14 @@ pub(crate) fn parse_created_at(text: &str) -> Option<i64> {
     }
     let micros = match &b[19..b.len() - 1] {
         [] => 0,
+        // The runtime's own form: six digits.
+        [b'.', digits @ ..] if digits.len() == 6 => {
+            let digits: &[u8; 6] = digits.try_into().ok()?;
+            digits.iter().try_fold(0, |micros, &d| {
+                d.is_ascii_digit()
+                    .then(|| micros * 10 + i64::from(d - b'0'))
+            })?
+        }
         [b'.', digits @ ..]
             if (1..=9).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit) =>
         {

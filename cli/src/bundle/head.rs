@@ -22,7 +22,7 @@
 //! test (`fast_path_agrees_with_the_full_parser`) compares both on random
 //! and hostile lines.
 
-use super::filter::{Head, parse_created_at};
+use super::filter::{Head, created_at_micros};
 use super::scan::Scan;
 use super::validate::{Cursor, rest_of_object};
 use logward::{Level, LogType};
@@ -46,11 +46,11 @@ pub(crate) fn fast_head(line: &[u8]) -> Option<Head> {
     cursor.expect(br#","log_type":""#)?;
     let log_type = cursor.plain_string()?;
     let head = Head {
-        created_at: parse_created_at(std::str::from_utf8(created_at).ok()?)?,
+        created_at: created_at_micros(created_at)?,
         level: level_of(level)?,
         log_type: log_type_of(log_type)?,
     };
-    rest_of_object(&mut cursor, &[b"created_at", b"level", b"log_type"])?;
+    rest_of_object(&mut cursor)?;
     cursor.at_end().then_some(head)
 }
 
