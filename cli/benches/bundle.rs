@@ -17,7 +17,10 @@
 //!   reused while its marker matches; gzipped copies likewise.
 //! - Cases: `narrow` is one day of audit records at warning or error;
 //!   `all` is every record of the ten days, as JSON lines; `all .tar.gz`
-//!   the same as a compressed bundle. `all` gives the date range of the
+//!   the same as a compressed bundle; `all, stdout` the same bundle on
+//!   stdout redirected to a file, as the peers write theirs (`--out-file`
+//!   syncs its file to disk before renaming it into place; the peers'
+//!   files are not synced). `all` gives the date range of the
 //!   data rather than no filter at all, because `bundle` also reads the
 //!   journal whenever a journald runs, and the journal holds other records;
 //!   with the range it contributes none. The range selects every record of
@@ -160,6 +163,15 @@ fn main() {
     cmds.extend(all.bundles(&bundlers, false));
     cmds.push(all.shell_peer("wc -l", r#"wc -l "$@" > "$OUT""#, Count::WcTotal));
     cmds.extend(all.jq_peers(true).into_iter().take(1));
+    // The same bundle on stdout, redirected to a file as the peers write
+    // theirs: `--out-file` makes its file durable (`fsync`) before renaming
+    // it into place, which the peers do not.
+    let all_stdout = FileCase {
+        case: "all, stdout",
+        ..all
+    };
+    cmds.extend(all_stdout.bundles_on_stdout(&bundlers));
+    cmds.push(all_stdout.shell_peer("wc -l", r#"wc -l "$@" > "$OUT""#, Count::WcTotal));
     let all_gz = FileCase {
         case: "all .tar.gz",
         ..all
@@ -651,6 +663,26 @@ impl FileCase<'_> {
                     input_bytes: total_size(self.files),
                     once: false,
                     logward: true,
+                }
+            })
+            .collect()
+    }
+
+    /// `logward bundle` of each binary on stdout, redirected to a file.
+    fn bundles_on_stdout(&self, bundlers: &[(String, PathBuf)]) -> Vec<Cmd> {
+        bundlers
+            .iter()
+            .map(|(tool, binary)| {
+                let mut command = vec![
+                    binary.clone(),
+                    "bundle".into(),
+                    "--config".into(),
+                    self.config.to_path_buf(),
+                ];
+                command.extend(self.bundle_args.iter().map(PathBuf::from));
+                Cmd {
+                    logward: true,
+                    ..self.shell(tool, r#"exec "$@" > "$OUT""#, &command, Count::Lines)
                 }
             })
             .collect()
