@@ -630,6 +630,14 @@ impl FileCase<'_> {
         format!("{case}-{tool}")
     }
 
+    /// The arguments of `logward bundle` for this case, without the output.
+    fn bundle_command(&self) -> Vec<String> {
+        let mut args: Vec<String> = vec!["bundle".into(), "--config".into()];
+        args.push(self.config.display().to_string());
+        args.extend(self.bundle_args.iter().map(|a| a.to_string()));
+        args
+    }
+
     /// `logward bundle` of each binary.
     fn bundles(&self, bundlers: &[(String, PathBuf)], compress: bool) -> Vec<Cmd> {
         bundlers
@@ -640,9 +648,7 @@ impl FileCase<'_> {
                     self.name(tool),
                     if compress { "tar.gz" } else { "jsonl" }
                 ));
-                let mut args: Vec<String> = vec!["bundle".into(), "--config".into()];
-                args.push(self.config.display().to_string());
-                args.extend(self.bundle_args.iter().map(|a| a.to_string()));
+                let mut args = self.bundle_command();
                 args.extend(["--force".into(), "--out-file".into()]);
                 args.push(out.display().to_string());
                 if compress {
@@ -673,13 +679,8 @@ impl FileCase<'_> {
         bundlers
             .iter()
             .map(|(tool, binary)| {
-                let mut command = vec![
-                    binary.clone(),
-                    "bundle".into(),
-                    "--config".into(),
-                    self.config.to_path_buf(),
-                ];
-                command.extend(self.bundle_args.iter().map(PathBuf::from));
+                let mut command = vec![binary.clone()];
+                command.extend(self.bundle_command().into_iter().map(PathBuf::from));
                 Cmd {
                     logward: true,
                     ..self.shell(tool, r#"exec "$@" > "$OUT""#, &command, Count::Lines)

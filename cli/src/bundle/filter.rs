@@ -144,22 +144,17 @@ pub(crate) fn created_at_micros(b: &[u8]) -> Option<i64> {
     }
     let micros = match &b[19..b.len() - 1] {
         [] => 0,
-        // The runtime's own form: six digits.
-        [b'.', digits @ ..] if digits.len() == 6 => {
-            let digits: &[u8; 6] = digits.try_into().ok()?;
-            digits.iter().try_fold(0, |micros, &d| {
+        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => {
+            // Digits past the sixth are checked, not kept.
+            let (kept, cut) = digits.split_at(digits.len().min(6));
+            if !cut.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let micros = kept.iter().try_fold(0, |micros, &d| {
                 d.is_ascii_digit()
                     .then(|| micros * 10 + i64::from(d - b'0'))
-            })?
-        }
-        [b'.', digits @ ..]
-            if (1..=9).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit) =>
-        {
-            let mut micros = 0;
-            for i in 0..6 {
-                micros = micros * 10 + digits.get(i).map_or(0, |d| i64::from(d - b'0'));
-            }
-            micros
+            })?;
+            micros * 10_i64.pow((6 - kept.len()) as u32)
         }
         _ => return None,
     };
@@ -219,6 +214,7 @@ mod tests {
             "2026-11-22T04:30:00+01:00",
             "2026-11-31T04:30:00Z",
             "2026-11-22T04:30:00.12a456Z",
+            "2026-11-22T04:30:00.1234567xZ",
             "",
         ] {
             assert_eq!(parse_created_at(bad), None, "{bad}");

@@ -11,9 +11,10 @@
 //! bytes, non-ASCII bytes, backslashes, the quotes' bitmap), reads
 //! `created_at`, `level` and `log_type` from those places, then checks
 //! that the rest of the line completes one valid JSON object (see the
-//! `validate` module) in which none of the three keys comes again. It answers only "a record, with this head", or "not sure":
-//! every line it is not sure of goes to the full parser (the `filter`
-//! module's `serde_json` path), which decides. It is not sure of a line
+//! `validate` module) in which none of the three keys comes again. It
+//! answers only "a record, with this head", or "not sure": every line it
+//! is not sure of goes to the full parser (the `filter` module's
+//! `serde_json` path), which decides. It is not sure of a line
 //! whose keys come in another order or with whitespace between them, whose
 //! first five values hold an escape, that holds a control byte (a raw tab,
 //! say), or whose values nest deeper than the validator follows; and of
@@ -50,7 +51,9 @@ pub(crate) fn fast_head(line: &[u8]) -> Option<Head> {
         level: level_of(level)?,
         log_type: log_type_of(log_type)?,
     };
-    rest_of_object(&mut cursor)?;
+    rest_of_object(&mut cursor, |key| {
+        matches!(key, b"created_at" | b"level" | b"log_type")
+    })?;
     cursor.at_end().then_some(head)
 }
 

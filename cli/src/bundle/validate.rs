@@ -235,12 +235,11 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// The members of a record after its head, through its closing brace:
-/// `,"key":value` any number of times, then `}`. A key without escapes
-/// that is one the head read already (`created_at`, `level`, `log_type`:
-/// a second one would be a duplicate), or a key with an escape, makes it
-/// "not sure".
-pub(crate) fn rest_of_object(cursor: &mut Cursor<'_>) -> Option<()> {
+/// The members of an object after one of its values, through its closing
+/// brace: `,"key":value` any number of times, then `}`. A key without
+/// escapes for which `taken` holds (read already, so a second one would
+/// be a duplicate) or a key with an escape makes it "not sure".
+pub(crate) fn rest_of_object(cursor: &mut Cursor<'_>, taken: impl Fn(&[u8]) -> bool) -> Option<()> {
     loop {
         cursor.spaces();
         match cursor.bump()? {
@@ -251,7 +250,7 @@ pub(crate) fn rest_of_object(cursor: &mut Cursor<'_>) -> Option<()> {
         cursor.spaces();
         cursor.eat(b'"')?;
         let key = cursor.plain_string()?;
-        if matches!(key, b"created_at" | b"level" | b"log_type") {
+        if taken(key) {
             return None;
         }
         cursor.spaces();
