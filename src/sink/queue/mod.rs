@@ -6,8 +6,10 @@
 //! threads never share one). The writer thread swaps every shard's buffer
 //! for an empty one in a round and writes the records outside
 //! the locks, merged in `created_at` order (see the `batch` module). A
-//! record costs the caller one lock that only the writer contends, one
-//! copy, and one compare-and-swap on the count of records held: no
+//! record costs the caller one lock that only the writer contends and one
+//! copy; room is counted on one count of records held, shared by every
+//! thread, which a shard reserves for up to 64 records at a time (see
+//! [`Queue::grant`]), so that threads do not contend on it per record: no
 //! allocation (chunks are reused) and no system call,
 //! because callers never wake the writer while it polls (see the `idle`
 //! module); only when it has gone to sleep after a long idle time does the
@@ -81,7 +83,15 @@ pub(super) struct Taken {
 #[repr(align(128))]
 #[derive(Default)]
 struct Shard {
-    pending: Mutex<Batch>,
+    pending: Mutex<Pending>,
+}
+
+/// What a shard holds under its mutex.
+#[derive(Default)]
+struct Pending {
+    batch: Batch,
+    /// Room counted in `held` for this shard's next records: a grant.
+    credit: usize,
 }
 
 /// What callers and the writer agree on under the control mutex.
@@ -144,11 +154,28 @@ impl Queue {
 
     /// Counts one more record held, if there is room for it.
     fn reserve(&self) -> bool {
-        self.held
+        self.reserve_up_to(1) == 1
+    }
+
+    /// Counts up to `n` more records held, as many as there is room for;
+    /// returns how many.
+    fn reserve_up_to(&self, n: usize) -> usize {
+        let mut granted = 0;
+        let _ = self
+            .held
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |held| {
-                (held < self.capacity).then_some(held + 1)
-            })
-            .is_ok()
+                granted = n.min(self.capacity.saturating_sub(held));
+                (granted > 0).then_some(held + granted)
+            });
+        granted
+    }
+
+    /// Records a shard reserves room for at once: one compare-and-swap on
+    /// the shared count per grant instead of per record. At most
+    /// [`SHARDS`] grants are unused at a time (a round takes them back),
+    /// 1/64 of the capacity.
+    fn grant(&self) -> usize {
+        (self.capacity / (SHARDS * 64)).clamp(1, 64)
     }
 
     /// Waits on `progress` while `blocked` holds, waking the writer first.
@@ -178,10 +205,18 @@ impl Queue {
         log_type: LogType,
         wait_when_full: bool,
     ) -> Pushed {
-        if !self.reserve() {
-            if self.closed.load(Ordering::SeqCst) {
-                return Pushed::Closed;
-            }
+        let shard = &self.shards[SHARD.try_with(|s| *s).unwrap_or(0)];
+        let mut pending = lock(&shard.pending);
+        // Read under the shard's lock, which the writer takes after
+        // closing: a record queued here is in its last round.
+        if self.closed.load(Ordering::SeqCst) {
+            return Pushed::Closed;
+        }
+        if pending.credit == 0 {
+            pending.credit = self.reserve_up_to(self.grant());
+        }
+        if pending.credit == 0 {
+            drop(pending);
             if !wait_when_full {
                 return Pushed::Dropped;
             }
@@ -196,19 +231,16 @@ impl Queue {
             if !reserved {
                 return Pushed::Closed;
             }
-        }
-        let shard = &self.shards[SHARD.try_with(|s| *s).unwrap_or(0)];
-        {
-            let mut pending = lock(&shard.pending);
-            // Read under the shard's lock, which the writer takes after
-            // closing: a record queued here is in its last round.
+            pending = lock(&shard.pending);
             if self.closed.load(Ordering::SeqCst) {
-                drop(pending);
                 self.held.fetch_sub(1, Ordering::SeqCst);
                 return Pushed::Closed;
             }
-            pending.push(line, level, log_type, &self.pool);
+            pending.credit += 1;
         }
+        pending.credit -= 1;
+        pending.batch.push(line, level, log_type, &self.pool);
+        drop(pending);
         if self.asleep.load(Ordering::SeqCst) {
             // The writer sets `asleep` under the control mutex and waits
             // with it, so this cannot come between the two.
@@ -256,10 +288,20 @@ impl Queue {
                 if control.stop {
                     self.closed.store(true, Ordering::SeqCst);
                 }
+                let mut returned = 0;
                 for (shard, batch) in self.shards.iter().zip(&mut round.batches) {
                     let mut pending = lock(&shard.pending);
-                    if !pending.is_empty() {
-                        std::mem::swap(&mut *pending, batch);
+                    if !pending.batch.is_empty() {
+                        std::mem::swap(&mut pending.batch, batch);
+                    }
+                    // Unused grants go back, so that no room stays with a
+                    // thread that stopped logging.
+                    returned += std::mem::take(&mut pending.credit);
+                }
+                if returned > 0 {
+                    self.held.fetch_sub(returned, Ordering::SeqCst);
+                    if control.waiting > 0 {
+                        self.progress.notify_all();
                     }
                 }
                 let taken = round.len();
@@ -486,6 +528,33 @@ mod tests {
     }
 
     #[test]
+    fn room_is_granted_to_a_shard_in_steps_and_an_unused_grant_comes_back() {
+        let capacity = SHARDS * 64 * 4;
+        let queue = Queue::new(capacity);
+        assert_eq!(queue.grant(), 4);
+        assert_eq!(web(&queue, "first", false), Pushed::Queued);
+        assert_eq!(queue.held.load(Ordering::SeqCst), 4, "one grant of 4");
+        let mut round = queue.round();
+        let taken = queue.take(&mut round, &mut Idle::default());
+        assert_eq!(round.len(), 1);
+        assert_eq!(
+            queue.held.load(Ordering::SeqCst),
+            1,
+            "the unused 3 went back"
+        );
+        // Grants never give more room than the capacity, and the last one
+        // gives what is left: exactly the capacity fits.
+        let queued = (0..capacity)
+            .take_while(|n| web(&queue, &n.to_string(), false) == Pushed::Queued)
+            .count();
+        assert_eq!(queued, capacity - 1);
+        assert_eq!(web(&queue, "over", false), Pushed::Dropped);
+        assert_eq!(queue.held.load(Ordering::SeqCst), capacity);
+        queue.done(taken);
+        assert_eq!(web(&queue, "room again", false), Pushed::Queued);
+    }
+
+    #[test]
     fn the_round_being_written_counts_against_the_capacity() {
         let queue = Queue::new(2);
         web(&queue, "1", false);
@@ -579,7 +648,9 @@ mod tests {
         for _ in 0..16_384 {
             queue.push(&record, Level::Info, LogType::Web, false);
         }
-        let chunks = lock(&queue.shards[SHARD.with(|s| *s)].pending).chunks();
+        let chunks = lock(&queue.shards[SHARD.with(|s| *s)].pending)
+            .batch
+            .chunks();
         assert_eq!(chunks, (16_384 * 255usize).div_ceil(batch::CHUNK_BYTES));
         assert!(chunks > batch::IDLE_CHUNKS);
         let writer = {
