@@ -1,26 +1,96 @@
 //! Record ids: UUIDv4 from a userspace CSPRNG.
 //!
-//! `rand`'s thread-local generator (ChaCha, seeded from the OS) fills the
-//! 16 random bytes, so no system call is made per record.
+//! Each thread has its own ChaCha12 generator (`rand`'s `StdRng`), seeded
+//! from the OS, so no system call is made per record. A forked child
+//! inherits its parent's generators, state and all, and would give the
+//! ids its parent gives next (which `logward receive` would then take for
+//! records it already has): a fork handler counts forks, and a generator
+//! seeded before the latest fork is seeded again before its next id.
 
-use rand::Rng;
+use std::cell::RefCell;
+use std::sync::Once;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
 
 /// Length of a hyphenated UUID.
 pub(crate) const UUID_LEN: usize = 36;
 
+/// Forks of this process seen by [`forked`] (in the child).
+static FORKS: AtomicU64 = AtomicU64::new(0);
+
+/// Runs in a child right after `fork`: only an atomic add, which is
+/// async-signal-safe.
+extern "C" fn forked() {
+    FORKS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Registers [`forked`] once per process.
+fn watch_forks() {
+    static WATCH: Once = Once::new();
+    WATCH.call_once(|| {
+        // SAFETY: `forked` is a plain `extern "C"` function that stays
+        // valid for the life of the process and only touches an atomic.
+        unsafe {
+            libc::pthread_atfork(None, None, Some(forked));
+        }
+    });
+}
+
+/// A thread's generator and the fork count it was seeded under.
+struct Ids {
+    forks: u64,
+    rng: StdRng,
+}
+
+thread_local! {
+    static IDS: RefCell<Option<Ids>> = const { RefCell::new(None) };
+}
+
+/// 128 random bits, from this thread's generator (seeded again after a
+/// fork), or straight from the OS while the thread's locals are torn down.
+fn random_bits() -> (u64, u64) {
+    let from_thread = IDS.try_with(|cell| {
+        let mut ids = cell.borrow_mut();
+        let forks = FORKS.load(Ordering::Relaxed);
+        let ids = match &mut *ids {
+            Some(ids) if ids.forks == forks => ids,
+            stale => {
+                watch_forks();
+                stale.insert(Ids {
+                    forks: FORKS.load(Ordering::Relaxed),
+                    rng: StdRng::from_os_rng(),
+                })
+            }
+        };
+        (ids.rng.next_u64(), ids.rng.next_u64())
+    });
+    from_thread.unwrap_or_else(|_| rand::random())
+}
+
+/// The version 4 UUID of 128 random bits, as its two big-endian halves:
+/// version 4 in the high half, the RFC 4122 variant in the low one.
+fn v4((high, low): (u64, u64)) -> (u64, u64) {
+    (
+        (high & !0xF000) | 0x4000,
+        (low & !(0b11 << 62)) | (0b10 << 62),
+    )
+}
+
 /// A fresh random (version 4) UUID.
 pub fn new_uuid() -> uuid::Uuid {
-    let random: u128 = rand::rng().random();
-    uuid::Builder::from_random_bytes(random.to_le_bytes()).into_uuid()
+    let (high, low) = v4(random_bits());
+    uuid::Uuid::from_u64_pair(high, low)
 }
 
 /// Writes a fresh UUIDv4, hyphenated and lower-case, into the first
 /// [`UUID_LEN`] bytes of `text`.
 #[inline]
 pub(crate) fn write_uuid(text: &mut [u8]) {
-    let value = new_uuid().as_u128();
-    let high = hex_digits((value >> 64) as u64);
-    let low = hex_digits(value as u64);
+    let (high, low) = v4(random_bits());
+    let high = hex_digits(high);
+    let low = hex_digits(low);
     text[0..8].copy_from_slice(&high[0..8]);
     text[8] = b'-';
     text[9..13].copy_from_slice(&high[8..12]);
@@ -69,6 +139,56 @@ mod tests {
         let text = String::from_utf8(out.to_vec()).expect("ascii");
         let parsed = uuid::Uuid::parse_str(&text).expect("a UUID");
         assert_eq!(parsed.get_version_num(), 4);
+        assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122);
         assert_eq!(parsed.hyphenated().to_string(), text);
+        assert_eq!(a.get_variant(), uuid::Variant::RFC4122);
+    }
+
+    #[test]
+    fn the_version_and_variant_bits_are_set_and_the_others_kept() {
+        let (high, low) = v4((u64::MAX, 0));
+        assert_eq!(high, 0xFFFF_FFFF_FFFF_4FFF);
+        assert_eq!(low, 0x8000_0000_0000_0000);
+        let (high, low) = v4((0, u64::MAX));
+        assert_eq!(high, 0x0000_0000_0000_4000);
+        assert_eq!(low, 0xBFFF_FFFF_FFFF_FFFF);
+    }
+
+    /// The id a forked child writes first, read back through a pipe.
+    fn first_id_of_a_child() -> [u8; UUID_LEN] {
+        let mut pipe = [0; 2];
+        // SAFETY: plain system calls; the child only writes one id (no
+        // lock is taken: its generator is a thread-local, seeded with a
+        // `getrandom` call) and leaves with `_exit`.
+        unsafe {
+            assert_eq!(libc::pipe(pipe.as_mut_ptr()), 0);
+            let pid = libc::fork();
+            assert!(pid >= 0, "fork failed");
+            if pid == 0 {
+                let mut id = [0; UUID_LEN];
+                write_uuid(&mut id);
+                libc::write(pipe[1], id.as_ptr().cast(), UUID_LEN);
+                libc::_exit(0);
+            }
+            libc::close(pipe[1]);
+            let mut id = [0; UUID_LEN];
+            let read = libc::read(pipe[0], id.as_mut_ptr().cast(), UUID_LEN);
+            libc::close(pipe[0]);
+            let mut status = 0;
+            libc::waitpid(pid, &mut status, 0);
+            assert_eq!(read, UUID_LEN as isize, "the child wrote its id");
+            id
+        }
+    }
+
+    #[test]
+    fn a_forked_child_does_not_give_the_ids_its_parent_gives_next() {
+        let mut before = [0; UUID_LEN];
+        write_uuid(&mut before);
+        let child = first_id_of_a_child();
+        let mut parent = [0; UUID_LEN];
+        write_uuid(&mut parent);
+        assert_ne!(child, parent, "the child's generator was seeded again");
+        assert_ne!(child, before);
     }
 }
