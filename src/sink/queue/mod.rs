@@ -112,17 +112,36 @@ struct Control {
     finished: bool,
 }
 
+/// A value on cache lines of its own (two, which the adjacent-line
+/// prefetcher fetches together), so that writes to its neighbours do not
+/// take it out of the callers' caches.
+#[repr(align(128))]
+struct Apart<T>(T);
+
+impl<T> std::ops::Deref for Apart<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 pub(super) struct Queue {
     shards: [Shard; SHARDS],
     /// The empty chunks the shards fill.
     pool: Pool,
     /// Records queued and not yet given back by the writer, those of the
-    /// round being written included.
-    held: AtomicUsize,
+    /// round being written included; changed by callers once per grant and
+    /// by the writer once per round.
+    held: Apart<AtomicUsize>,
     /// No more records are taken; set before the last round is taken.
-    closed: AtomicBool,
-    /// The writer waits on `work` without a timeout.
-    asleep: AtomicBool,
+    /// Read by callers on every record, set once: apart from the control
+    /// mutex and the condition variables, which the writer changes all
+    /// the time.
+    closed: Apart<AtomicBool>,
+    /// The writer waits on `work` without a timeout. Read by callers on
+    /// every record, set when the writer goes to sleep and wakes.
+    asleep: Apart<AtomicBool>,
     control: Mutex<Control>,
     /// The writer waits here for records.
     work: Condvar,
@@ -137,9 +156,9 @@ impl Queue {
         Queue {
             shards: std::array::from_fn(|_| Shard::default()),
             pool: Pool::default(),
-            held: AtomicUsize::new(0),
-            closed: AtomicBool::new(false),
-            asleep: AtomicBool::new(false),
+            held: Apart(AtomicUsize::new(0)),
+            closed: Apart(AtomicBool::new(false)),
+            asleep: Apart(AtomicBool::new(false)),
             control: Mutex::new(Control::default()),
             work: Condvar::new(),
             progress: Condvar::new(),
@@ -282,6 +301,16 @@ impl Queue {
     /// `round` (which must be empty).
     pub(super) fn take(&self, round: &mut Round, idle: &mut Idle) -> Taken {
         let mut control = lock(&self.control);
+        if let Some(nap) = idle.pace() {
+            let asked = control.stop || control.wanted > control.begun || control.waiting > 0;
+            if !asked {
+                control = self
+                    .work
+                    .wait_timeout(control, nap)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+        }
         loop {
             let asked = control.stop || control.wanted > control.begun;
             if asked || self.held.load(Ordering::SeqCst) > 0 {
@@ -308,7 +337,7 @@ impl Queue {
                 // A record counted in `held` may not be in its shard yet;
                 // an empty round nobody asked for is no round.
                 if taken > 0 || asked {
-                    idle.reset();
+                    idle.taken(taken);
                     control.begun += 1;
                     control.taken = taken;
                     if control.waiting > 0 {
