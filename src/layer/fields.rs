@@ -12,6 +12,25 @@ use super::keys::{CallsiteKeys, Role};
 use crate::event::rendered;
 use crate::record::{RENAMED_PREFIX, is_reserved, json};
 
+/// Bytes a short key segment is copied with at once.
+pub(crate) const COPY_AT_ONCE: usize = 32;
+
+/// Appends the first `len` bytes of `padded`. When `len` is at most
+/// [`COPY_AT_ONCE`] and `padded` has that many bytes, it copies that many
+/// (a copy of fixed size, which compiles to two vector moves where a copy
+/// of any other length is a call to `memcpy`) and cuts the rest off.
+#[inline]
+fn extend_short(buf: &mut Vec<u8>, padded: &[u8], len: usize) {
+    match padded.first_chunk::<COPY_AT_ONCE>() {
+        Some(block) if len <= COPY_AT_ONCE => {
+            let at = buf.len();
+            buf.extend_from_slice(block);
+            buf.truncate(at + len);
+        }
+        _ => buf.extend_from_slice(&padded[..len]),
+    }
+}
+
 /// Appends `,"key":` for the field `name`, escaped, a reserved name kept
 /// under [`RENAMED_PREFIX`]; returns where the key text starts and ends.
 pub(super) fn push_key(buf: &mut Vec<u8>, name: &str) -> (u32, u32) {
@@ -194,7 +213,14 @@ impl Visitor<'_> {
             return Some(out);
         }
         match key {
-            Some(key) => self.fields.push_key_segment(key.segment, key.text, key.bit),
+            Some(key) => {
+                self.fields.push_padded_key_segment(
+                    key.padded,
+                    key.segment.len(),
+                    key.text,
+                    key.bit,
+                );
+            }
             None if role == Role::Message && self.specials.is_none() => {
                 self.fields.start("fields.message");
             }
@@ -307,11 +333,25 @@ impl Fields {
     /// Appends a `,"key":value` (or `,"key":`) segment whose key text is at
     /// `(offset, len)` in it and whose bloom bit is `bit`.
     #[inline]
-    pub(crate) fn push_key_segment(&mut self, segment: &[u8], (offset, len): (u32, u32), bit: u64) {
+    pub(crate) fn push_key_segment(&mut self, segment: &[u8], text: (u32, u32), bit: u64) {
+        self.push_padded_key_segment(segment, segment.len(), text, bit);
+    }
+
+    /// [`Self::push_key_segment`] of the first `len` bytes of `padded`,
+    /// copied at once when short (see [`extend_short`]).
+    #[inline]
+    pub(crate) fn push_padded_key_segment(
+        &mut self,
+        padded: &[u8],
+        len: usize,
+        (offset, len_of_key): (u32, u32),
+        bit: u64,
+    ) {
         let seg = self.buf.len() as u32;
-        self.buf.extend_from_slice(segment);
+        extend_short(&mut self.buf, padded, len);
         self.bloom |= bit;
-        self.index.push((seg, seg + offset, seg + offset + len));
+        self.index
+            .push((seg, seg + offset, seg + offset + len_of_key));
     }
 
     /// Appends a segment copied from another [`Fields`].
@@ -319,5 +359,24 @@ impl Fields {
     pub(crate) fn push_segment(&mut self, segment: &[u8], (offset, len): (u32, u32)) {
         let key = &segment[offset as usize..(offset + len) as usize];
         self.push_key_segment(segment, (offset, len), key_bit(key));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_copy_takes_exactly_its_bytes_whatever_the_padding() {
+        let padded: Vec<u8> = (0..=80).collect();
+        for len in [0, 1, 7, 31, 32, 33, 64] {
+            for have in [len, len + 5, len + COPY_AT_ONCE, padded.len()] {
+                let have = have.min(padded.len());
+                let mut buf = b"head".to_vec();
+                extend_short(&mut buf, &padded[..have], len);
+                assert_eq!(&buf[..4], b"head");
+                assert_eq!(&buf[4..], &padded[..len], "len {len} of {have}");
+            }
+        }
     }
 }

@@ -47,6 +47,10 @@ impl Role {
 pub(super) struct Key<'a> {
     /// `,"key":`; empty for [`Role::Skip`].
     pub(super) segment: &'a [u8],
+    /// The segment and what follows it in the callsite's buffer, at least
+    /// [`fields::COPY_AT_ONCE`] bytes more: a short segment is copied
+    /// with one fixed-size copy.
+    pub(super) padded: &'a [u8],
     /// The key's own text within the segment: offset and length.
     pub(super) text: (u32, u32),
     /// The key's bit in [`fields::Fields::bloom`].
@@ -69,7 +73,8 @@ struct Slot {
 pub(super) struct CallsiteKeys {
     /// Address of the callsite's metadata; 0 while the slot is empty.
     callsite: usize,
-    /// `,"key":` segments back to back.
+    /// `,"key":` segments back to back, then [`fields::COPY_AT_ONCE`]
+    /// bytes of padding.
     bytes: Vec<u8>,
     /// Per field index.
     keys: Vec<Slot>,
@@ -82,6 +87,7 @@ impl CallsiteKeys {
         let slot = self.keys.get(index)?;
         Some(Key {
             segment: &self.bytes[slot.start as usize..slot.end as usize],
+            padded: &self.bytes[slot.start as usize..],
             text: slot.text,
             bit: slot.bit,
             role: slot.role,
@@ -110,6 +116,7 @@ impl CallsiteKeys {
                 role,
             });
         }
+        self.bytes.extend_from_slice(&[0; fields::COPY_AT_ONCE]);
     }
 }
 
