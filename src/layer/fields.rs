@@ -195,7 +195,7 @@ impl Visitor<'_> {
     /// `backtrace`, when the visitor has [`Specials`]); `None` for the
     /// critical marker, which is never rendered. A span's `message` is
     /// kept under `fields.message`.
-    #[inline]
+    #[inline(always)]
     fn slot(&mut self, field: &Field, text: bool) -> Option<&mut Vec<u8>> {
         let key = self.keys.and_then(|k| k.get(field.index()));
         let role = key.map_or_else(|| Role::of(field.name()), |k| k.role);
