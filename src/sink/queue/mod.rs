@@ -277,9 +277,10 @@ impl Queue {
     /// the writer begins after the call.
     pub(super) fn flush(&self) {
         let mut control = lock(&self.control);
-        // Every record queued counts in `held` until it is given back, and
-        // `taken` and what was given back change only under this lock: with
-        // no more held than taken, no shard holds a record.
+        // Every record queued counts in `held` until it is given back (as
+        // does room granted to a shard and not used yet), and `taken` and
+        // what was given back change only under this lock: with no more
+        // held than taken, no shard holds a record.
         let round = if self.held.load(Ordering::SeqCst) <= control.taken {
             control.begun
         } else {
