@@ -102,6 +102,9 @@ pub enum Outcome {
         status: Option<u16>,
         /// The `Retry-After` header's value, when sent.
         retry_after: Option<String>,
+        /// The attempt ran out of time: the client's timeout, or 408 from
+        /// the server (it gave up waiting for the body).
+        timed_out: bool,
     },
     /// Refused with another status: the same body would be refused again.
     Reject(u16, String),
@@ -188,6 +191,7 @@ impl Client {
                     why,
                     status,
                     retry_after,
+                    ..
                 } => (why, status, retry_after),
             };
             if attempt >= self.backoff.attempts {
@@ -242,6 +246,7 @@ impl Client {
                 why: format!("status {status}: {text}"),
                 status: Some(status),
                 retry_after,
+                timed_out: status == 408,
             },
             _ => Outcome::Reject(status, text),
         }
@@ -258,6 +263,11 @@ fn classify_error(error: ureq::Error) -> Outcome {
         | ureq::Error::BadUri(_)
         | ureq::Error::Pem(_) => Outcome::Fatal(error.to_string()),
         other => Outcome::Retry {
+            timed_out: match &other {
+                ureq::Error::Timeout(_) => true,
+                ureq::Error::Io(e) => e.kind() == std::io::ErrorKind::TimedOut,
+                _ => false,
+            },
             why: other.to_string(),
             status: None,
             retry_after: None,

@@ -10,6 +10,12 @@
 //!   on its own, down to single records; a single refused record goes to
 //!   the dead-letter file (fsynced) with the status and the answer, and is
 //!   counted. The rest of the batch is delivered.
+//! - Timed out [`SPLIT_AFTER_TIMEOUTS`] times in a row (the client's
+//!   timeout, 408, a Kafka message timeout): a batch of more than one
+//!   record is split in halves, each delivered on its own (and split
+//!   again if it times out too), since a body too large to be taken
+//!   within the timeout would otherwise be sent again for ever. A single
+//!   record is retried as long as it takes.
 //!
 //! Only a stop (SIGTERM) ends a delivery early; nothing of the batch is
 //! then committed, so it is sent again on the next start.
@@ -36,6 +42,9 @@ pub const BACKOFF: Backoff = Backoff {
     attempts: u32::MAX,
 };
 
+/// Attempts of one body that time out in a row before it is split.
+pub const SPLIT_AFTER_TIMEOUTS: u32 = 2;
+
 /// Delivers `batch` to `destination`; `on_wait` runs before each wait to
 /// retry (the sources keep looking for new files meanwhile).
 pub fn deliver(
@@ -58,6 +67,7 @@ fn deliver_range(
 ) -> Result<(), Stopped> {
     let body = batch.body(range.clone(), ctx.export.format, ctx.export.gzip);
     let mut retry = 0;
+    let mut timeouts = 0;
     loop {
         match destination.send(&body) {
             Attempt::Delivered(_) => {
@@ -70,13 +80,18 @@ fn deliver_range(
                 reason,
                 why,
                 retry_after,
+                timed_out,
             } => {
                 retry += 1;
+                timeouts = if timed_out { timeouts + 1 } else { 0 };
                 let now = ctx.now();
                 ctx.with_health(|h| h.retry(&reason, &why, now));
-                on_wait();
                 ctx.alert_tick();
                 ctx.save_health_soon();
+                if timeouts >= SPLIT_AFTER_TIMEOUTS && range.len() > 1 {
+                    return deliver_halves(ctx, destination, batch, range, stop, on_wait);
+                }
+                on_wait();
                 let wait = BACKOFF.delay_after(retry, retry_after.as_deref());
                 sleep_unless_stopped(wait, stop)?;
             }
@@ -84,14 +99,26 @@ fn deliver_range(
                 let now = ctx.now();
                 ctx.with_health(|h| h.fail(&format!("status {status}: {why}"), now));
                 if range.len() > 1 {
-                    let mid = range.start + range.len() / 2;
-                    deliver_range(ctx, destination, batch, range.start..mid, stop, on_wait)?;
-                    return deliver_range(ctx, destination, batch, mid..range.end, stop, on_wait);
+                    return deliver_halves(ctx, destination, batch, range, stop, on_wait);
                 }
                 return dead_letter(ctx, batch, range.start, status, &why, stop);
             }
         }
     }
+}
+
+/// Delivers the two halves of `range`, one after the other.
+fn deliver_halves(
+    ctx: &ExportContext,
+    destination: &mut dyn Destination,
+    batch: &Batch,
+    range: Range<usize>,
+    stop: &AtomicBool,
+    on_wait: &mut dyn FnMut(),
+) -> Result<(), Stopped> {
+    let mid = range.start + range.len() / 2;
+    deliver_range(ctx, destination, batch, range.start..mid, stop, on_wait)?;
+    deliver_range(ctx, destination, batch, mid..range.end, stop, on_wait)
 }
 
 /// Keeps record `i` in the dead-letter file, retrying a failed write.

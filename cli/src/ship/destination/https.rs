@@ -72,16 +72,19 @@ impl Destination for HttpsDestination {
                 why,
                 status,
                 retry_after,
+                timed_out,
             } => Attempt::Retry {
                 reason: status.map_or_else(|| "connection".to_string(), |s| s.to_string()),
                 why,
                 retry_after,
+                timed_out,
             },
             Outcome::Reject(status, why) => Attempt::Refused { status, why },
             Outcome::Fatal(why) => Attempt::Retry {
                 reason: "tls".to_string(),
                 why,
                 retry_after: None,
+                timed_out: false,
             },
         }
     }

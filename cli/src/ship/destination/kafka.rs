@@ -208,6 +208,7 @@ impl KafkaDestination {
                 reason: "kafka".to_string(),
                 why: format!("the producer failed ({why}) and was started again"),
                 retry_after: None,
+                timed_out: false,
             };
         }
         let why = explain(
@@ -232,10 +233,15 @@ impl KafkaDestination {
         } else {
             "kafka"
         };
+        let timed_out = matches!(
+            code,
+            Some(RDKafkaErrorCode::MessageTimedOut | RDKafkaErrorCode::OperationTimedOut)
+        );
         Attempt::Retry {
             reason: reason.to_string(),
             why,
             retry_after: None,
+            timed_out,
         }
     }
 }

@@ -31,6 +31,9 @@ pub enum Attempt {
         why: String,
         /// The server's `Retry-After`, when it sent one.
         retry_after: Option<String>,
+        /// The attempt ran out of time (the client's timeout, 408, a
+        /// Kafka message timeout): a smaller body may go through.
+        timed_out: bool,
     },
     /// Refused: this body will never be accepted (another 4xx; a message
     /// a Kafka broker will never take).

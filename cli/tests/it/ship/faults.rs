@@ -1,5 +1,6 @@
 //! 429 with Retry-After, 503, a reset connection and a stalled answer are
-//! retried until the records are delivered; the retries are counted.
+//! retried until the records are delivered; the retries are counted. A
+//! batch that keeps timing out is split until its parts go through.
 
 use std::time::Duration;
 
@@ -55,6 +56,47 @@ fn every_retryable_failure_is_retried_until_delivered_and_counted() {
             .expect("last error")
             .contains("408")
     );
+}
+
+#[test]
+fn a_batch_that_keeps_timing_out_is_split_until_its_parts_go_through() {
+    let dir = tempfile::tempdir().expect("dir");
+    // Bodies of more than 10 records are answered after the shipper's
+    // one-second timeout, smaller ones at once.
+    let server = HttpsServer::start(dir.path(), |_, request| {
+        if body_records(request).len() > 10 {
+            Reply {
+                delay: Duration::from_secs(3),
+                ..Reply::status(200, "too late")
+            }
+        } else {
+            Reply::status(200, "{}")
+        }
+    });
+    let setup = Setup::new(&export_keys("SIEM", &server, "/in", ""));
+    write_records(&setup.config, &mixed(40));
+    let out = setup.ship_once(&["--timeout", "1"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sizes: Vec<usize> = server
+        .requests()
+        .iter()
+        .map(|r| body_records(r).len())
+        .collect();
+    // Each body is sent twice before it is split; the halves of 10 go
+    // through at once.
+    assert_eq!(sizes, [40, 40, 20, 20, 10, 10, 20, 20, 10, 10]);
+    let got = received_ids(&server, |_, r| body_records(r).len() <= 10);
+    let want: BTreeSet<String> = ids(&setup.written()).into_iter().collect();
+    assert_eq!(got.keys().cloned().collect::<BTreeSet<_>>(), want);
+    assert!(got.values().all(|&n| n == 1), "each record delivered once");
+    let status = setup.export_status("SIEM");
+    assert_eq!(status["retries"], json!({"connection": 6}));
+    assert_eq!(status["records_sent"], 40);
+    assert_eq!(status["dead_lettered"], 0);
 }
 
 use std::collections::BTreeSet;
