@@ -68,6 +68,7 @@ fn deliver_range(
     let body = batch.body(range.clone(), ctx.export.format, ctx.export.gzip);
     let mut retry = 0;
     let mut timeouts = 0;
+    // Ends only to split the range; every other way out returns.
     loop {
         match destination.send(&body) {
             Attempt::Delivered(_) => {
@@ -89,7 +90,7 @@ fn deliver_range(
                 ctx.alert_tick();
                 ctx.save_health_soon();
                 if timeouts >= SPLIT_AFTER_TIMEOUTS && range.len() > 1 {
-                    return deliver_halves(ctx, destination, batch, range, stop, on_wait);
+                    break;
                 }
                 on_wait();
                 let wait = BACKOFF.delay_after(retry, retry_after.as_deref());
@@ -99,23 +100,12 @@ fn deliver_range(
                 let now = ctx.now();
                 ctx.with_health(|h| h.fail(&format!("status {status}: {why}"), now));
                 if range.len() > 1 {
-                    return deliver_halves(ctx, destination, batch, range, stop, on_wait);
+                    break;
                 }
                 return dead_letter(ctx, batch, range.start, status, &why, stop);
             }
         }
     }
-}
-
-/// Delivers the two halves of `range`, one after the other.
-fn deliver_halves(
-    ctx: &ExportContext,
-    destination: &mut dyn Destination,
-    batch: &Batch,
-    range: Range<usize>,
-    stop: &AtomicBool,
-    on_wait: &mut dyn FnMut(),
-) -> Result<(), Stopped> {
     let mid = range.start + range.len() / 2;
     deliver_range(ctx, destination, batch, range.start..mid, stop, on_wait)?;
     deliver_range(ctx, destination, batch, mid..range.end, stop, on_wait)

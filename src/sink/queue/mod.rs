@@ -126,6 +126,13 @@ impl<T> std::ops::Deref for Apart<T> {
     }
 }
 
+impl Control {
+    /// A stop or a flush waits for the writer's next round.
+    fn asked(&self) -> bool {
+        self.stop || self.wanted > self.begun
+    }
+}
+
 pub(super) struct Queue {
     shards: [Shard; SHARDS],
     /// The empty chunks the shards fill.
@@ -303,8 +310,7 @@ impl Queue {
     pub(super) fn take(&self, round: &mut Round, idle: &mut Idle) -> Taken {
         let mut control = lock(&self.control);
         if let Some(nap) = idle.pace() {
-            let asked = control.stop || control.wanted > control.begun || control.waiting > 0;
-            if !asked {
+            if !control.asked() && control.waiting == 0 {
                 control = self
                     .work
                     .wait_timeout(control, nap)
@@ -313,7 +319,7 @@ impl Queue {
             }
         }
         loop {
-            let asked = control.stop || control.wanted > control.begun;
+            let asked = control.asked();
             if asked || self.held.load(Ordering::SeqCst) > 0 {
                 if control.stop {
                     self.closed.store(true, Ordering::SeqCst);
