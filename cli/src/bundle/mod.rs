@@ -15,20 +15,21 @@
 //!    its `created_at`, level and log type (by position when it has the
 //!    runtime's layout, then validated; else with `serde_json`); lines that
 //!    are not records are counted and skipped, never fatal;
-//! 4. `ahead`, `merge`: with several sources each is read on a thread of
-//!    its own, handing batches over a bounded channel; a k-way merge yields
-//!    the records of all sources in `created_at` order, holding one record
-//!    per source;
+//! 4. `ahead`, `merge`: with several sources each is read and judged on a
+//!    thread of its own, handing batches of selected lines over a bounded
+//!    channel to its reorder window on the bundle's thread, which keeps
+//!    each batch as one of its segments; a k-way merge yields the records
+//!    of all sources in `created_at` order, holding one record per source;
 //! 5. `output`, `archive`: JSON lines on stdout or in a file, or a `.tar.gz`
 //!    with a member per log type and a manifest, written through a
 //!    temporary file and renamed into place;
 //! 6. `progress`: a progress line on a terminal's stderr for long bundles.
 //!
 //! Records are passed through as their original bytes. Memory stays
-//! bounded: each source's reorder window (at most 16,384 records and
-//! 16 MiB, in reused 1 MiB segments), with several sources each one's
-//! batches in flight (at most seven of 1,024 records or about 1 MiB), plus
-//! I/O buffers.
+//! bounded: each source's reorder window (16,384 records or 16 MiB, and
+//! with several sources the batch that went past either, in reused 1 MiB
+//! segments), with several sources each one's batches in flight (at most
+//! five of 1,024 records or 1 MiB), plus I/O buffers.
 //!
 //! ```no_run
 //! use logward::LogType;
@@ -88,7 +89,6 @@ pub use request::{BundleOutput, BundleRequest, BundleUsageError, RawBundleArgs};
 pub use routing::{bundle_sources, configured_log_files, selected_sources};
 pub use source::{REORDER_BYTES, REORDER_RECORDS, Source, SourceReport, is_sink_file};
 
-use ahead::Stream;
 use archive::ManifestInput;
 use output::{Flow, Output};
 use progress::Progress;
@@ -225,11 +225,10 @@ impl Bundler {
                 .sources
                 .iter()
                 .map(|source| {
-                    let stream = SourceStream::open(source, request);
                     if several {
-                        Stream::spawn(scope, stream)
+                        SourceStream::spawn(scope, source, request)
                     } else {
-                        Stream::Here(Box::new(stream))
+                        SourceStream::open(source, request)
                     }
                 })
                 .collect();
@@ -245,7 +244,7 @@ impl Bundler {
             let sources: Vec<SourceReport> = merge
                 .into_streams()
                 .into_iter()
-                .map(Stream::into_report)
+                .map(SourceStream::into_report)
                 .collect();
             Ok((counts, sources))
         })?;

@@ -22,14 +22,19 @@
 //!
 //! A stream is read one record at a time ([`Cursor::advance`]); the
 //! record moved to is lent out of the window (see the `window` module) until
-//! the next move, so a kept line is copied once and not allocated.
+//! the next move, so a kept line is copied once and not allocated: into the
+//! window when the source is judged on the caller's thread, into a batch
+//! that becomes a segment of the window when it is judged on a thread of
+//! its own (see the `ahead` module).
 
 use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::thread::Scope;
 
 use serde::{Serialize, Serializer};
 
+use super::ahead::Ahead;
 use super::files::FileLines;
 use super::filter::{Head, Verdict, judge};
 use super::journal::{JournalLines, JournalReport};
@@ -215,21 +220,18 @@ pub const REORDER_RECORDS: usize = 16 * 1024;
 /// always holds at least one record.
 pub const REORDER_BYTES: usize = 16 * 1024 * 1024;
 
-/// A source being read: its selected records, in `created_at` order within
-/// the reorder window.
-pub(crate) struct SourceStream<'r> {
+/// A source's lines, judged: its selected records, in the source's order,
+/// with the report of what was read.
+pub(crate) struct Judged<'r> {
     lines: Box<dyn LineSource + Send>,
     request: &'r BundleRequest,
     report: SourceReport,
-    window: Window,
-    exhausted: bool,
-    last_out: Option<i64>,
 }
 
-impl<'r> SourceStream<'r> {
+impl<'r> Judged<'r> {
     /// Starts reading `source` for `request`. A source with no selected
     /// type is not opened at all.
-    pub(crate) fn open(source: &Source, request: &'r BundleRequest) -> SourceStream<'r> {
+    fn open(source: &Source, request: &'r BundleRequest) -> Judged<'r> {
         let log_types: Vec<LogType> = request
             .types()
             .iter()
@@ -259,19 +261,123 @@ impl<'r> SourceStream<'r> {
             }
         };
         report.log_types = log_types;
-        SourceStream {
+        Judged {
             lines,
             request,
             report,
-            window: Window::default(),
-            exhausted: false,
-            last_out: None,
         }
     }
 
-    /// The report, once reading is over.
+    /// The next selected record, lent until the next call; `None` at the
+    /// end of the source.
+    pub(crate) fn next(&mut self) -> Option<RecordRef<'_>> {
+        loop {
+            match self.lines.advance(&mut self.report) {
+                Status::End => return None,
+                Status::TooLong => self.report.skipped += 1,
+                Status::Line => {
+                    match judge(self.lines.line(), self.request, &self.report.log_types) {
+                        Verdict::Keep(head) => {
+                            self.report.records += 1;
+                            self.lines.kept(&mut self.report);
+                            return Some(RecordRef {
+                                head,
+                                line: self.lines.line(),
+                            });
+                        }
+                        Verdict::Drop => self.report.filtered += 1,
+                        Verdict::Malformed => self.report.skipped += 1,
+                    }
+                }
+            }
+        }
+    }
+
+    /// What reading the source gave.
     pub(crate) fn into_report(self) -> SourceReport {
         self.report
+    }
+}
+
+/// Where a stream's selected records are judged.
+enum Judging<'s> {
+    /// On the caller's thread.
+    Here(Judged<'s>),
+    /// On a thread of their own, received in batches.
+    Ahead(Ahead<'s>),
+}
+
+/// A source being read: its selected records, in `created_at` order within
+/// the reorder window.
+pub(crate) struct SourceStream<'s> {
+    judging: Judging<'s>,
+    window: Window,
+    exhausted: bool,
+    last_out: Option<i64>,
+    out_of_order: u64,
+}
+
+impl<'s> SourceStream<'s> {
+    /// Starts reading `source` for `request` on the caller's thread.
+    pub(crate) fn open(source: &Source, request: &'s BundleRequest) -> SourceStream<'s> {
+        SourceStream::judged(Judging::Here(Judged::open(source, request)))
+    }
+
+    /// Starts reading `source` for `request`, its lines read and judged on
+    /// a thread of `scope` (see the `ahead` module); the reorder window
+    /// stays on the caller's thread.
+    pub(crate) fn spawn<'env>(
+        scope: &'s Scope<'s, 'env>,
+        source: &Source,
+        request: &'s BundleRequest,
+    ) -> SourceStream<'s> {
+        let judged = Judged::open(source, request);
+        SourceStream::judged(Judging::Ahead(Ahead::spawn(scope, judged)))
+    }
+
+    fn judged(judging: Judging<'s>) -> SourceStream<'s> {
+        SourceStream {
+            judging,
+            window: Window::default(),
+            exhausted: false,
+            last_out: None,
+            out_of_order: 0,
+        }
+    }
+
+    /// The report, once reading is over (or stopped early: a thread
+    /// judging the source stops at its next batch).
+    pub(crate) fn into_report(self) -> SourceReport {
+        let mut report = match self.judging {
+            Judging::Here(judged) => judged.into_report(),
+            Judging::Ahead(ahead) => ahead.into_report(),
+        };
+        report.out_of_order = self.out_of_order;
+        report
+    }
+
+    /// Adds the next selected record of the source (on a thread: the next
+    /// batch of them), in the source's order, to the window; `false` at
+    /// the end.
+    fn read_more(&mut self) -> bool {
+        match &mut self.judging {
+            Judging::Here(judged) => match judged.next() {
+                Some(record) => self.window.push(record.head, record.line),
+                None => return false,
+            },
+            Judging::Ahead(ahead) => {
+                let Some(mut batch) = ahead.receive() else {
+                    return false;
+                };
+                self.window
+                    .push_lines(std::mem::take(&mut batch.bytes), &batch.records);
+                if let Some(bytes) = self.window.spare_segment() {
+                    batch.bytes = bytes;
+                    ahead.give_back(batch);
+                }
+            }
+        }
+        true
     }
 }
 
@@ -283,7 +389,7 @@ impl Cursor for SourceStream<'_> {
             && self.window.len() < REORDER_RECORDS
             && (self.window.len() == 0 || self.window.bytes() < REORDER_BYTES)
         {
-            self.exhausted = !self.read_record();
+            self.exhausted = !self.read_more();
         }
         if !self.window.take() {
             return false;
@@ -291,7 +397,7 @@ impl Cursor for SourceStream<'_> {
         if let Some(record) = self.window.taken() {
             let time = record.head.created_at;
             match self.last_out {
-                Some(last) if time < last => self.report.out_of_order += 1,
+                Some(last) if time < last => self.out_of_order += 1,
                 _ => self.last_out = Some(time),
             }
         }
@@ -301,32 +407,6 @@ impl Cursor for SourceStream<'_> {
     /// The record moved to, until the next [`Cursor::advance`].
     fn current(&self) -> Option<RecordRef<'_>> {
         self.window.taken()
-    }
-}
-
-impl SourceStream<'_> {
-    /// Adds the next selected record of the source, in the source's order,
-    /// to the window; `false` at the end.
-    fn read_record(&mut self) -> bool {
-        loop {
-            match self.lines.advance(&mut self.report) {
-                Status::End => return false,
-                Status::TooLong => self.report.skipped += 1,
-                Status::Line => {
-                    let line = self.lines.line();
-                    match judge(line, self.request, &self.report.log_types) {
-                        Verdict::Keep(head) => {
-                            self.window.push(head, line);
-                            self.report.records += 1;
-                            self.lines.kept(&mut self.report);
-                            return true;
-                        }
-                        Verdict::Drop => self.report.filtered += 1,
-                        Verdict::Malformed => self.report.skipped += 1,
-                    }
-                }
-            }
-        }
     }
 }
 

@@ -14,8 +14,11 @@
 //! it. In order, a kept line costs one copy and no allocation, and the
 //! bytes held are those of the run, the unused end of a segment or two, and
 //! [`SPARE_SEGMENTS`] spares. A late record (rare) has its line in an
-//! allocation of its own. The record taken out last is lent to the reader
-//! until it asks for the next.
+//! allocation of its own. Lines judged on another thread come as a whole
+//! buffer of lines ([`Window::push_lines`]), which becomes a segment as it
+//! is, without a copy; an emptied segment goes back to that thread to be
+//! filled again ([`Window::spare_segment`]). The record taken out last is
+//! lent to the reader until it asks for the next.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, VecDeque};
@@ -63,6 +66,12 @@ impl Segments {
         segment.extend_from_slice(line);
         self.held.push_back(segment);
         (self.first + self.held.len() as u64 - 1, start)
+    }
+
+    /// Takes `bytes` in as a segment of its own; its number.
+    fn adopt(&mut self, bytes: Vec<u8>) -> u64 {
+        self.held.push_back(bytes);
+        self.first + self.held.len() as u64 - 1
     }
 
     fn fresh(&mut self, at_least: usize) -> Vec<u8> {
@@ -197,28 +206,73 @@ impl Window {
 
     /// Adds a record read after all those added before.
     pub(crate) fn push(&mut self, head: Head, line: &[u8]) {
-        self.read += 1;
-        self.bytes += line.len();
-        let seq = self.read;
-        match self.run.back() {
-            Some(last) if (head.created_at, seq) < last.key() => self.late.push(Reverse(Late {
+        let seq = self.next_seq(line.len());
+        if self.is_late(head, seq) {
+            self.push_late(seq, head, line.to_vec());
+        } else {
+            let (segment, start) = self.segments.append(line);
+            self.run.push_back(InRun {
                 seq,
-                record: Record {
-                    head,
-                    line: line.to_vec(),
-                },
-            })),
-            _ => {
-                let (segment, start) = self.segments.append(line);
+                head,
+                segment,
+                start,
+                len: line.len(),
+            });
+        }
+    }
+
+    /// Adds records read after all those added before, their lines one
+    /// after the other in `bytes` (each record given with the end of its
+    /// line there), without copying them: `bytes` becomes a segment of the
+    /// window. A late one among them gets a copy of its own, as in
+    /// [`Window::push`].
+    pub(crate) fn push_lines(&mut self, bytes: Vec<u8>, records: &[(Head, usize)]) {
+        let segment = self.segments.adopt(bytes);
+        let mut start = 0;
+        for &(head, end) in records {
+            let len = end - start;
+            let seq = self.next_seq(len);
+            if self.is_late(head, seq) {
+                let line = self.segments.get(segment, start, len).to_vec();
+                self.push_late(seq, head, line);
+            } else {
                 self.run.push_back(InRun {
                     seq,
                     head,
                     segment,
                     start,
-                    len: line.len(),
+                    len,
                 });
             }
+            start = end;
         }
+    }
+
+    /// An emptied segment, for the caller to fill and give back with
+    /// [`Window::push_lines`].
+    pub(crate) fn spare_segment(&mut self) -> Option<Vec<u8>> {
+        self.segments.spare.pop()
+    }
+
+    /// Counts a record of `len` bytes in; its number.
+    fn next_seq(&mut self, len: usize) -> u64 {
+        self.read += 1;
+        self.bytes += len;
+        self.read
+    }
+
+    /// Whether a record comes before the last of the run.
+    fn is_late(&self, head: Head, seq: u64) -> bool {
+        self.run
+            .back()
+            .is_some_and(|last| (head.created_at, seq) < last.key())
+    }
+
+    fn push_late(&mut self, seq: u64, head: Head, line: Vec<u8>) {
+        self.late.push(Reverse(Late {
+            seq,
+            record: Record { head, line },
+        }));
     }
 
     /// Takes out the earliest record held (then the one read first), which
@@ -326,6 +380,81 @@ mod tests {
             prop_assert!(!window.take());
             prop_assert!(window.taken().is_none());
         }
+    }
+
+    proptest! {
+        /// Records given as whole batches of lines (as a thread judging a
+        /// source hands them over) come out as a heap of them gives them,
+        /// each with its own line, late ones included, and none is held
+        /// once all are out.
+        #[test]
+        fn batches_of_lines_yield_what_a_heap_yields(
+            batches in proptest::collection::vec(
+                proptest::collection::vec((0i64..50, 0usize..300), 0..40),
+                0..30,
+            ),
+            takes in proptest::collection::vec(0usize..60, 30),
+        ) {
+            let mut window = Window::with_segments_of(1024);
+            let mut heap = BinaryHeap::new();
+            let mut lines = Vec::new();
+            let mut time = 0;
+            for (batch, take) in batches.into_iter().zip(takes) {
+                let (mut bytes, mut records) = (Vec::new(), Vec::new());
+                for (jump, len) in batch {
+                    time += if jump < 40 { jump } else { 30 - jump };
+                    let seq = lines.len();
+                    lines.push(line(seq, time, len));
+                    bytes.extend_from_slice(&lines[seq]);
+                    records.push((head(time), bytes.len()));
+                    heap.push(Reverse((time, seq)));
+                }
+                window.push_lines(bytes, &records);
+                for _ in 0..take {
+                    let expected = heap.pop().map(|Reverse((time, seq))| (time, lines[seq].clone()));
+                    prop_assert_eq!(window.take(), expected.is_some());
+                    let ours = window.taken().map(|r| (r.head.created_at, r.line.to_vec()));
+                    prop_assert_eq!(ours, expected);
+                }
+                window.spare_segment();
+                prop_assert_eq!(window.len(), heap.len());
+            }
+            while let Some(Reverse((time, seq))) = heap.pop() {
+                prop_assert!(window.take());
+                let ours = window.taken().map(|r| (r.head.created_at, r.line.to_vec()));
+                prop_assert_eq!(ours, Some((time, lines[seq].clone())));
+            }
+            prop_assert!(!window.take());
+            prop_assert_eq!(window.bytes(), 0);
+            prop_assert!(window.segments.held.is_empty());
+        }
+    }
+
+    #[test]
+    fn in_order_batches_give_their_buffers_back() {
+        let mut window = Window::default();
+        let line = vec![b'x'; 1000];
+        let mut given_back = 0;
+        for batch in 0..100 {
+            let mut bytes = Vec::with_capacity(SEGMENT_BYTES);
+            let mut records = Vec::new();
+            for i in 0..100 {
+                bytes.extend_from_slice(&line);
+                records.push((head(batch * 100 + i), bytes.len()));
+            }
+            window.push_lines(bytes, &records);
+            while window.len() > 2_000 {
+                assert!(window.take());
+            }
+            if let Some(spare) = window.spare_segment() {
+                assert!(spare.is_empty() && spare.capacity() >= SEGMENT_BYTES);
+                given_back += 1;
+            }
+        }
+        // 100 batches, of which the window holds the last 20 or 21: the
+        // others came back once their records were out.
+        assert!(given_back >= 79, "{given_back}");
+        assert!(window.segments.held.len() <= 21);
     }
 
     #[test]
