@@ -118,6 +118,72 @@ trait Lanes: Default {
     fn found(&self) -> (bool, bool, bool);
 }
 
+/// Lanes of one vector width, over all blocks so far, lane by lane:
+/// whether a control byte, a backslash was seen (all ones), and every byte
+/// ORed together (its top bit: a byte of 0x80 or more). `$width` bytes in
+/// a `$vector`, with the intrinsics of that width.
+#[cfg(target_arch = "x86_64")]
+macro_rules! vector_lanes {
+    ($width:literal, $vector:ident, $mask:ty, $zero:ident, $set1:ident, $min:ident, $eq:ident, $or:ident, $movemask:ident) => {
+        pub(super) struct Lanes {
+            control: $vector,
+            all: $vector,
+            backslash: $vector,
+        }
+
+        // SAFETY (every `unsafe` below): these lanes are made and used only
+        // where the processor has the instructions of their width (SSE2:
+        // every x86-64 processor; AVX2: inside `avx2::scan`), and each part
+        // read is `$width` readable bytes (a vector is plain data; the read
+        // needs no alignment).
+        impl Default for Lanes {
+            #[inline(always)]
+            fn default() -> Self {
+                let zero = unsafe { $zero() };
+                Lanes {
+                    control: zero,
+                    all: zero,
+                    backslash: zero,
+                }
+            }
+        }
+
+        impl super::Lanes for Lanes {
+            #[inline(always)]
+            fn add(&mut self, block: &[u8; 64]) -> u64 {
+                let mut quotes = 0;
+                for (i, part) in block.chunks_exact($width).enumerate() {
+                    let part = unsafe {
+                        let v: $vector = std::ptr::read_unaligned(part.as_ptr().cast());
+                        // Below 0x20: the unsigned minimum with 0x1f is the byte.
+                        let control = $eq($min(v, $set1(0x1f)), v);
+                        self.control = $or(self.control, control);
+                        self.all = $or(self.all, v);
+                        let backslash = $eq(v, $set1(b'\\' as i8));
+                        self.backslash = $or(self.backslash, backslash);
+                        $movemask($eq(v, $set1(b'"' as i8))) as $mask
+                    };
+                    quotes |= u64::from(part) << ($width * i);
+                }
+                quotes
+            }
+
+            #[inline(always)]
+            fn found(&self) -> (bool, bool, bool) {
+                let (control, high, backslash) = unsafe {
+                    (
+                        $movemask(self.control),
+                        $movemask(self.all),
+                        $movemask(self.backslash),
+                    )
+                };
+                (control != 0, high != 0, backslash != 0)
+            }
+        }
+    };
+}
+
+/// 16 bytes at a time, with SSE2.
 #[cfg(target_arch = "x86_64")]
 mod sse2 {
     use std::arch::x86_64::{
@@ -125,65 +191,20 @@ mod sse2 {
         _mm_setzero_si128,
     };
 
-    /// Over all blocks so far, lane by lane: whether a control byte, a
-    /// backslash was seen (all ones), and every byte ORed together (its
-    /// top bit: a byte of 0x80 or more).
-    pub(super) struct Lanes {
-        control: __m128i,
-        all: __m128i,
-        backslash: __m128i,
-    }
-
-    impl Default for Lanes {
-        fn default() -> Self {
-            // SAFETY: every x86-64 processor has SSE2.
-            let zero = unsafe { _mm_setzero_si128() };
-            Lanes {
-                control: zero,
-                all: zero,
-                backslash: zero,
-            }
-        }
-    }
-
-    impl super::Lanes for Lanes {
-        #[inline(always)]
-        fn add(&mut self, block: &[u8; 64]) -> u64 {
-            let mut quotes = 0;
-            for (i, part) in block.chunks_exact(16).enumerate() {
-                // SAFETY: every x86-64 processor has SSE2, and `part` is 16
-                // readable bytes (`__m128i` is 16 bytes of plain data; the
-                // read needs no alignment).
-                let part = unsafe {
-                    let v: __m128i = std::ptr::read_unaligned(part.as_ptr().cast());
-                    // Below 0x20: the unsigned minimum with 0x1f is the byte.
-                    let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
-                    self.control = _mm_or_si128(self.control, control);
-                    self.all = _mm_or_si128(self.all, v);
-                    let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-                    self.backslash = _mm_or_si128(self.backslash, backslash);
-                    _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8))) as u16
-                };
-                quotes |= u64::from(part) << (16 * i);
-            }
-            quotes
-        }
-
-        fn found(&self) -> (bool, bool, bool) {
-            // SAFETY: every x86-64 processor has SSE2.
-            let (control, high, backslash) = unsafe {
-                (
-                    _mm_movemask_epi8(self.control),
-                    _mm_movemask_epi8(self.all),
-                    _mm_movemask_epi8(self.backslash),
-                )
-            };
-            (control != 0, high != 0, backslash != 0)
-        }
-    }
+    vector_lanes!(
+        16,
+        __m128i,
+        u16,
+        _mm_setzero_si128,
+        _mm_set1_epi8,
+        _mm_min_epu8,
+        _mm_cmpeq_epi8,
+        _mm_or_si128,
+        _mm_movemask_epi8
+    );
 }
 
-/// The same, 32 bytes at a time, on processors with AVX2.
+/// 32 bytes at a time, on processors with AVX2.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use std::arch::x86_64::{
@@ -203,61 +224,17 @@ mod avx2 {
         Scan::with::<Lanes>(line)
     }
 
-    /// As the SSE2 lanes, 32 bytes wide.
-    pub(super) struct Lanes {
-        control: __m256i,
-        all: __m256i,
-        backslash: __m256i,
-    }
-
-    impl Default for Lanes {
-        #[inline(always)]
-        fn default() -> Self {
-            // SAFETY: only made in `scan`, which runs where there is AVX2.
-            let zero = unsafe { _mm256_setzero_si256() };
-            Lanes {
-                control: zero,
-                all: zero,
-                backslash: zero,
-            }
-        }
-    }
-
-    impl super::Lanes for Lanes {
-        #[inline(always)]
-        fn add(&mut self, block: &[u8; 64]) -> u64 {
-            let mut quotes = 0;
-            for (i, part) in block.chunks_exact(32).enumerate() {
-                // SAFETY: only called in `scan`, which runs where there is
-                // AVX2; `part` is 32 readable bytes (`__m256i` is plain
-                // data; the read needs no alignment).
-                let part = unsafe {
-                    let v: __m256i = std::ptr::read_unaligned(part.as_ptr().cast());
-                    let control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1f)), v);
-                    self.control = _mm256_or_si256(self.control, control);
-                    self.all = _mm256_or_si256(self.all, v);
-                    let backslash = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\\' as i8));
-                    self.backslash = _mm256_or_si256(self.backslash, backslash);
-                    _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'"' as i8))) as u32
-                };
-                quotes |= u64::from(part) << (32 * i);
-            }
-            quotes
-        }
-
-        #[inline(always)]
-        fn found(&self) -> (bool, bool, bool) {
-            // SAFETY: as in `add`.
-            let (control, high, backslash) = unsafe {
-                (
-                    _mm256_movemask_epi8(self.control),
-                    _mm256_movemask_epi8(self.all),
-                    _mm256_movemask_epi8(self.backslash),
-                )
-            };
-            (control != 0, high != 0, backslash != 0)
-        }
-    }
+    vector_lanes!(
+        32,
+        __m256i,
+        u32,
+        _mm256_setzero_si256,
+        _mm256_set1_epi8,
+        _mm256_min_epu8,
+        _mm256_cmpeq_epi8,
+        _mm256_or_si256,
+        _mm256_movemask_epi8
+    );
 }
 
 /// The same, one byte at a time (where there is no SSE2, and to check it).
