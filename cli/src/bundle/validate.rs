@@ -46,11 +46,17 @@ impl<'a> Cursor<'a> {
         follows.then(|| self.pos += bytes.len())
     }
 
-    /// The next quote or backslash from the cursor on.
-    fn quote_or_backslash(&self) -> Option<usize> {
+    /// The next quote or backslash from the cursor on, and whether it is a
+    /// quote (always, when found in the bitmap: the line has no
+    /// backslash).
+    #[inline(always)]
+    fn quote_or_backslash(&self) -> Option<(usize, bool)> {
         match self.quotes {
-            Some(scan) => scan.next_quote(self.pos),
-            None => memchr::memchr2(b'"', b'\\', &self.text[self.pos..]).map(|at| self.pos + at),
+            Some(scan) => Some((scan.next_quote(self.pos)?, true)),
+            None => {
+                let at = self.pos + memchr::memchr2(b'"', b'\\', &self.text[self.pos..])?;
+                Some((at, self.text[at] == b'"'))
+            }
         }
     }
 
@@ -70,8 +76,20 @@ impl<'a> Cursor<'a> {
         Some(b)
     }
 
+    /// The next byte that is not a space, read.
+    #[inline(always)]
+    fn token(&mut self) -> Option<u8> {
+        let mut b = self.bump()?;
+        while b == b' ' {
+            b = self.bump()?;
+        }
+        Some(b)
+    }
+
+    /// Reads `want`, after any spaces.
+    #[inline(always)]
     fn eat(&mut self, want: u8) -> Option<()> {
-        (self.bump()? == want).then_some(())
+        (self.token()? == want).then_some(())
     }
 
     fn spaces(&mut self) {
@@ -84,9 +102,9 @@ impl<'a> Cursor<'a> {
     #[inline(always)]
     fn string(&mut self) -> Option<()> {
         loop {
-            let at = self.quote_or_backslash()?;
+            let (at, quote) = self.quote_or_backslash()?;
             self.pos = at + 1;
-            if self.text[at] == b'"' {
+            if quote {
                 return Some(());
             }
             match self.bump()? {
@@ -108,8 +126,8 @@ impl<'a> Cursor<'a> {
     #[inline(always)]
     pub(crate) fn plain_string(&mut self) -> Option<&'a [u8]> {
         let text: &'a [u8] = self.text;
-        let end = self.quote_or_backslash()?;
-        if text[end] != b'"' {
+        let (end, quote) = self.quote_or_backslash()?;
+        if !quote {
             return None;
         }
         let string = &text[self.pos..end];
@@ -156,11 +174,11 @@ impl<'a> Cursor<'a> {
         Some(())
     }
 
-    /// `"key":` inside a nested object, from the opening quote.
+    /// `"key":` inside a nested object, from the opening quote (after any
+    /// spaces).
     fn member_key(&mut self) -> Option<()> {
         self.eat(b'"')?;
         self.string()?;
-        self.spaces();
         self.eat(b':')
     }
 
@@ -171,27 +189,17 @@ impl<'a> Cursor<'a> {
         let mut objects = 0u64;
         let mut depth = 0;
         'value: loop {
-            self.spaces();
-            match self.peek()? {
-                b'"' => {
-                    self.pos += 1;
-                    self.string()?;
+            match self.token()? {
+                b'"' => self.string()?,
+                b't' => self.expect(b"rue")?,
+                b'f' => self.expect(b"alse")?,
+                b'n' => self.expect(b"ull")?,
+                b'-' | b'0'..=b'9' => {
+                    // The number starts at the byte just read.
+                    self.pos -= 1;
+                    self.number()?;
                 }
-                b't' => {
-                    self.pos += 1;
-                    self.expect(b"rue")?;
-                }
-                b'f' => {
-                    self.pos += 1;
-                    self.expect(b"alse")?;
-                }
-                b'n' => {
-                    self.pos += 1;
-                    self.expect(b"ull")?;
-                }
-                b'-' | b'0'..=b'9' => self.number()?,
                 frame @ (b'[' | b'{') => {
-                    self.pos += 1;
                     self.spaces();
                     let close = if frame == b'[' { b']' } else { b'}' };
                     if self.peek() == Some(close) {
@@ -213,12 +221,10 @@ impl<'a> Cursor<'a> {
             // A value is complete: close what it completes, or go on to the
             // next element or member.
             while depth > 0 {
-                self.spaces();
                 let object = objects >> (depth - 1) & 1 == 1;
-                match (self.bump()?, object) {
+                match (self.token()?, object) {
                     (b',', object) => {
                         if object {
-                            self.spaces();
                             self.member_key()?;
                         }
                         continue 'value;
@@ -241,19 +247,16 @@ impl<'a> Cursor<'a> {
 /// be a duplicate) or a key with an escape makes it "not sure".
 pub(crate) fn rest_of_object(cursor: &mut Cursor<'_>, taken: impl Fn(&[u8]) -> bool) -> Option<()> {
     loop {
-        cursor.spaces();
-        match cursor.bump()? {
+        match cursor.token()? {
             b'}' => return Some(()),
             b',' => {}
             _ => return None,
         }
-        cursor.spaces();
         cursor.eat(b'"')?;
         let key = cursor.plain_string()?;
         if taken(key) {
             return None;
         }
-        cursor.spaces();
         cursor.eat(b':')?;
         cursor.value()?;
     }
