@@ -12,10 +12,10 @@
 //! thread holds the batch it fills (at most [`BATCH_RECORDS`] records and
 //! about [`BATCH_BYTES`]), its channel at most [`CHANNEL_BATCHES`] batches
 //! and the bundle's thread the one it reads. A batch is one buffer of
-//! lines: the thread copies each record in once, and the window copies it
-//! from there. Read batches go back to their thread to be filled again, so
-//! the buffers are made once. A single source is read on the bundle's own
-//! thread.
+//! lines: the thread copies each record in once, and the window keeps the
+//! buffer as one of its segments. Emptied segments go back to their thread
+//! as the buffers of its next batches, so the buffers are made once. A
+//! single source is read on the bundle's own thread.
 
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::thread::{Scope, ScopedJoinHandle};
