@@ -13,7 +13,10 @@
 //! the set-up's. Cases: `tracing` (the benches' free-form audit event with
 //! 8 fields and a message), `typed` (a `logward::audit::LoginAttempt` with a
 //! forwarded address and a message), `disabled` (an audit event below its
-//! type's level).
+//! type's level). `tracing-bare` and `typed-bare` log the same records
+//! under `tracing-subscriber`'s `Registry` alone, with no layer: what
+//! `tracing` itself costs (the callsite, the dispatch, the span lookup, the
+//! typed record's builder), the floor under any layer that keeps it.
 
 use logward::{Level, Logward};
 use tracing_subscriber::layer::SubscriberExt;
@@ -32,20 +35,29 @@ fn main() {
         .build()
         .expect("logward builds");
     let (layer, guard) = logward.into_parts();
-    let subscriber = tracing_subscriber::registry().with(layer);
+    match case.strip_suffix("-bare") {
+        Some(record) => log(tracing_subscriber::registry(), record, count),
+        None => log(tracing_subscriber::registry().with(layer), &case, count),
+    }
+    drop(guard);
+}
+
+/// Logs `count` records of `case` under `subscriber`, inside the request span.
+fn log(subscriber: impl tracing::Subscriber + Send + Sync + 'static, case: &str, count: u64) {
     tracing::subscriber::with_default(subscriber, || {
         let span = common::request_span();
         let _entered = span.enter();
         for i in 0..count {
-            match case.as_str() {
+            match case {
                 "tracing" => common::login_attempt(i),
                 "typed" => common::typed_login_attempt(i),
                 "disabled" => {
                     tracing::debug!(target: "logward::audit", attempt = i, "below the level")
                 }
-                other => panic!("unknown case {other}: tracing, typed or disabled"),
+                other => panic!(
+                    "unknown case {other}: tracing, typed or disabled, or tracing-bare or typed-bare"
+                ),
             }
         }
     });
-    drop(guard);
 }

@@ -26,6 +26,9 @@
 //!   with the range it contributes none. The range selects every record of
 //!   the files: nothing is skipped by date.
 //! - Peers: `wc -l` on the same files (reading at memory speed);
+//!   `cat <the same files> > file` beside the stdout bundle (reading and
+//!   writing every byte and nothing else: the bound for any tool that
+//!   writes out what it reads);
 //!   `cat <the same files> | jq -c 'select(…)'` and `zcat <gzipped copies>
 //!   | jq -c 'select(…)'`, which concatenate the files without merging
 //!   them in `created_at` order, which `bundle` does; for the compressed
@@ -172,6 +175,7 @@ fn main() {
     };
     cmds.extend(all_stdout.bundles_on_stdout(&bundlers));
     cmds.push(all_stdout.shell_peer("wc -l", r#"wc -l "$@" > "$OUT""#, Count::WcTotal));
+    cmds.push(all_stdout.shell_peer("cat", r#"cat "$@" > "$OUT""#, Count::Unchecked));
     let all_gz = FileCase {
         case: "all .tar.gz",
         ..all
