@@ -27,6 +27,10 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let case = args.next().unwrap_or_else(|| "tracing".to_string());
     let count: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(10_000);
+    if let Some(record) = case.strip_suffix("-bare") {
+        log(tracing_subscriber::registry(), record, count);
+        return;
+    }
     let logward = Logward::builder()
         .with_writer(std::io::sink())
         .with_level(Level::Info)
@@ -35,10 +39,7 @@ fn main() {
         .build()
         .expect("logward builds");
     let (layer, guard) = logward.into_parts();
-    match case.strip_suffix("-bare") {
-        Some(record) => log(tracing_subscriber::registry(), record, count),
-        None => log(tracing_subscriber::registry().with(layer), &case, count),
-    }
+    log(tracing_subscriber::registry().with(layer), &case, count);
     drop(guard);
 }
 
